@@ -1,0 +1,148 @@
+package dev.uat.telemetry;
+
+import static java.util.Objects.requireNonNull;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
+import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One OpenTelemetry SDK for one component (api, router, ...). Several live side by side in the
+ * all-in-one JVM, each with its own {@code service.name}; nothing here touches {@code
+ * GlobalOpenTelemetry}.
+ *
+ * <p>The SDK is configured from the standard {@code OTEL_*} environment variables and system
+ * properties, on top of our defaults (see {@link TelemetrySettings}). Metrics are read on demand by
+ * the component's {@code /metrics} endpoint; spans go to OTLP/HTTP.
+ *
+ * <p>Thread-safe. {@link #close()} flushes pending spans.
+ */
+public final class Telemetry implements AutoCloseable {
+  /** Instrumentation scope of everything this project records itself. */
+  public static final String SCOPE = "dev.uat";
+
+  private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+
+  private final String serviceName;
+  private final OpenTelemetry openTelemetry;
+  private final OpenTelemetrySdk sdk; // null when the SDK is disabled
+  private final PrometheusMetricReader metricReader; // null when the SDK is disabled
+  private final RuntimeTelemetry runtime;
+  private final Tracer tracer;
+  private final Meter meter;
+
+  private Telemetry(
+      String serviceName, OpenTelemetry openTelemetry, PrometheusMetricReader metricReader) {
+    this.serviceName = serviceName;
+    this.openTelemetry = openTelemetry;
+    this.sdk = openTelemetry instanceof OpenTelemetrySdk s ? s : null;
+    this.metricReader = metricReader;
+    this.runtime = metricReader == null ? null : RuntimeTelemetry.create(openTelemetry);
+    this.tracer = openTelemetry.getTracer(SCOPE);
+    this.meter = openTelemetry.getMeter(SCOPE);
+  }
+
+  /** Builds the SDK from {@code settings} and the {@code OTEL_*} environment. */
+  public static Telemetry create(TelemetrySettings settings) {
+    requireNonNull(settings, "settings");
+    PrometheusMetricReader reader =
+        PrometheusMetricReader.builder().setOtelScopeLabelsEnabled(false).build();
+    AtomicBoolean readerRegistered = new AtomicBoolean();
+    AtomicReference<String> name = new AtomicReference<>(settings.serviceName());
+    AutoConfiguredOpenTelemetrySdk auto =
+        AutoConfiguredOpenTelemetrySdk.builder()
+            .addPropertiesSupplier(settings::defaults)
+            .addPropertiesCustomizer(config -> settings.overrides())
+            .addResourceCustomizer(
+                (resource, config) -> {
+                  String configured = resource.getAttribute(SERVICE_NAME);
+                  if (configured != null) {
+                    name.set(configured);
+                  }
+                  return resource;
+                })
+            .addMeterProviderCustomizer(
+                (builder, config) -> {
+                  readerRegistered.set(true);
+                  return builder.registerMetricReader(reader);
+                })
+            .disableShutdownHook()
+            .build();
+    return new Telemetry(
+        name.get(), auto.getOpenTelemetrySdk(), readerRegistered.get() ? reader : null);
+  }
+
+  /**
+   * Wraps an SDK built elsewhere (tests build one with an in-memory exporter). {@code reader} may
+   * be null when the SDK has no Prometheus reader.
+   */
+  public static Telemetry of(
+      String serviceName, OpenTelemetrySdk sdk, PrometheusMetricReader reader) {
+    return new Telemetry(requireNonNull(serviceName, "serviceName"), sdk, reader);
+  }
+
+  /** A telemetry that records nothing: for tools and tests that don't look at telemetry. */
+  public static Telemetry noop(String serviceName) {
+    return new Telemetry(requireNonNull(serviceName, "serviceName"), OpenTelemetry.noop(), null);
+  }
+
+  public String serviceName() {
+    return serviceName;
+  }
+
+  public OpenTelemetry openTelemetry() {
+    return openTelemetry;
+  }
+
+  public ContextPropagators propagators() {
+    return openTelemetry.getPropagators();
+  }
+
+  /** The tracer for spans this project writes itself. */
+  public Tracer tracer() {
+    return tracer;
+  }
+
+  /** The meter for metrics this project records itself. */
+  public Meter meter() {
+    return meter;
+  }
+
+  /** The Prometheus view of this component's metrics, or null when the SDK is disabled. */
+  PrometheusMetricReader metricReader() {
+    return metricReader;
+  }
+
+  /** Exports every span ended so far; waits at most {@code millis}. */
+  public void flush(long millis) {
+    if (sdk != null) {
+      sdk.getSdkTracerProvider().forceFlush().join(millis, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (runtime != null) {
+      runtime.close();
+    }
+    if (sdk != null) {
+      CompletableResultCode done = sdk.shutdown();
+      done.join(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Telemetry{" + serviceName + "}";
+  }
+}

@@ -1,0 +1,71 @@
+package dev.uat.telemetry;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a component asks of its SDK before the {@code OTEL_*} environment has its say.
+ *
+ * <p>{@link #defaults()} are overridden by {@code OTEL_*} environment variables and {@code otel.*}
+ * system properties; {@link #overrides()} win over both. In the all-in-one mode the service name is
+ * an override (four services share one JVM and one environment, and each must keep its name); a
+ * component started alone lets {@code OTEL_SERVICE_NAME} rename it.
+ *
+ * @param serviceName {@code service.name}, e.g. {@code uat-api}
+ * @param otlpEndpoint base URL of the OTLP/HTTP receiver, e.g. {@code http://127.0.0.1:4318}
+ * @param forceServiceName true in the all-in-one mode
+ * @param tracesEnabled false to export no spans at all (the observatory, which must not trace its
+ *     own ingest)
+ */
+public record TelemetrySettings(
+    String serviceName, String otlpEndpoint, boolean forceServiceName, boolean tracesEnabled) {
+
+  /** Delay between span exports: short, so a span is queryable well within a second. */
+  public static final String BATCH_DELAY_MILLIS = "200";
+
+  /**
+   * Span queue per component. The SDK default (2048) silently dropped half of the spans at 60k
+   * spans/s here (DEPENDENCIES.md); drops are counted in {@code otel_sdk_processor_span_processed}.
+   */
+  public static final String QUEUE_SIZE = "32768";
+
+  public static final String EXPORT_BATCH_SIZE = "2048";
+
+  public TelemetrySettings {
+    requireNonNull(serviceName, "serviceName");
+    requireNonNull(otlpEndpoint, "otlpEndpoint");
+  }
+
+  /** Our defaults; the {@code OTEL_*} environment overrides each of them. */
+  public Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("otel.service.name", serviceName);
+    d.put("otel.exporter.otlp.protocol", "http/protobuf");
+    d.put("otel.exporter.otlp.endpoint", otlpEndpoint);
+    d.put("otel.traces.exporter", "otlp");
+    d.put("otel.traces.sampler", "parentbased_always_on");
+    d.put("otel.bsp.schedule.delay", BATCH_DELAY_MILLIS);
+    d.put("otel.bsp.max.queue.size", QUEUE_SIZE);
+    d.put("otel.bsp.max.export.batch.size", EXPORT_BATCH_SIZE);
+    d.put("otel.metrics.exporter", "none"); // read by /metrics instead
+    d.put("otel.logs.exporter", "none");
+    d.put("otel.metric.export.interval", "60000");
+    d.put("otel.metrics.exemplar.filter", "trace_based");
+    return d;
+  }
+
+  /** Settings that win over the environment. */
+  public Map<String, String> overrides() {
+    Map<String, String> o = new LinkedHashMap<>();
+    if (forceServiceName) {
+      o.put("otel.service.name", serviceName);
+    }
+    if (!tracesEnabled) {
+      o.put("otel.traces.exporter", "none");
+      o.put("otel.traces.sampler", "always_off");
+    }
+    return o;
+  }
+}

@@ -1,0 +1,109 @@
+package dev.uat.web;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The one JSON configuration of the platform: unknown fields ignored (OpenAI clients send many),
+ * nulls left out, and limits on what a request may make the parser do.
+ */
+public final class Json {
+  /** Deepest nesting a request body may have. */
+  public static final int MAX_DEPTH = 64;
+
+  /** Longest string value a request body may hold (characters). */
+  public static final int MAX_STRING_LENGTH = 4 * 1024 * 1024;
+
+  public static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+          .serializationInclusion(JsonInclude.Include.NON_NULL)
+          .build();
+
+  static {
+    MAPPER
+        .getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_DEPTH)
+                .maxStringLength(MAX_STRING_LENGTH)
+                .maxNumberLength(100)
+                .build());
+  }
+
+  private Json() {}
+
+  /** Parses a request body; malformed or mistyped input becomes a 400 that says where. */
+  public static <T> T read(byte[] body, Class<T> type) {
+    if (body.length == 0) {
+      throw HttpError.badRequest(
+          "invalid_json", "the request body is empty; a JSON object is expected");
+    }
+    try {
+      T value = MAPPER.readValue(body, type);
+      if (value == null) {
+        throw HttpError.badRequest("invalid_json", "a JSON object is expected, not null");
+      }
+      return value;
+    } catch (JsonProcessingException e) {
+      throw HttpError.badRequest("invalid_json", describe(e));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static byte[] write(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+    }
+  }
+
+  public static String writeString(Object value) {
+    try {
+      return MAPPER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+    }
+  }
+
+  /** A message about bad JSON that names the place, without Java class names. */
+  static String describe(JsonProcessingException e) {
+    var loc = e.getLocation();
+    String where =
+        loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+    if (e instanceof StreamConstraintsException) {
+      return "the JSON exceeds a limit (nesting depth "
+          + MAX_DEPTH
+          + ", string length, number length)";
+    }
+    if (e instanceof JsonParseException) {
+      return "malformed JSON" + where;
+    }
+    if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+      StringBuilder path = new StringBuilder();
+      for (JsonMappingException.Reference ref : m.getPath()) {
+        if (ref.getFieldName() != null) {
+          path.append(path.isEmpty() ? "" : ".").append(ref.getFieldName());
+        } else if (ref.getIndex() >= 0) {
+          path.append('[').append(ref.getIndex()).append(']');
+        }
+      }
+      return "field '" + path + "' has the wrong type or format";
+    }
+    return "the JSON does not have the expected shape" + where;
+  }
+}

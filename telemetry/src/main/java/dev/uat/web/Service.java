@@ -1,0 +1,264 @@
+package dev.uat.web;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.uat.telemetry.HttpServerTracing;
+import dev.uat.telemetry.MetricsEndpoint;
+import dev.uat.telemetry.Telemetry;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import jakarta.servlet.DispatcherType;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One component's HTTP server: Javalin on virtual threads with what every component shares — a
+ * SERVER span per request, JSON errors, a body size limit, {@code /health/live}, {@code
+ * /health/ready} and {@code /metrics}.
+ *
+ * <p>Build with {@link #builder(String, Telemetry)}, register routes in {@link
+ * Builder#routes(Consumer)}, then {@link Builder#start()}. {@link #close()} stops the server.
+ */
+public final class Service implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Service.class);
+
+  /** Default request body limit. */
+  public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+  private final String name;
+  private final Javalin app;
+
+  private Service(String name, Javalin app) {
+    this.name = name;
+    this.app = app;
+  }
+
+  public static Builder builder(String name, Telemetry telemetry) {
+    return new Builder(name, telemetry);
+  }
+
+  /** The port the server listens on (the real one when started on port 0). */
+  public int port() {
+    return app.port();
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** {@code http://127.0.0.1:<port>}. */
+  public String url() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+
+  @Override
+  public String toString() {
+    return "Service{" + name + " :" + port() + "}";
+  }
+
+  /** A readiness check: throws (with a short message) when the dependency is not usable. */
+  @FunctionalInterface
+  public interface Check {
+    void run() throws Exception;
+  }
+
+  /** Renders an error into the response; the default writes our JSON error shape. */
+  public static void renderError(Context ctx, HttpError error) {
+    ctx.status(error.status());
+    if (error.retryAfterSeconds() >= 0) {
+      ctx.header("Retry-After", Long.toString(error.retryAfterSeconds()));
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("code", error.code());
+    body.put("message", error.getMessage());
+    body.put("type", error.type());
+    String traceId = Span.current().getSpanContext().getTraceId();
+    if (Span.current().getSpanContext().isValid()) {
+      body.put("trace_id", traceId);
+    }
+    ctx.contentType("application/json").result(Json.write(Map.of("error", body)));
+  }
+
+  public static final class Builder {
+    private final String name;
+    private final Telemetry telemetry;
+    private String host = "127.0.0.1";
+    private int port;
+    private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+    private final Map<String, Check> checks = new LinkedHashMap<>();
+    private Consumer<JavalinConfig> routes = cfg -> {};
+
+    private Builder(String name, Telemetry telemetry) {
+      this.name = requireNonNull(name, "name");
+      this.telemetry = requireNonNull(telemetry, "telemetry");
+    }
+
+    public Builder host(String host) {
+      this.host = requireNonNull(host, "host");
+      return this;
+    }
+
+    /** Port to listen on; 0 picks a free one. */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port out of range: " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    public Builder maxBodyBytes(long maxBodyBytes) {
+      if (maxBodyBytes <= 0) {
+        throw new IllegalArgumentException("maxBodyBytes must be positive");
+      }
+      this.maxBodyBytes = maxBodyBytes;
+      return this;
+    }
+
+    /** Adds a dependency that {@code /health/ready} checks. */
+    public Builder readiness(String dependency, Check check) {
+      checks.put(requireNonNull(dependency, "dependency"), requireNonNull(check, "check"));
+      return this;
+    }
+
+    public Builder routes(Consumer<JavalinConfig> routes) {
+      this.routes = requireNonNull(routes, "routes");
+      return this;
+    }
+
+    public Service start() {
+      MetricsEndpoint metrics = new MetricsEndpoint(telemetry);
+      HttpServerTracing tracing = new HttpServerTracing(telemetry);
+      Javalin app =
+          Javalin.create(
+              cfg -> {
+                cfg.startup.showJavalinBanner = false;
+                cfg.startup.showOldJavalinVersionWarning = false;
+                cfg.concurrency.useVirtualThreads = true;
+                cfg.jetty.host = host;
+                cfg.jetty.port = port;
+                cfg.http.maxRequestSize = maxBodyBytes;
+                cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
+                cfg.jetty.modifyServletContextHandler(
+                    h ->
+                        h.addFilter(
+                            new FilterHolder(tracing), "/*", EnumSet.of(DispatcherType.REQUEST)));
+                cfg.router.handlerWrapper(
+                    endpoint -> {
+                      if (!endpoint.method.isHttpMethod()) {
+                        return endpoint.handler;
+                      }
+                      String method = endpoint.method.name();
+                      String path = endpoint.path;
+                      Handler inner = endpoint.handler;
+                      return ctx -> {
+                        HttpServerTracing.route(ctx.req(), method, path);
+                        inner.handle(ctx);
+                      };
+                    });
+                errors(cfg);
+                cfg.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "live")));
+                cfg.routes.get("/health/ready", this::ready);
+                cfg.routes.get(
+                    "/metrics",
+                    ctx -> {
+                      String accept = ctx.header("Accept");
+                      ctx.contentType(metrics.contentType(accept));
+                      metrics.write(accept, ctx.outputStream());
+                    });
+                routes.accept(cfg);
+              });
+      app.start();
+      log.info("{} listening on http://{}:{}", name, host, app.port());
+      return new Service(name, app);
+    }
+
+    private void ready(Context ctx) {
+      Map<String, String> results = new LinkedHashMap<>();
+      boolean ok = true;
+      for (Map.Entry<String, Check> check : checks.entrySet()) {
+        try {
+          check.getValue().run();
+          results.put(check.getKey(), "ok");
+        } catch (Exception e) {
+          ok = false;
+          results.put(check.getKey(), String.valueOf(e.getMessage()));
+        }
+      }
+      ctx.status(ok ? 200 : 503)
+          .json(Map.of("status", ok ? "ready" : "not_ready", "checks", results));
+    }
+
+    private static void errors(JavalinConfig cfg) {
+      cfg.routes.exception(HttpError.class, (e, ctx) -> renderError(ctx, e));
+      cfg.routes.exception(
+          HttpResponseException.class,
+          (e, ctx) ->
+              renderError(
+                  ctx, new HttpError(e.getStatus(), codeFor(e.getStatus()), messageFor(e))));
+      cfg.routes.exception(
+          Exception.class,
+          (e, ctx) -> {
+            Span span = Span.current();
+            span.recordException(e);
+            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+            log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
+            renderError(ctx, new HttpError(500, "internal_error", "internal error; see the trace"));
+          });
+      cfg.routes.error(
+          404,
+          ctx -> {
+            if (ctx.resultInputStream() == null) {
+              renderError(
+                  ctx, HttpError.notFound("no route for " + ctx.method() + " " + ctx.path()));
+            }
+          });
+      cfg.routes.error(
+          405,
+          ctx -> {
+            if (ctx.resultInputStream() == null) {
+              renderError(
+                  ctx,
+                  new HttpError(405, "method_not_allowed", ctx.method() + " is not allowed here"));
+            }
+          });
+    }
+
+    private static String codeFor(int status) {
+      return switch (status) {
+        case 400 -> "invalid_request";
+        case 401 -> "unauthorized";
+        case 403 -> "forbidden";
+        case 404 -> "not_found";
+        case 405 -> "method_not_allowed";
+        case 413 -> "payload_too_large";
+        case 415 -> "unsupported_media_type";
+        case 429 -> "rate_limited";
+        default -> status >= 500 ? "internal_error" : "invalid_request";
+      };
+    }
+
+    private static String messageFor(HttpResponseException e) {
+      return switch (e.getStatus()) {
+        case 413 -> "the request body is larger than this endpoint accepts";
+        default -> e.getMessage() == null ? "request failed" : e.getMessage();
+      };
+    }
+  }
+}

@@ -1,0 +1,195 @@
+package dev.uat.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.uat.telemetry.TestTelemetry;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class ServiceTest {
+  record Greeting(String name) {}
+
+  private final HttpClient client = HttpClient.newHttpClient();
+  private TestTelemetry otel;
+  private Service service;
+
+  @BeforeEach
+  void start() {
+    otel = new TestTelemetry("uat-test");
+    service =
+        Service.builder("test", otel.telemetry())
+            .port(0)
+            .maxBodyBytes(1024)
+            .readiness("always", () -> {})
+            .routes(
+                cfg -> {
+                  cfg.routes.get("/hello/{name}", ctx -> ctx.result("hi " + ctx.pathParam("name")));
+                  cfg.routes.post(
+                      "/echo", ctx -> ctx.json(Json.read(ctx.bodyAsBytes(), Greeting.class)));
+                  cfg.routes.get(
+                      "/boom",
+                      ctx -> {
+                        throw new IllegalStateException("secret internals");
+                      });
+                  cfg.routes.get(
+                      "/teapot",
+                      ctx -> {
+                        throw new HttpError(418, "teapot", "short and stout");
+                      });
+                })
+            .start();
+  }
+
+  @AfterEach
+  void stop() {
+    service.close();
+    otel.close();
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpRequest.Builder request(String path) {
+    return HttpRequest.newBuilder(URI.create(service.url() + path));
+  }
+
+  @Test
+  void serverSpanIsNamedAfterTheRouteAndContinuesTheCallersTrace() throws Exception {
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    var response =
+        send(request("/hello/ada").header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("hi ada");
+    assertThat(response.headers().firstValue("X-Trace-Id")).hasValue(traceId);
+    assertThat(response.headers().firstValue("traceresponse").orElseThrow())
+        .matches("00-" + traceId + "-[0-9a-f]{16}-01");
+
+    SpanData span = otel.spans().getFirst();
+    assertThat(span.getName()).isEqualTo("GET /hello/{name}");
+    assertThat(span.getKind()).isEqualTo(SpanKind.SERVER);
+    assertThat(span.getTraceId()).isEqualTo(traceId);
+    assertThat(span.getParentSpanId()).isEqualTo("00f067aa0ba902b7");
+    assertThat(span.getAttributes().asMap().entrySet())
+        .extracting(e -> e.getKey().getKey() + "=" + e.getValue())
+        .contains(
+            "http.request.method=GET",
+            "http.route=/hello/{name}",
+            "http.response.status_code=200",
+            "url.path=/hello/ada");
+  }
+
+  @Test
+  void unknownRouteGetsJsonNotFound() throws Exception {
+    var response = send(request("/nope"));
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+    var error = error(response);
+    assertThat(error)
+        .containsEntry("code", "not_found")
+        .containsKey("message")
+        .containsKey("trace_id");
+  }
+
+  @Test
+  void malformedJsonIs400WithWhereItBroke() throws Exception {
+    var response = send(request("/echo").POST(HttpRequest.BodyPublishers.ofString("{\"name\": ")));
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(error(response)).containsEntry("code", "invalid_json");
+    assertThat((String) error(response).get("message")).contains("malformed JSON");
+  }
+
+  @Test
+  void mistypedFieldNamesTheField() throws Exception {
+    var response =
+        send(request("/echo").POST(HttpRequest.BodyPublishers.ofString("{\"name\": {\"a\":1}}")));
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat((String) error(response).get("message"))
+        .contains("'name'")
+        .doesNotContain("dev.uat");
+  }
+
+  @Test
+  void tooDeepJsonIsRejected() throws Exception {
+    String deep = "[".repeat(Json.MAX_DEPTH + 5) + "]".repeat(Json.MAX_DEPTH + 5);
+    var response =
+        send(request("/echo").POST(HttpRequest.BodyPublishers.ofString("{\"name\":" + deep + "}")));
+    assertThat(response.statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void oversizedBodyIs413() throws Exception {
+    var response =
+        send(
+            request("/echo")
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"" + "x".repeat(5000) + "\"}")));
+    assertThat(response.statusCode()).isEqualTo(413);
+    assertThat(error(response)).containsEntry("code", "payload_too_large");
+  }
+
+  @Test
+  void unexpectedExceptionIs500WithoutInternalsAndTheSpanRecordsIt() throws Exception {
+    var response = send(request("/boom"));
+    assertThat(response.statusCode()).isEqualTo(500);
+    assertThat(response.body()).doesNotContain("secret internals").doesNotContain("IllegalState");
+    assertThat(error(response)).containsEntry("code", "internal_error");
+
+    SpanData span = otel.spans().getFirst();
+    assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(span.getEvents()).anyMatch(e -> e.getName().equals("exception"));
+  }
+
+  @Test
+  void handlerErrorKeepsItsStatusAndCode() throws Exception {
+    var response = send(request("/teapot"));
+    assertThat(response.statusCode()).isEqualTo(418);
+    assertThat(error(response))
+        .containsEntry("code", "teapot")
+        .containsEntry("message", "short and stout");
+  }
+
+  @Test
+  void healthAndMetricsAreServedButNotTraced() throws Exception {
+    send(request("/hello/x"));
+    assertThat(send(request("/health/live")).statusCode()).isEqualTo(200);
+    var ready = send(request("/health/ready"));
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.body()).contains("\"always\":\"ok\"");
+    var metrics = send(request("/metrics"));
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.body())
+        .contains("http_server_request_duration_seconds_bucket")
+        .contains("http_route=\"/hello/{name}\"");
+    assertThat(otel.spans()).extracting(SpanData::getName).containsExactly("GET /hello/{name}");
+  }
+
+  @Test
+  void openMetricsScrapeCarriesTraceExemplars() throws Exception {
+    send(request("/hello/x"));
+    var metrics =
+        send(request("/metrics").header("Accept", "application/openmetrics-text; version=1.0.0"));
+    assertThat(metrics.body())
+        .contains("trace_id=\"" + otel.spans().getFirst().getTraceId() + "\"");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> error(HttpResponse<String> response) throws Exception {
+    Map<String, Object> body = Json.MAPPER.readValue(response.body(), Map.class);
+    return (Map<String, Object>) body.get("error");
+  }
+}
