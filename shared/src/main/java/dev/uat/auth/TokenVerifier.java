@@ -1,0 +1,140 @@
+package dev.uat.auth;
+
+import static java.util.Objects.requireNonNull;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.proc.BadJWTException;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.text.ParseException;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Verifies the platform's tokens identically in every component: signature by a key of the
+ * platform's key set (ES256 only, so {@code alg: none} and HMAC-with-the-public-key confusion are
+ * rejected before any signature check), issuer, audience, expiry with {@value
+ * JwtScheme#MAX_CLOCK_SKEW_SECONDS}s skew, and what the token is for. Thread-safe.
+ */
+public final class TokenVerifier {
+  private final DefaultJWTProcessor<SecurityContext> access;
+  private final DefaultJWTProcessor<SecurityContext> refresh;
+  private final DefaultJWTProcessor<SecurityContext> service;
+
+  private TokenVerifier(JWKSource<SecurityContext> keys, String serviceAudience) {
+    this.access = processor(keys, JwtScheme.AUDIENCE, JwtScheme.ACCESS);
+    this.refresh = processor(keys, JwtScheme.AUDIENCE, JwtScheme.REFRESH);
+    this.service = processor(keys, serviceAudience, JwtScheme.SERVICE);
+  }
+
+  /** Verifies with keys held in this process (the all-in-one mode). */
+  public static TokenVerifier local(JwtKeys keys) {
+    return local(keys, "uat-service");
+  }
+
+  /** Verifies with local keys; service tokens must be addressed to {@code serviceAudience}. */
+  public static TokenVerifier local(JwtKeys keys, String serviceAudience) {
+    return new TokenVerifier(new ImmutableJWKSet<>(keys.publicKeys()), serviceAudience);
+  }
+
+  /**
+   * Verifies with the key set served at {@code jwksUrl} (e.g. {@code
+   * http://api:9999/api/auth/jwks}), cached and refreshed by the JOSE library; a token with an
+   * unknown key id triggers a refetch (rate limited), so key rotation needs no restart.
+   */
+  public static TokenVerifier remote(String jwksUrl, String serviceAudience) {
+    try {
+      JWKSource<SecurityContext> source =
+          JWKSourceBuilder.create(URI.create(jwksUrl).toURL()).retrying(true).build();
+      return new TokenVerifier(source, serviceAudience);
+    } catch (MalformedURLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("not a JWKS URL: " + jwksUrl, e);
+    }
+  }
+
+  /** The principal of a valid access token. */
+  public Principal verifyAccess(String token) throws InvalidTokenException {
+    JWTClaimsSet claims = process(access, token);
+    String scope = (String) claims.getClaim(JwtScheme.SCOPE);
+    Set<String> scopes =
+        scope == null || scope.isBlank()
+            ? Set.of()
+            : new HashSet<>(Arrays.asList(scope.split(" ")));
+    return new Principal(
+        claims.getSubject(), scopes, claims.getJWTID(), claims.getExpirationTime().toInstant());
+  }
+
+  /** The claims of a valid refresh token (subject, family, jti). */
+  public JWTClaimsSet verifyRefresh(String token) throws InvalidTokenException {
+    return process(refresh, token);
+  }
+
+  /** The calling service's name, from a valid service token addressed to this service. */
+  public String verifyService(String token) throws InvalidTokenException {
+    return process(service, token).getSubject();
+  }
+
+  private static JWTClaimsSet process(DefaultJWTProcessor<SecurityContext> p, String token)
+      throws InvalidTokenException {
+    if (token == null || token.isBlank()) {
+      throw new InvalidTokenException("no token");
+    }
+    if (token.length() > 8192) {
+      throw new InvalidTokenException("token too long");
+    }
+    try {
+      return p.process(token, null);
+    } catch (BadJWTException e) {
+      throw new InvalidTokenException(e.getMessage()); // expired, wrong audience, ...
+    } catch (BadJOSEException e) {
+      throw new InvalidTokenException("signature or algorithm not accepted");
+    } catch (ParseException e) {
+      throw new InvalidTokenException("malformed token");
+    } catch (com.nimbusds.jose.JOSEException e) {
+      throw new InvalidTokenException("token could not be verified");
+    } catch (RuntimeException e) { // e.g. the remote key set is unreachable
+      throw new InvalidTokenException("token could not be verified: " + e.getMessage());
+    }
+  }
+
+  private static DefaultJWTProcessor<SecurityContext> processor(
+      JWKSource<SecurityContext> keys, String audience, String use) {
+    DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
+    p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(JOSEObjectType.JWT));
+    p.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.ES256, requireNonNull(keys)));
+    DefaultJWTClaimsVerifier<SecurityContext> claims =
+        new DefaultJWTClaimsVerifier<>(
+            Set.of(audience),
+            new JWTClaimsSet.Builder()
+                .issuer(JwtScheme.ISSUER)
+                .claim(JwtScheme.TOKEN_USE, use)
+                .build(),
+            Set.of("sub", "exp", "iat", "jti"),
+            null);
+    claims.setMaxClockSkew(JwtScheme.MAX_CLOCK_SKEW_SECONDS);
+    p.setJWTClaimsSetVerifier(claims);
+    return p;
+  }
+
+  /** The bearer token of an {@code Authorization} header value, or null. */
+  public static String bearer(String authorization) {
+    if (authorization == null) {
+      return null;
+    }
+    List<String> parts = List.of(authorization.trim().split("\\s+", 2));
+    return parts.size() == 2 && parts.get(0).equalsIgnoreCase("Bearer") ? parts.get(1) : null;
+  }
+}
