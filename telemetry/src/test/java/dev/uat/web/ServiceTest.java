@@ -123,6 +123,14 @@ class ServiceTest {
   }
 
   @Test
+  void numberWhereTextIsExpectedIsRejected() throws Exception {
+    var response =
+        send(request("/echo").POST(HttpRequest.BodyPublishers.ofString("{\"name\": 42}")));
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat((String) error(response).get("message")).contains("'name'");
+  }
+
+  @Test
   void tooDeepJsonIsRejected() throws Exception {
     String deep = "[".repeat(Json.MAX_DEPTH + 5) + "]".repeat(Json.MAX_DEPTH + 5);
     var response =
@@ -140,6 +148,18 @@ class ServiceTest {
                         "{\"name\":\"" + "x".repeat(5000) + "\"}")));
     assertThat(response.statusCode()).isEqualTo(413);
     assertThat(error(response)).containsEntry("code", "payload_too_large");
+  }
+
+  @Test
+  void muchLargerBodyIs413Too() throws Exception {
+    var response =
+        send(
+            request("/echo")
+                .timeout(java.time.Duration.ofSeconds(10))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"" + "x".repeat(3_000_000) + "\"}")));
+    assertThat(response.statusCode()).isEqualTo(413);
   }
 
   @Test
