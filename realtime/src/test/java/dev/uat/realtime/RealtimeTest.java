@@ -9,6 +9,7 @@ import dev.uat.auth.TokenVerifier;
 import dev.uat.events.EventPublisher;
 import dev.uat.events.InProcessEventBus;
 import dev.uat.telemetry.TestTelemetry;
+import dev.uat.web.WsClient;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.net.URI;

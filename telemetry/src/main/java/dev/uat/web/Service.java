@@ -6,6 +6,7 @@ import dev.uat.telemetry.HttpServerTracing;
 import dev.uat.telemetry.MetricsEndpoint;
 import dev.uat.telemetry.Telemetry;
 import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -154,6 +155,9 @@ public final class Service implements AutoCloseable {
                 cfg.jetty.host = host;
                 cfg.jetty.port = port;
                 cfg.http.maxRequestSize = maxBodyBytes;
+                // loopback and JSON: compressing costs more than it saves; nginx compresses in
+                // production, and compression would hold back streamed (SSE) responses
+                cfg.http.compressionStrategy = CompressionStrategy.NONE;
                 cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
                 cfg.jetty.modifyServletContextHandler(
                     h ->

@@ -1,7 +1,6 @@
-package dev.uat.realtime;
+package dev.uat.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.uat.web.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;

@@ -1,0 +1,60 @@
+package dev.uat.router.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.List;
+
+/**
+ * A {@code POST /v1/chat/completions} body. Every field may be absent ({@code null}); the router
+ * validates. {@code content} and {@code stop} keep their JSON form because OpenAI allows several
+ * shapes (a string or an array of text parts; a string or an array of strings).
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record ChatCompletionRequest(
+    String model,
+    List<Message> messages,
+    Double temperature,
+    Double topP,
+    Integer maxTokens,
+    Integer maxCompletionTokens,
+    JsonNode stop,
+    Long seed,
+    Boolean stream,
+    String user,
+    Integer n,
+    JsonNode tools) {
+
+  /** A request with only a model, messages and the usual sampling parameters (non-streaming). */
+  public static ChatCompletionRequest of(
+      String model,
+      List<Message> messages,
+      Double temperature,
+      Double topP,
+      Integer maxTokens,
+      List<String> stop,
+      Long seed) {
+    JsonNode stops = null;
+    if (stop != null && !stop.isEmpty()) {
+      ArrayNode array = JsonNodeFactory.instance.arrayNode();
+      stop.forEach(array::add);
+      stops = array;
+    }
+    return new ChatCompletionRequest(
+        model, messages, temperature, topP, maxTokens, null, stops, seed, false, null, null, null);
+  }
+
+  /**
+   * One message: {@code role} and {@code content} (a string, or an array of {@code
+   * {"type":"text","text":…}} parts).
+   */
+  public record Message(String role, JsonNode content) {
+    /** A message with plain-text content. */
+    public static Message text(String role, String content) {
+      return new Message(role, TextNode.valueOf(content));
+    }
+  }
+}

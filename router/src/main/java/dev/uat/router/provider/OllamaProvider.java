@@ -1,0 +1,147 @@
+package dev.uat.router.provider;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Ollama through its native API: {@code POST /api/chat} (non-streaming) and {@code GET /api/tags}.
+ * Token counts come from {@code prompt_eval_count} and {@code eval_count}; {@code done_reason:
+ * "length"} becomes finish reason {@code length}.
+ *
+ * <p>Thread-safe; calls block for at most the request timeout.
+ */
+public final class OllamaProvider implements Provider {
+  /** The provider name. */
+  public static final String NAME = "ollama";
+
+  private final UpstreamHttp http;
+  private final Duration requestTimeout;
+
+  /**
+   * @param baseUrl e.g. {@code http://127.0.0.1:11434}
+   * @param client the (traced) HTTP client to call with
+   * @param requestTimeout the longest a chat call may take
+   */
+  public OllamaProvider(String baseUrl, HttpClient client, Duration requestTimeout) {
+    this.http = new UpstreamHttp(NAME, UpstreamHttp.baseUri(baseUrl), client, null);
+    this.requestTimeout = requestTimeout;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Optional<URI> endpoint() {
+    return Optional.of(http.base());
+  }
+
+  @Override
+  public List<Model> models(Duration timeout) {
+    Tags tags = http.get("/api/tags", timeout, Tags.class);
+    if (tags.models() == null) {
+      throw http.fail(
+          ProviderException.Kind.FAILED, "invalid_response", "listed no 'models' array", null);
+    }
+    List<Model> models = new ArrayList<>(tags.models().size());
+    for (Tag tag : tags.models()) {
+      String id = tag.name() != null ? tag.name() : tag.model();
+      if (id != null) {
+        models.add(new Model(id, epochSeconds(tag.modifiedAt(), 0), NAME));
+      }
+    }
+    return List.copyOf(models);
+  }
+
+  @Override
+  public ChatResponse chat(ChatRequest request) {
+    List<Message> messages = new ArrayList<>(request.messages().size());
+    for (ChatMessage m : request.messages()) {
+      messages.add(new Message(m.role(), m.content()));
+    }
+    Options options =
+        new Options(
+            request.temperature(),
+            request.topP(),
+            request.maxTokens(),
+            request.stop().isEmpty() ? null : request.stop(),
+            request.seed());
+    ChatBody body =
+        new ChatBody(request.model(), messages, false, options.isEmpty() ? null : options);
+    Answer answer = http.post("/api/chat", body, requestTimeout, Answer.class);
+    if (answer.message() == null || answer.message().content() == null) {
+      throw http.fail(
+          ProviderException.Kind.FAILED,
+          "invalid_response",
+          "answered POST /api/chat without a message",
+          null);
+    }
+    return new ChatResponse(
+        ChatResponse.newId(),
+        answer.model() != null ? answer.model() : request.model(),
+        answer.message().content(),
+        "length".equals(answer.doneReason()) ? "length" : "stop",
+        answer.promptEvalCount() != null ? answer.promptEvalCount() : ChatResponse.UNKNOWN,
+        answer.evalCount() != null ? answer.evalCount() : ChatResponse.UNKNOWN,
+        epochSeconds(answer.createdAt(), Instant.now().getEpochSecond()));
+  }
+
+  @Override
+  public String toString() {
+    return "OllamaProvider{" + http.base() + "}";
+  }
+
+  private static long epochSeconds(String timestamp, long fallback) {
+    if (timestamp == null) {
+      return fallback;
+    }
+    try {
+      return OffsetDateTime.parse(timestamp).toEpochSecond();
+    } catch (DateTimeParseException e) {
+      return fallback;
+    }
+  }
+
+  // Ollama's wire format (https://github.com/ollama/ollama/blob/main/docs/api.md)
+
+  record Message(String role, String content) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Options(
+      Double temperature, Double topP, Integer numPredict, List<String> stop, Long seed) {
+    boolean isEmpty() {
+      return temperature == null
+          && topP == null
+          && numPredict == null
+          && stop == null
+          && seed == null;
+    }
+  }
+
+  record ChatBody(String model, List<Message> messages, boolean stream, Options options) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Answer(
+      String model,
+      String createdAt,
+      Message message,
+      Boolean done,
+      String doneReason,
+      Integer promptEvalCount,
+      Integer evalCount) {}
+
+  record Tags(List<Tag> models) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Tag(String name, String model, String modifiedAt) {}
+}

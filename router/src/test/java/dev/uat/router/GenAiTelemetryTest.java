@@ -1,0 +1,217 @@
+package dev.uat.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.uat.telemetry.TestTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class GenAiTelemetryTest {
+  private static final String REQUEST =
+      """
+      {"model":"llama3.2:latest",
+       "messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hello?"}],
+       "temperature":0.2,"top_p":0.9,"max_tokens":64,"stop":["END"],"seed":42}
+      """;
+
+  private TestTelemetry otel;
+  private FakeUpstream ollama;
+  private Router router;
+
+  @BeforeEach
+  void start() throws Exception {
+    otel = new TestTelemetry("uat-router");
+    ollama =
+        new FakeUpstream()
+            .on("/api/tags", 200, Wire.OLLAMA_TAGS)
+            .on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Hi there!", "stop"));
+  }
+
+  private void startRouter(boolean captureContent) {
+    router =
+        Router.start(
+            RouterSettings.defaults()
+                .withPort(0)
+                .withProvider("ollama")
+                .withOllamaUrl(ollama.url())
+                .withRequestTimeout(Duration.ofSeconds(5)),
+            otel.telemetry(),
+            captureContent);
+  }
+
+  @AfterEach
+  void stop() {
+    if (router != null) {
+      router.close();
+    }
+    ollama.close();
+    otel.close();
+  }
+
+  private List<SpanData> chatAndWaitForSpans() throws Exception {
+    var response = Http.post(router.url() + "/v1/chat/completions", REQUEST);
+    assertThat(response.statusCode()).isEqualTo(200);
+    return Http.spans(otel, s -> s.size() >= 3);
+  }
+
+  @Test
+  void chatMakesServerThenGenAiClientThenHttpClientSpans() throws Exception {
+    startRouter(false);
+    List<SpanData> spans = chatAndWaitForSpans();
+
+    assertThat(spans).hasSize(3); // start-up discovery is not traced
+    SpanData server = named(spans, "POST /v1/chat/completions");
+    SpanData chat = named(spans, "chat llama3.2:latest");
+    SpanData http = named(spans, "POST");
+    assertThat(server.getKind()).isEqualTo(SpanKind.SERVER);
+    assertThat(chat.getKind()).isEqualTo(SpanKind.CLIENT);
+    assertThat(http.getKind()).isEqualTo(SpanKind.CLIENT);
+    assertThat(chat.getParentSpanId()).isEqualTo(server.getSpanId());
+    assertThat(http.getParentSpanId()).isEqualTo(chat.getSpanId());
+    assertThat(List.of(chat.getTraceId(), http.getTraceId())).containsOnly(server.getTraceId());
+    assertThat(chat.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+
+    String responseId = chat.getAttributes().get(AttributeKey.stringKey("gen_ai.response.id"));
+    assertThat(responseId).startsWith("chatcmpl-");
+    Map<String, Object> expected = new LinkedHashMap<>();
+    expected.put("gen_ai.operation.name", "chat");
+    expected.put("gen_ai.provider.name", "ollama");
+    expected.put("gen_ai.request.model", "llama3.2:latest");
+    expected.put("gen_ai.request.temperature", 0.2);
+    expected.put("gen_ai.request.top_p", 0.9);
+    expected.put("gen_ai.request.max_tokens", 64L);
+    expected.put("gen_ai.request.seed", 42L);
+    expected.put("gen_ai.request.stop_sequences", List.of("END"));
+    expected.put("gen_ai.response.model", "llama3.2:latest");
+    expected.put("gen_ai.response.id", responseId);
+    expected.put("gen_ai.response.finish_reasons", List.of("stop"));
+    expected.put("gen_ai.usage.input_tokens", 26L);
+    expected.put("gen_ai.usage.output_tokens", 298L);
+    expected.put("server.address", "127.0.0.1");
+    expected.put("server.port", (long) ollama.port());
+    assertThat(attributes(chat)).isEqualTo(expected);
+  }
+
+  @Test
+  void messageContentIsRecordedOnlyWhenEnabled() throws Exception {
+    startRouter(true);
+    SpanData chat = named(chatAndWaitForSpans(), "chat llama3.2:latest");
+
+    JsonNode input =
+        Http.json(chat.getAttributes().get(AttributeKey.stringKey("gen_ai.input.messages")));
+    JsonNode output =
+        Http.json(chat.getAttributes().get(AttributeKey.stringKey("gen_ai.output.messages")));
+    assertThat(input)
+        .isEqualTo(
+            Http.json(
+                """
+                [{"role":"system","parts":[{"type":"text","content":"Be brief."}]},
+                 {"role":"user","parts":[{"type":"text","content":"Hello?"}]}]
+                """));
+    assertThat(output)
+        .isEqualTo(
+            Http.json(
+                """
+                [{"role":"assistant","parts":[{"type":"text","content":"Hi there!"}],
+                  "finish_reason":"stop"}]
+                """));
+  }
+
+  @Test
+  void noSpanHoldsMessageContentByDefault() throws Exception {
+    startRouter(false);
+
+    assertThat(chatAndWaitForSpans())
+        .allSatisfy(
+            span ->
+                assertThat(span.getAttributes().asMap().keySet())
+                    .extracting(AttributeKey::getKey)
+                    .noneMatch(key -> key.contains("messages") || key.contains("content")));
+  }
+
+  @Test
+  void contentCaptureIsReadFromTheStandardSetting() {
+    assertThat(RouterSettings.captureMessageContent(Map.of(), null)).isFalse();
+    assertThat(
+            RouterSettings.captureMessageContent(
+                Map.of(RouterSettings.CAPTURE_CONTENT_ENV, "true"), null))
+        .isTrue();
+    assertThat(
+            RouterSettings.captureMessageContent(
+                Map.of(RouterSettings.CAPTURE_CONTENT_ENV, "TRUE "), null))
+        .isTrue();
+    assertThat(
+            RouterSettings.captureMessageContent(
+                Map.of(RouterSettings.CAPTURE_CONTENT_ENV, "true"), "false"))
+        .isFalse();
+    assertThat(
+            RouterSettings.captureMessageContent(
+                Map.of(RouterSettings.CAPTURE_CONTENT_ENV, "yes"), null))
+        .isFalse();
+  }
+
+  @Test
+  void genAiMetricsAreExposedOnMetrics() throws Exception {
+    startRouter(false);
+    chatAndWaitForSpans();
+
+    String metrics = Http.get(router.url() + "/metrics").body();
+
+    assertThat(metrics)
+        .contains("# TYPE gen_ai_client_token_usage histogram")
+        .contains("# TYPE gen_ai_client_operation_duration_seconds histogram");
+    assertThat(metrics.lines().filter(l -> l.startsWith("gen_ai_client_token_usage_sum{")))
+        .hasSize(2)
+        .anySatisfy(
+            l ->
+                assertThat(l)
+                    .contains(
+                        "gen_ai_token_type=\"input\"",
+                        "gen_ai_provider_name=\"ollama\"",
+                        "gen_ai_request_model=\"llama3.2:latest\"",
+                        "gen_ai_response_model=\"llama3.2:latest\"")
+                    .endsWith(" 26.0"))
+        .anySatisfy(l -> assertThat(l).contains("gen_ai_token_type=\"output\"").endsWith(" 298.0"));
+    assertThat(metrics)
+        .contains("gen_ai_client_token_usage_bucket{")
+        .contains("le=\"6.7108864E7\"")
+        .contains("gen_ai_client_operation_duration_seconds_bucket{")
+        .contains("le=\"81.92\"");
+  }
+
+  @Test
+  void responseCarriesTheRoutersOwnOverhead() throws Exception {
+    startRouter(false);
+
+    var response = Http.post(router.url() + "/v1/chat/completions", REQUEST);
+
+    long micros =
+        Long.parseLong(response.headers().firstValue("X-Router-Overhead-Micros").orElseThrow());
+    assertThat(micros).isBetween(0L, 5_000_000L);
+  }
+
+  private static SpanData named(List<SpanData> spans, String name) {
+    return spans.stream()
+        .filter(s -> s.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no span " + name + " in " + spans));
+  }
+
+  private static Map<String, Object> attributes(SpanData span) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    span.getAttributes().forEach((k, v) -> out.put(k.getKey(), v));
+    return out;
+  }
+}

@@ -1,0 +1,50 @@
+package dev.uat.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.uat.telemetry.Telemetry;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RouterSettingsTest {
+  @Test
+  void defaultsAreLoopbackAutoAndOllamaOnItsPort() {
+    RouterSettings s = RouterSettings.defaults();
+
+    assertThat(s.host()).isEqualTo("127.0.0.1");
+    assertThat(s.port()).isEqualTo(8003);
+    assertThat(s.provider()).isEqualTo("auto");
+    assertThat(s.ollamaUrl()).isEqualTo("http://127.0.0.1:11434");
+    assertThat(s.openaiUrl()).isNull();
+    assertThat(s.openaiKey()).isNull();
+    assertThat(s.defaultModel()).isNull();
+    assertThat(s.requestTimeout()).isEqualTo(Duration.ofSeconds(120));
+  }
+
+  @Test
+  void invalidSettingsFailEarlyNamingTheSetting() {
+    var d = RouterSettings.defaults();
+    assertThatThrownBy(() -> d.withProvider("gemini")).hasMessageContaining("provider");
+    assertThatThrownBy(() -> d.withPort(70000)).hasMessageContaining("port");
+    assertThatThrownBy(() -> d.withRequestTimeout(Duration.ZERO))
+        .hasMessageContaining("requestTimeout");
+    assertThatThrownBy(() -> d.withOllamaUrl(null)).hasMessageContaining("ollamaUrl");
+  }
+
+  @Test
+  void openaiProviderWithoutUrlFailsToStartNamingTheSetting() {
+    var settings = RouterSettings.defaults().withPort(0).withProvider("openai");
+
+    assertThatThrownBy(() -> Router.start(settings, Telemetry.noop("uat-router")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("openaiUrl");
+  }
+
+  @Test
+  void toStringNeverShowsTheKey() {
+    var s = RouterSettings.defaults().withOpenai("http://127.0.0.1:8080/v1", "sk-secret");
+
+    assertThat(s.toString()).doesNotContain("sk-secret").contains("****");
+  }
+}
