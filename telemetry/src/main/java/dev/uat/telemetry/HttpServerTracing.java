@@ -180,6 +180,12 @@ public final class HttpServerTracing implements Filter {
             .put(URL_SCHEME, request.getScheme())
             .put(HTTP_RESPONSE_STATUS_CODE, (long) status);
     Object route = request.getAttribute(ROUTE_ATTRIBUTE);
+    if (route == null && "websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
+      // WebSocket endpoints are not wrapped by the router; their paths are fixed templates
+      route = request.getRequestURI();
+      span.updateName(method + " " + route);
+      span.setAttribute(HTTP_ROUTE, (String) route);
+    }
     if (route instanceof String r) {
       metric.put(HTTP_ROUTE, r);
     }
