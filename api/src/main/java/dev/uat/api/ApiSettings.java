@@ -64,6 +64,22 @@ public record ApiSettings(
         Duration.ofSeconds(300));
   }
 
+  public ApiSettings withHost(String host) {
+    return new ApiSettings(
+        host,
+        port,
+        dataDir,
+        jdbcUrl,
+        jdbcUser,
+        jdbcPassword,
+        routerUrl,
+        defaultModel,
+        bcryptCost,
+        maxMessageChars,
+        historyMessages,
+        routerTimeout);
+  }
+
   public ApiSettings withPort(int port) {
     return new ApiSettings(
         host,

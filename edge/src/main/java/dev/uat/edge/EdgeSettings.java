@@ -44,6 +44,10 @@ public record EdgeSettings(
         Duration.ofSeconds(300));
   }
 
+  public EdgeSettings withHost(String host) {
+    return new EdgeSettings(host, port, apiUrl, routerUrl, realtimeUrl, maxBodyBytes, upstreamTimeout);
+  }
+
   public EdgeSettings withPort(int port) {
     return new EdgeSettings(
         host, port, apiUrl, routerUrl, realtimeUrl, maxBodyBytes, upstreamTimeout);

@@ -35,6 +35,10 @@ public record RealtimeSettings(
         "127.0.0.1", DEFAULT_PORT, apiUrl, Duration.ofSeconds(10), 64 * 1024, false);
   }
 
+  public RealtimeSettings withHost(String host) {
+    return new RealtimeSettings(host, port, apiUrl, authTimeout, maxFrameBytes, queryTokenEnabled);
+  }
+
   public RealtimeSettings withPort(int port) {
     return new RealtimeSettings(host, port, apiUrl, authTimeout, maxFrameBytes, queryTokenEnabled);
   }

@@ -33,6 +33,16 @@ public final class Telemetry implements AutoCloseable {
 
   private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
 
+  static {
+    // The library instrumentations emit the stable database conventions (db.system.name,
+    // db.query.text) only when asked, and read the switch once, when the first of them loads:
+    // so it is set here, before any. A user's own OTEL_SEMCONV_STABILITY_OPT_IN wins.
+    if (System.getProperty("otel.semconv-stability.opt-in") == null
+        && System.getenv("OTEL_SEMCONV_STABILITY_OPT_IN") == null) {
+      System.setProperty("otel.semconv-stability.opt-in", "database");
+    }
+  }
+
   private final String serviceName;
   private final OpenTelemetry openTelemetry;
   private final OpenTelemetrySdk sdk; // null when the SDK is disabled

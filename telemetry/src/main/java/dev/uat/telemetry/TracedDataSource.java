@@ -11,15 +11,6 @@ import javax.sql.DataSource;
  * {@code db.query.text}) and whose pool reports {@code db.client.connection.*} metrics.
  */
 public final class TracedDataSource {
-  static {
-    // The JDBC library instrumentation emits the stable database conventions (db.system.name,
-    // db.query.text) only when asked; a user's own OTEL_SEMCONV_STABILITY_OPT_IN wins.
-    if (System.getProperty("otel.semconv-stability.opt-in") == null
-        && System.getenv("OTEL_SEMCONV_STABILITY_OPT_IN") == null) {
-      System.setProperty("otel.semconv-stability.opt-in", "database");
-    }
-  }
-
   private TracedDataSource() {}
 
   /** The pool itself: close it on shutdown. Use {@link #traced} for queries. */

@@ -1,0 +1,213 @@
+package dev.uat.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The platform's configuration: {@code uat.yaml} (optional), then {@code UAT_*} environment
+ * variables, then command-line flags, each overriding the one before. Keys are kebab-case ({@code
+ * port-offset}); the variable for a key is {@code UAT_} plus the key upper-cased with underscores
+ * ({@code UAT_PORT_OFFSET}). The standard {@code OTEL_*} variables are read by each component's
+ * OpenTelemetry SDK and always work.
+ */
+public final class Config {
+  /** Every key the platform reads, with its default (null: none). */
+  static final Map<String, String> DEFAULTS = defaults();
+
+  private final Map<String, String> values;
+  private final Map<String, String> sources;
+
+  private Config(Map<String, String> values, Map<String, String> sources) {
+    this.values = values;
+    this.sources = sources;
+  }
+
+  private static Map<String, String> defaults() {
+    Map<String, String> d = new LinkedHashMap<>();
+    d.put("data", "./data");
+    d.put("host", "127.0.0.1");
+    d.put("port-offset", "0");
+    d.put("edge-port", "8000");
+    d.put("api-port", "9999");
+    d.put("router-port", "8003");
+    d.put("realtime-port", "8002");
+    d.put("observatory-port", "16686");
+    d.put("otlp-port", "4318");
+    d.put("provider", "auto");
+    d.put("ollama-url", "http://127.0.0.1:11434");
+    d.put("openai-url", null);
+    d.put("openai-key", null);
+    d.put("model", null);
+    d.put("api-url", null);
+    d.put("router-url", null);
+    d.put("realtime-url", null);
+    d.put("jdbc-url", null);
+    d.put("jdbc-user", null);
+    d.put("jdbc-password", null);
+    d.put("otlp-endpoint", null);
+    d.put("observatory-max-bytes", Long.toString(64L * 1024 * 1024));
+    d.put("bcrypt-cost", "12");
+    return d;
+  }
+
+  /**
+   * Resolves the configuration. {@code file} may be null (then {@code ./uat.yaml} is read if it
+   * exists); {@code env} is normally {@code System.getenv()}; {@code flags} holds the keys given on
+   * the command line.
+   */
+  public static Config load(Path file, Map<String, String> env, Map<String, String> flags) {
+    Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+    Map<String, String> sources = new LinkedHashMap<>();
+    Path yaml = file != null ? file : Path.of("uat.yaml");
+    if (file != null || Files.exists(yaml)) {
+      for (Map.Entry<String, String> e : readYaml(yaml).entrySet()) {
+        put(values, sources, e.getKey(), e.getValue(), yaml.toString());
+      }
+    }
+    for (String key : DEFAULTS.keySet()) {
+      String v = env.get(envName(key));
+      if (v != null) {
+        put(values, sources, key, v, envName(key));
+      }
+    }
+    for (Map.Entry<String, String> e : flags.entrySet()) {
+      if (e.getValue() != null) {
+        put(values, sources, e.getKey(), e.getValue(), "--" + e.getKey());
+      }
+    }
+    return new Config(values, sources);
+  }
+
+  static String envName(String key) {
+    return "UAT_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  private static void put(
+      Map<String, String> values,
+      Map<String, String> sources,
+      String key,
+      String value,
+      String source) {
+    if (!DEFAULTS.containsKey(key)) {
+      throw new ConfigException(
+          "unknown setting '"
+              + key
+              + "' in "
+              + source
+              + "; known: "
+              + new TreeSet<>(DEFAULTS.keySet()));
+    }
+    values.put(key, value);
+    sources.put(key, source);
+  }
+
+  private static Map<String, String> readYaml(Path yaml) {
+    try {
+      JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(yaml.toFile());
+      Map<String, String> out = new LinkedHashMap<>();
+      if (root == null || root.isNull()) {
+        return out;
+      }
+      if (!root.isObject()) {
+        throw new ConfigException(yaml + ": expected a mapping of settings");
+      }
+      for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (!e.getValue().isValueNode()) {
+          throw new ConfigException(yaml + ": setting '" + e.getKey() + "' must be a plain value");
+        }
+        out.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText());
+      }
+      return out;
+    } catch (IOException e) {
+      throw new ConfigException("cannot read " + yaml + ": " + e.getMessage());
+    }
+  }
+
+  public Optional<String> get(String key) {
+    requireKnown(key);
+    return Optional.ofNullable(values.get(key)).filter(v -> !v.isBlank());
+  }
+
+  public String require(String key) {
+    return get(key)
+        .orElseThrow(
+            () ->
+                new ConfigException(
+                    "setting '"
+                        + key
+                        + "' is required (flag --"
+                        + key
+                        + " or "
+                        + envName(key)
+                        + ")"));
+  }
+
+  public int integer(String key) {
+    String v = require(key);
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          "setting '" + key + "' must be a whole number, not '" + v + "' (" + source(key) + ")");
+    }
+  }
+
+  public long longValue(String key) {
+    String v = require(key);
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          "setting '" + key + "' must be a whole number, not '" + v + "' (" + source(key) + ")");
+    }
+  }
+
+  /** A port setting plus {@code port-offset}; 0 stays 0 (any free port). */
+  public int port(String key) {
+    int base = integer(key);
+    int port = base == 0 ? 0 : base + integer("port-offset");
+    if (port < 0 || port > 65535) {
+      throw new ConfigException("port '" + key + "' plus port-offset is out of range: " + port);
+    }
+    return port;
+  }
+
+  public Path dataDir() {
+    return Path.of(require("data"));
+  }
+
+  String source(String key) {
+    return sources.getOrDefault(key, "default");
+  }
+
+  Set<String> keys() {
+    return DEFAULTS.keySet();
+  }
+
+  private static void requireKnown(String key) {
+    if (!DEFAULTS.containsKey(key)) {
+      throw new IllegalArgumentException("not a setting: " + key);
+    }
+  }
+
+  /** A configuration mistake, reported to the user without a stack trace. */
+  public static final class ConfigException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ConfigException(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package dev.uat.app;
+
+import dev.uat.api.Api;
+import dev.uat.api.ApiSettings;
+import dev.uat.auth.JwtKeys;
+import dev.uat.auth.TokenVerifier;
+import dev.uat.edge.Edge;
+import dev.uat.edge.EdgeSettings;
+import dev.uat.events.EventBus;
+import dev.uat.events.InProcessEventBus;
+import dev.uat.observatory.Observatory;
+import dev.uat.observatory.ObservatorySettings;
+import dev.uat.realtime.Realtime;
+import dev.uat.realtime.RealtimeSettings;
+import dev.uat.router.Router;
+import dev.uat.router.RouterSettings;
+import dev.uat.telemetry.Telemetry;
+import dev.uat.telemetry.TelemetrySettings;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds components from a {@link Config}, alone ({@code uat serve}) or all in one JVM ({@code uat
+ * up}). In the all-in-one mode they still talk over loopback HTTP, each with its own port and its
+ * own OpenTelemetry SDK, so traces cross real service boundaries; events go through an in-process
+ * bus and the signing key is shared in memory.
+ */
+public final class Platform implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Platform.class);
+
+  private final Deque<AutoCloseable> open = new ArrayDeque<>();
+  private Observatory observatory;
+  private Router router;
+  private Api api;
+  private Realtime realtime;
+  private Edge edge;
+
+  private Platform() {}
+
+  /** Starts every component; on failure, stops what had started and rethrows. */
+  public static Platform up(Config config) {
+    Platform p = new Platform();
+    try {
+      p.startAll(config);
+      return p;
+    } catch (RuntimeException e) {
+      p.close();
+      throw e;
+    }
+  }
+
+  private void startAll(Config config) {
+    String host = config.require("host");
+    Path data = config.dataDir();
+    Telemetry observatoryTelemetry =
+        track(
+            Telemetry.create(
+                new TelemetrySettings("uat-observatory", "http://127.0.0.1:1", true, false)));
+    observatory = track(observatory(config, observatoryTelemetry));
+    String otlp = config.get("otlp-endpoint").orElse(observatory.otlpUrl());
+
+    router = track(router(config, telemetry("uat-router", otlp, true)));
+
+    JwtKeys keys = JwtKeys.loadOrCreate(data);
+    EventBus bus = track(new InProcessEventBus());
+    api = track(api(config, telemetry("uat-api", otlp, true), router.url(), bus, keys));
+
+    realtime =
+        track(
+            Realtime.start(
+                RealtimeSettings.defaults(api.url())
+                    .withPort(config.port("realtime-port"))
+                    .withHost(host),
+                telemetry("uat-realtime", otlp, true),
+                bus,
+                TokenVerifier.local(keys, Realtime.AUDIENCE)));
+
+    edge =
+        track(
+            edge(
+                config,
+                telemetry("uat-edge", otlp, true),
+                api.url(),
+                router.url(),
+                realtime.url()));
+  }
+
+  private Telemetry telemetry(String service, String otlp, boolean allInOne) {
+    return track(Telemetry.create(new TelemetrySettings(service, otlp, allInOne, true)));
+  }
+
+  private <T extends AutoCloseable> T track(T component) {
+    open.push(component);
+    return component;
+  }
+
+  static Observatory observatory(Config config, Telemetry telemetry) {
+    return Observatory.start(
+        new ObservatorySettings(
+            config.require("host"),
+            config.port("otlp-port"),
+            config.port("observatory-port"),
+            config.longValue("observatory-max-bytes")),
+        telemetry);
+  }
+
+  static Router router(Config config, Telemetry telemetry) {
+    RouterSettings s =
+        RouterSettings.defaults()
+            .withHost(config.require("host"))
+            .withPort(config.port("router-port"))
+            .withProvider(config.require("provider"))
+            .withOllamaUrl(config.require("ollama-url"));
+    if (config.get("openai-url").isPresent()) {
+      s = s.withOpenai(config.require("openai-url"), config.get("openai-key").orElse(null));
+    }
+    if (config.get("model").isPresent()) {
+      s = s.withDefaultModel(config.require("model"));
+    }
+    return Router.start(s, telemetry);
+  }
+
+  static Api api(Config config, Telemetry telemetry, String routerUrl, EventBus bus, JwtKeys keys) {
+    ApiSettings s =
+        ApiSettings.defaults(config.dataDir(), routerUrl)
+            .withHost(config.require("host"))
+            .withPort(config.port("api-port"))
+            .withBcryptCost(config.integer("bcrypt-cost"));
+    if (config.get("jdbc-url").isPresent()) {
+      s =
+          s.withJdbc(
+              config.require("jdbc-url"),
+              config.get("jdbc-user").orElse(null),
+              config.get("jdbc-password").orElse(null));
+    }
+    return Api.start(s, telemetry, bus, keys);
+  }
+
+  static Edge edge(
+      Config config, Telemetry telemetry, String apiUrl, String routerUrl, String realtimeUrl) {
+    return Edge.start(
+        EdgeSettings.defaults(apiUrl, routerUrl, realtimeUrl)
+            .withHost(config.require("host"))
+            .withPort(config.port("edge-port")),
+        telemetry);
+  }
+
+  public Observatory observatory() {
+    return observatory;
+  }
+
+  public Router router() {
+    return router;
+  }
+
+  public Api api() {
+    return api;
+  }
+
+  public Realtime realtime() {
+    return realtime;
+  }
+
+  public Edge edge() {
+    return edge;
+  }
+
+  /**
+   * Stops everything, newest first: services, then their SDKs (which flush), then the observatory.
+   */
+  @Override
+  public void close() {
+    while (!open.isEmpty()) {
+      AutoCloseable c = open.pop();
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("stopping {} failed", c, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.uat.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The all-in-one platform ({@code uat up}) on free ports, used through its edge. */
+@Timeout(120)
+class AllInOneTest {
+  @TempDir static Path data;
+  static Platform platform;
+  static ChatTrace scenario;
+
+  @BeforeAll
+  static void up() {
+    Map<String, String> flags = new HashMap<>();
+    flags.put("data", data.toString());
+    flags.put("provider", "echo");
+    flags.put("bcrypt-cost", "4");
+    for (String port :
+        new String[] {
+          "edge-port", "api-port", "router-port", "realtime-port", "observatory-port", "otlp-port"
+        }) {
+      flags.put(port, "0");
+    }
+    platform = Platform.up(Config.load(null, Map.of(), flags));
+    scenario = new ChatTrace(platform.edge().url(), platform.observatory().queryUrl());
+  }
+
+  @AfterAll
+  static void down() {
+    platform.close();
+  }
+
+  @Test
+  void chatRequestProducesOneTraceAcrossAllServices() throws Exception {
+    JsonNode trace = scenario.run("ada@example.com");
+    ChatTrace.assertTree(trace);
+  }
+
+  @Test
+  void badInputThroughTheEdgeGetsJsonErrors() throws Exception {
+    var malformed = scenario.call("POST", "/api/auth/login", null, "{not json");
+    assertThat(malformed.statusCode()).isEqualTo(400);
+    assertThat(ChatTrace.json(malformed).at("/error/code").asText()).isEqualTo("invalid_json");
+
+    var missing = scenario.call("POST", "/api/auth/register", null, "{\"email\":\"x@y.zz\"}");
+    assertThat(missing.statusCode()).isEqualTo(400);
+    assertThat(ChatTrace.json(missing).at("/error/message").asText()).contains("password");
+
+    var badToken = scenario.call("POST", "/api/chat", "not-a-token", "{\"message\":\"hi\"}");
+    assertThat(badToken.statusCode()).isEqualTo(401);
+    assertThat(ChatTrace.json(badToken).at("/error/code").asText()).isEqualTo("unauthorized");
+
+    var oversized =
+        scenario.call("POST", "/api/chat", null, "{\"message\":\"" + "x".repeat(2_000_000) + "\"}");
+    assertThat(oversized.statusCode()).isEqualTo(413);
+    assertThat(ChatTrace.json(oversized).at("/error/code").asText()).isEqualTo("payload_too_large");
+
+    var noMessages = scenario.call("POST", "/v1/chat/completions", null, "{\"model\":\"echo\"}");
+    assertThat(noMessages.statusCode()).isEqualTo(400);
+    assertThat(ChatTrace.json(noMessages).at("/error/message").asText()).contains("messages");
+    for (var r :
+        new java.net.http.HttpResponse<?>[] {malformed, missing, badToken, oversized, noMessages}) {
+      assertThat(r.headers().firstValue("X-Trace-Id")).isPresent();
+      assertThat(String.valueOf(r.body())).doesNotContain("Exception").doesNotContain("at dev.uat");
+    }
+  }
+
+  @Test
+  void everyServiceIsHealthyAndExposesMetrics() throws Exception {
+    var client = java.net.http.HttpClient.newHttpClient();
+    for (String url :
+        new String[] {
+          platform.edge().url(),
+          platform.api().url(),
+          platform.router().url(),
+          platform.realtime().url(),
+          platform.observatory().queryUrl()
+        }) {
+      var ready =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/health/ready"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).as(url + " " + ready.body()).isEqualTo(200);
+      var metrics =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/metrics")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.body()).contains("jvm_");
+    }
+  }
+}

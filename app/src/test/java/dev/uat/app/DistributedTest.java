@@ -1,0 +1,77 @@
+package dev.uat.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every component started alone, as {@code uat serve <component>} starts it: peers found by URL,
+ * tokens verified with the api's JWKS, events posted to realtime over HTTP, spans exported over
+ * OTLP to a separate observatory.
+ */
+@Timeout(120)
+class DistributedTest {
+  @TempDir static Path data;
+  static final Deque<AutoCloseable> open = new ArrayDeque<>();
+  static String edgeUrl;
+  static String observatoryUrl;
+
+  @BeforeAll
+  static void serve() throws IOException {
+    Map<String, String> flags = new HashMap<>();
+    flags.put("data", data.toString());
+    flags.put("provider", "echo");
+    flags.put("bcrypt-cost", "4");
+    for (String port :
+        new String[] {
+          "edge-port", "api-port", "router-port", "realtime-port", "observatory-port", "otlp-port"
+        }) {
+      flags.put(port, Integer.toString(freePort()));
+    }
+    String base = "http://127.0.0.1:";
+    flags.put("api-url", base + flags.get("api-port"));
+    flags.put("router-url", base + flags.get("router-port"));
+    flags.put("realtime-url", base + flags.get("realtime-port"));
+    Config config = Config.load(null, Map.of(), flags);
+    String otlp = base + flags.get("otlp-port");
+    observatoryUrl = Uat.Serve.start("observatory", config, otlp, open);
+    Uat.Serve.start("router", config, otlp, open);
+    Uat.Serve.start("api", config, otlp, open);
+    Uat.Serve.start("realtime", config, otlp, open);
+    edgeUrl = Uat.Serve.start("edge", config, otlp, open);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    while (!open.isEmpty()) {
+      open.pop().close();
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void chatRequestProducesOneTraceAcrossSeparatelyStartedServices() throws Exception {
+    JsonNode trace = new ChatTrace(edgeUrl, observatoryUrl).run("grace@example.com");
+    ChatTrace.assertTree(trace);
+    assertThat(ChatTrace.services(trace))
+        .contains("uat-edge", "uat-api", "uat-router", "uat-realtime");
+  }
+}
