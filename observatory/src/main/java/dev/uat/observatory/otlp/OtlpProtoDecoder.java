@@ -1,0 +1,485 @@
+package dev.uat.observatory.otlp;
+
+import static dev.uat.observatory.otlp.ProtoReader.I32;
+import static dev.uat.observatory.otlp.ProtoReader.I64;
+import static dev.uat.observatory.otlp.ProtoReader.LEN;
+import static dev.uat.observatory.otlp.ProtoReader.VARINT;
+import static dev.uat.observatory.otlp.ProtoReader.tag;
+
+import dev.uat.observatory.model.Attributes;
+import dev.uat.observatory.model.Bytes;
+import dev.uat.observatory.model.Event;
+import dev.uat.observatory.model.InstrumentationScope;
+import dev.uat.observatory.model.Link;
+import dev.uat.observatory.model.Resource;
+import dev.uat.observatory.model.Span;
+import dev.uat.observatory.model.SpanKind;
+import dev.uat.observatory.model.StatusCode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Decodes the protobuf encoding of {@code ExportTraceServiceRequest} (opentelemetry-proto) into
+ * model spans. Unknown fields of every wire type are skipped; fields may come in any order.
+ *
+ * <p>Thread-safe: one instance serves all requests and keeps the caches that make repeated strings,
+ * resources and scopes free; each {@link #decode} call has its own reading state.
+ */
+final class OtlpProtoDecoder {
+  private static final ByteCache.Decoder<String> UTF8 =
+      (buf, offset, length) -> new String(buf, offset, length, StandardCharsets.UTF_8);
+
+  /** Keys, span and event names, scope names: few distinct values, repeated in every request. */
+  private final ByteCache<String> names = new ByteCache<>(4096, 128);
+
+  /** Short string attribute values (methods, routes, status texts, model names, ...). */
+  private final ByteCache<String> values = new ByteCache<>(8192, 48);
+
+  private final ByteCache<Resource> resources = new ByteCache<>(256, 8192);
+  private final ByteCache<InstrumentationScope> scopes = new ByteCache<>(256, 2048);
+
+  /**
+   * @throws OtlpFormatException when {@code body} is not a well-formed message
+   */
+  DecodedSpans decode(byte[] body) {
+    Parse parse = new Parse(body);
+    parse.request();
+    return parse.out;
+  }
+
+  /** The state of one decode. */
+  private final class Parse {
+    final ProtoReader in;
+    final DecodedSpans out = new DecodedSpans();
+    final Attributes.Builder spanAttributes = Attributes.builder();
+    final Attributes.Builder eventAttributes = Attributes.builder();
+    final Attributes.Builder linkAttributes = Attributes.builder();
+    final List<Event> events = new ArrayList<>();
+    final List<Link> links = new ArrayList<>();
+    final IntPairs scopeSpans = new IntPairs();
+    final IntPairs spans = new IntPairs();
+
+    Parse(byte[] body) {
+      this.in = new ProtoReader(body);
+    }
+
+    void request() {
+      while (in.hasMore()) {
+        int tag = in.readTag();
+        if (tag == tag(1, LEN)) {
+          int outer = in.enter();
+          resourceSpans();
+          in.exit(outer);
+        } else {
+          in.skip(tag);
+        }
+      }
+    }
+
+    /** ResourceSpans: the resource may follow its scope spans, so those are read last. */
+    void resourceSpans() {
+      Resource resource = Resource.empty();
+      scopeSpans.clear();
+      while (in.hasMore()) {
+        int tag = in.readTag();
+        if (tag == tag(1, LEN)) {
+          int length = in.readLength();
+          resource = resources.get(in.buf, in.pos, length, OtlpProtoDecoder.this::resource);
+          in.pos += length;
+        } else if (tag == tag(2, LEN)) {
+          int length = in.readLength();
+          scopeSpans.add(in.pos, length);
+          in.pos += length;
+        } else {
+          in.skip(tag);
+        }
+      }
+      int end = in.pos;
+      for (int i = 0; i < scopeSpans.size(); i++) {
+        in.pos = scopeSpans.offset(i);
+        in.limit = in.pos + scopeSpans.length(i);
+        scopeSpans(resource);
+      }
+      in.pos = end;
+      in.limit = end;
+    }
+
+    /** ScopeSpans: the scope may follow its spans, so those are read last. */
+    void scopeSpans(Resource resource) {
+      InstrumentationScope scope = InstrumentationScope.empty();
+      spans.clear();
+      while (in.hasMore()) {
+        int tag = in.readTag();
+        if (tag == tag(1, LEN)) {
+          int length = in.readLength();
+          scope = scopes.get(in.buf, in.pos, length, OtlpProtoDecoder.this::scope);
+          in.pos += length;
+        } else if (tag == tag(2, LEN)) {
+          int length = in.readLength();
+          spans.add(in.pos, length);
+          in.pos += length;
+        } else {
+          in.skip(tag);
+        }
+      }
+      for (int i = 0; i < spans.size(); i++) {
+        in.pos = spans.offset(i);
+        in.limit = in.pos + spans.length(i);
+        span(scope, resource);
+      }
+    }
+
+    void span(InstrumentationScope scope, Resource resource) {
+      long traceIdHigh = 0;
+      long traceIdLow = 0;
+      long spanId = 0;
+      long parentSpanId = 0;
+      String invalid = null;
+      String traceState = "";
+      String name = "";
+      SpanKind kind = SpanKind.UNSPECIFIED;
+      long start = 0;
+      long end = 0;
+      String statusMessage = "";
+      StatusCode statusCode = StatusCode.UNSET;
+      int flags = 0;
+      int droppedAttributes = 0;
+      int droppedEvents = 0;
+      int droppedLinks = 0;
+      spanAttributes.clear();
+      events.clear();
+      links.clear();
+      while (in.hasMore()) {
+        int tag = in.readTag();
+        switch (tag) {
+          case 1 << 3 | LEN -> {
+            int length = in.readLength();
+            if (length == 16) {
+              traceIdHigh = in.readLongBigEndian();
+              traceIdLow = in.readLongBigEndian();
+            } else {
+              in.skipBytes(length);
+              invalid = "trace_id has " + length + " bytes instead of 16";
+            }
+          }
+          case 2 << 3 | LEN -> {
+            int length = in.readLength();
+            if (length == 8) {
+              spanId = in.readLongBigEndian();
+            } else {
+              in.skipBytes(length);
+              invalid = "span_id has " + length + " bytes instead of 8";
+            }
+          }
+          case 3 << 3 | LEN -> traceState = in.readString();
+          case 4 << 3 | LEN -> {
+            int length = in.readLength();
+            if (length == 8) {
+              parentSpanId = in.readLongBigEndian();
+            } else {
+              in.skipBytes(length);
+              if (length != 0) {
+                invalid = "parent_span_id has " + length + " bytes instead of 8 or 0";
+              }
+            }
+          }
+          case 5 << 3 | LEN -> name = name();
+          case 6 << 3 | VARINT -> kind = SpanKind.fromOtlp(in.readVarint());
+          case 7 << 3 | I64 -> start = in.readFixed64();
+          case 8 << 3 | I64 -> end = in.readFixed64();
+          case 9 << 3 | LEN -> keyValue(spanAttributes, 0);
+          case 10 << 3 | VARINT -> droppedAttributes = (int) in.readVarint();
+          case 11 << 3 | LEN -> event();
+          case 12 << 3 | VARINT -> droppedEvents = (int) in.readVarint();
+          case 13 << 3 | LEN -> {
+            if (!link()) {
+              droppedLinks++;
+            }
+          }
+          case 14 << 3 | VARINT -> droppedLinks += (int) in.readVarint();
+          case 15 << 3 | LEN -> {
+            int outer = in.enter();
+            while (in.hasMore()) {
+              int statusTag = in.readTag();
+              switch (statusTag) {
+                case 2 << 3 | LEN -> statusMessage = in.readString();
+                case 3 << 3 | VARINT -> statusCode = StatusCode.fromOtlp(in.readVarint());
+                default -> in.skip(statusTag);
+              }
+            }
+            in.exit(outer);
+          }
+          case 16 << 3 | I32 -> flags = in.readFixed32();
+          default -> in.skip(tag);
+        }
+      }
+      if (invalid == null && traceIdHigh == 0 && traceIdLow == 0) {
+        invalid = "trace_id is missing or all zeros";
+      }
+      if (invalid == null && spanId == 0) {
+        invalid = "span_id is missing or all zeros";
+      }
+      if (invalid != null) {
+        out.reject(invalid);
+        return;
+      }
+      out.spans.add(
+          new Span(
+              traceIdHigh,
+              traceIdLow,
+              spanId,
+              parentSpanId,
+              name,
+              kind,
+              start,
+              end,
+              spanAttributes.build(),
+              events.isEmpty() ? List.of() : List.copyOf(events),
+              links.isEmpty() ? List.of() : List.copyOf(links),
+              statusCode,
+              statusMessage,
+              traceState,
+              flags,
+              droppedAttributes,
+              droppedEvents,
+              droppedLinks,
+              scope,
+              resource));
+    }
+
+    void event() {
+      int outer = in.enter();
+      long time = 0;
+      String name = "";
+      int dropped = 0;
+      eventAttributes.clear();
+      while (in.hasMore()) {
+        int tag = in.readTag();
+        switch (tag) {
+          case 1 << 3 | I64 -> time = in.readFixed64();
+          case 2 << 3 | LEN -> name = name();
+          case 3 << 3 | LEN -> keyValue(eventAttributes, 0);
+          case 4 << 3 | VARINT -> dropped = (int) in.readVarint();
+          default -> in.skip(tag);
+        }
+      }
+      in.exit(outer);
+      events.add(new Event(time, name, eventAttributes.build(), dropped));
+    }
+
+    /** Reads a link; false when its ids are invalid and it was dropped. */
+    boolean link() {
+      int outer = in.enter();
+      long traceIdHigh = 0;
+      long traceIdLow = 0;
+      long spanId = 0;
+      boolean valid = true;
+      String traceState = "";
+      int dropped = 0;
+      int flags = 0;
+      linkAttributes.clear();
+      while (in.hasMore()) {
+        int tag = in.readTag();
+        switch (tag) {
+          case 1 << 3 | LEN -> {
+            int length = in.readLength();
+            if (length == 16) {
+              traceIdHigh = in.readLongBigEndian();
+              traceIdLow = in.readLongBigEndian();
+            } else {
+              in.skipBytes(length);
+              valid = false;
+            }
+          }
+          case 2 << 3 | LEN -> {
+            int length = in.readLength();
+            if (length == 8) {
+              spanId = in.readLongBigEndian();
+            } else {
+              in.skipBytes(length);
+              valid = false;
+            }
+          }
+          case 3 << 3 | LEN -> traceState = in.readString();
+          case 4 << 3 | LEN -> keyValue(linkAttributes, 0);
+          case 5 << 3 | VARINT -> dropped = (int) in.readVarint();
+          case 6 << 3 | I32 -> flags = in.readFixed32();
+          default -> in.skip(tag);
+        }
+      }
+      in.exit(outer);
+      if (!valid || (traceIdHigh == 0 && traceIdLow == 0) || spanId == 0) {
+        return false;
+      }
+      links.add(
+          new Link(
+              traceIdHigh, traceIdLow, spanId, traceState, linkAttributes.build(), dropped, flags));
+      return true;
+    }
+
+    String name() {
+      int length = in.readLength();
+      String name = names.get(in.buf, in.pos, length, UTF8);
+      in.pos += length;
+      return name;
+    }
+
+    void keyValue(Attributes.Builder into, int depth) {
+      readKeyValue(in, into, depth);
+    }
+  }
+
+  /** Decodes a Resource message on a cache miss. */
+  private Resource resource(byte[] buf, int offset, int length) {
+    ProtoReader in = sub(buf, offset, length);
+    Attributes.Builder attributes = Attributes.builder();
+    while (in.hasMore()) {
+      int tag = in.readTag();
+      if (tag == tag(1, LEN)) {
+        readKeyValue(in, attributes, 0);
+      } else {
+        in.skip(tag);
+      }
+    }
+    return Resource.of(attributes.build());
+  }
+
+  /** Decodes an InstrumentationScope message on a cache miss. */
+  private InstrumentationScope scope(byte[] buf, int offset, int length) {
+    ProtoReader in = sub(buf, offset, length);
+    String name = "";
+    String version = "";
+    Attributes.Builder attributes = Attributes.builder();
+    while (in.hasMore()) {
+      int tag = in.readTag();
+      switch (tag) {
+        case 1 << 3 | LEN -> name = in.readString();
+        case 2 << 3 | LEN -> version = in.readString();
+        case 3 << 3 | LEN -> readKeyValue(in, attributes, 0);
+        default -> in.skip(tag);
+      }
+    }
+    return new InstrumentationScope(name, version, attributes.build());
+  }
+
+  private static ProtoReader sub(byte[] buf, int offset, int length) {
+    ProtoReader in = new ProtoReader(buf);
+    in.pos = offset;
+    in.limit = offset + length;
+    return in;
+  }
+
+  /** Reads a KeyValue (length-prefixed) into {@code into}; a missing value becomes "". */
+  private void readKeyValue(ProtoReader in, Attributes.Builder into, int depth) {
+    int outer = in.enter();
+    String key = "";
+    Object value = "";
+    while (in.hasMore()) {
+      int tag = in.readTag();
+      if (tag == tag(1, LEN)) {
+        int length = in.readLength();
+        key = names.get(in.buf, in.pos, length, UTF8);
+        in.pos += length;
+      } else if (tag == tag(2, LEN)) {
+        int valueOuter = in.enter();
+        value = anyValue(in, depth);
+        in.exit(valueOuter);
+      } else {
+        in.skip(tag);
+      }
+    }
+    in.exit(outer);
+    into.put(key, value);
+  }
+
+  /** Reads the fields of an AnyValue up to the current limit; the last value field wins. */
+  private Object anyValue(ProtoReader in, int depth) {
+    if (depth > ProtoReader.MAX_DEPTH) {
+      throw new OtlpFormatException("attribute values nested deeper than " + ProtoReader.MAX_DEPTH);
+    }
+    Object value = "";
+    while (in.hasMore()) {
+      int tag = in.readTag();
+      switch (tag) {
+        case 1 << 3 | LEN -> {
+          int length = in.readLength();
+          value = values.get(in.buf, in.pos, length, UTF8);
+          in.pos += length;
+        }
+        case 2 << 3 | VARINT -> value = in.readVarint() != 0;
+        case 3 << 3 | VARINT -> value = in.readVarint();
+        case 4 << 3 | I64 -> value = Double.longBitsToDouble(in.readFixed64());
+        case 5 << 3 | LEN -> {
+          int outer = in.enter();
+          List<Object> list = new ArrayList<>();
+          while (in.hasMore()) {
+            int elementTag = in.readTag();
+            if (elementTag == tag(1, LEN)) {
+              int elementOuter = in.enter();
+              list.add(anyValue(in, depth + 1));
+              in.exit(elementOuter);
+            } else {
+              in.skip(elementTag);
+            }
+          }
+          in.exit(outer);
+          value = List.copyOf(list);
+        }
+        case 6 << 3 | LEN -> {
+          int outer = in.enter();
+          Attributes.Builder kvlist = Attributes.builder();
+          while (in.hasMore()) {
+            int entryTag = in.readTag();
+            if (entryTag == tag(1, LEN)) {
+              readKeyValue(in, kvlist, depth + 1);
+            } else {
+              in.skip(entryTag);
+            }
+          }
+          in.exit(outer);
+          value = kvlist.build();
+        }
+        case 7 << 3 | LEN -> {
+          int length = in.readLength();
+          value = Bytes.copyOf(in.buf, in.pos, length);
+          in.pos += length;
+        }
+        default -> in.skip(tag);
+      }
+    }
+    return value;
+  }
+
+  /** A growable list of (offset, length) pairs of messages to read later. */
+  private static final class IntPairs {
+    private int[] pairs = new int[16];
+    private int size;
+
+    void add(int offset, int length) {
+      if (2 * size + 2 > pairs.length) {
+        pairs = Arrays.copyOf(pairs, pairs.length * 2);
+      }
+      pairs[2 * size] = offset;
+      pairs[2 * size + 1] = length;
+      size++;
+    }
+
+    int size() {
+      return size;
+    }
+
+    int offset(int i) {
+      return pairs[2 * i];
+    }
+
+    int length(int i) {
+      return pairs[2 * i + 1];
+    }
+
+    void clear() {
+      size = 0;
+    }
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * The OTLP/HTTP trace receiver ({@link dev.uat.observatory.otlp.OtlpHttpReceiver}) and its
+ * hand-written decoders for the protobuf and JSON encodings of {@code ExportTraceServiceRequest}.
+ *
+ * <p>The decoders read a request body already in memory, produce model spans directly (no
+ * intermediate message objects) and reuse strings, resources and scopes that repeat from request to
+ * request.
+ */
+package dev.uat.observatory.otlp;
