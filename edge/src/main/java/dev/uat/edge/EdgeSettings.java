@@ -45,7 +45,8 @@ public record EdgeSettings(
   }
 
   public EdgeSettings withHost(String host) {
-    return new EdgeSettings(host, port, apiUrl, routerUrl, realtimeUrl, maxBodyBytes, upstreamTimeout);
+    return new EdgeSettings(
+        host, port, apiUrl, routerUrl, realtimeUrl, maxBodyBytes, upstreamTimeout);
   }
 
   public EdgeSettings withPort(int port) {

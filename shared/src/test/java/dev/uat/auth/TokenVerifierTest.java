@@ -40,6 +40,44 @@ class TokenVerifierTest {
   }
 
   @Test
+  void verifiedTokensAreCachedUntilTheyExpire() throws Exception {
+    var token = issuer.access("user-1", Set.of("chat"));
+    var now = new java.util.concurrent.atomic.AtomicReference<>(Instant.now());
+    var keyLookups = new java.util.concurrent.atomic.AtomicInteger();
+    com.nimbusds.jose.jwk.source.JWKSource<com.nimbusds.jose.proc.SecurityContext> counting =
+        (selector, context) -> {
+          keyLookups.incrementAndGet();
+          return selector.select(keys.publicKeys());
+        };
+    Clock clock =
+        new Clock() {
+          @Override
+          public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            return now.get();
+          }
+        };
+    TokenVerifier cached = new TokenVerifier(counting, "uat-service", 10, clock);
+
+    assertThat(cached.verifyAccess(token.value()).userId()).isEqualTo("user-1");
+    assertThat(cached.verifyAccess(token.value()).userId()).isEqualTo("user-1");
+    assertThat(keyLookups).hasValue(1); // the second answer came from the cache
+
+    now.set(token.expiresAt().plusSeconds(JwtScheme.MAX_CLOCK_SKEW_SECONDS + 1));
+    cached.verifyAccess(token.value());
+    assertThat(keyLookups).hasValue(2); // expired in the cache: checked in full again
+  }
+
+  @Test
   void tamperedPayloadIsRejected() {
     String[] parts = issuer.access("user-1", Set.of("chat")).value().split("\\.");
     String payload =

@@ -81,6 +81,9 @@ public final class Service implements AutoCloseable {
 
   /** Renders an error into the response; the default writes our JSON error shape. */
   public static void renderError(Context ctx, HttpError error) {
+    if (error.status() == 413) {
+      drainRequestBody(ctx);
+    }
     ctx.status(error.status());
     if (error.retryAfterSeconds() >= 0) {
       ctx.header("Retry-After", Long.toString(error.retryAfterSeconds()));
@@ -94,6 +97,28 @@ public final class Service implements AutoCloseable {
       body.put("trace_id", traceId);
     }
     ctx.contentType("application/json").result(Json.write(Map.of("error", body)));
+  }
+
+  /** How much of a refused body is read and thrown away so that the client sees the answer. */
+  static final long DRAIN_LIMIT = 64L * 1024 * 1024;
+
+  /**
+   * Reads what is left of a refused request body (up to {@link #DRAIN_LIMIT}). An HTTP/1.1 client
+   * writes its whole body before it reads the answer; closing the connection with unread bytes
+   * makes the kernel reset it, and the client would see a broken connection instead of the 413.
+   */
+  private static void drainRequestBody(Context ctx) {
+    ctx.header("Connection", "close");
+    try {
+      var in = ctx.req().getInputStream();
+      byte[] sink = new byte[64 * 1024];
+      long total = 0;
+      for (int n; total < DRAIN_LIMIT && (n = in.read(sink)) >= 0; ) {
+        total += n;
+      }
+    } catch (java.io.IOException | IllegalStateException e) {
+      // the client went away or the body was taken already: nothing left to drain
+    }
   }
 
   public static final class Builder {
