@@ -117,7 +117,10 @@ public final class Uat implements Runnable {
     }
   }
 
-  @Command(name = "up", description = "Run every component in this JVM, each on its own port.")
+  @Command(
+      name = "up",
+      mixinStandardHelpOptions = true,
+      description = "Run every component in this JVM, each on its own port.")
   static final class Up extends Common implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
@@ -164,6 +167,7 @@ public final class Uat implements Runnable {
 
   @Command(
       name = "serve",
+      mixinStandardHelpOptions = true,
       description =
           "Run one component alone (distributed mode): edge, api, router, realtime or observatory.")
   static final class Serve extends Common implements Callable<Integer> {

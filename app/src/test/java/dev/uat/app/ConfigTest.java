@@ -1,0 +1,60 @@
+package dev.uat.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigTest {
+  @TempDir Path dir;
+
+  @Test
+  void flagsOverrideEnvironmentWhichOverridesTheFile() throws Exception {
+    Path yaml = dir.resolve("uat.yaml");
+    Files.writeString(
+        yaml, "provider: ollama\nmodel: from-file\nport-offset: 5\ndata: /from/file\n");
+    Map<String, String> env = Map.of("UAT_MODEL", "from-env", "UAT_DATA", "/from/env");
+    Map<String, String> flags = new HashMap<>();
+    flags.put("data", "/from/flag");
+    flags.put("provider", null); // not given on the command line
+
+    Config c = Config.load(yaml, env, flags);
+
+    assertThat(c.require("provider")).isEqualTo("ollama");
+    assertThat(c.require("model")).isEqualTo("from-env");
+    assertThat(c.dataDir()).isEqualTo(Path.of("/from/flag"));
+    assertThat(c.port("edge-port")).isEqualTo(8005);
+    assertThat(c.source("model")).isEqualTo("UAT_MODEL");
+    assertThat(c.get("openai-url")).isEmpty();
+  }
+
+  @Test
+  void portZeroStaysZeroWhateverTheOffset() {
+    Config c = Config.load(null, Map.of("UAT_PORT_OFFSET", "100", "UAT_API_PORT", "0"), Map.of());
+    assertThat(c.port("api-port")).isZero();
+    assertThat(c.port("router-port")).isEqualTo(8103);
+  }
+
+  @Test
+  void mistakesAreNamed() throws Exception {
+    Path yaml = dir.resolve("bad.yaml");
+    Files.writeString(yaml, "provder: echo\n");
+    assertThatThrownBy(() -> Config.load(yaml, Map.of(), Map.of()))
+        .isInstanceOf(Config.ConfigException.class)
+        .hasMessageContaining("unknown setting 'provder'");
+    Config c = Config.load(null, Map.of("UAT_PORT_OFFSET", "ten"), Map.of());
+    assertThatThrownBy(() -> c.port("edge-port"))
+        .hasMessageContaining("port-offset")
+        .hasMessageContaining("UAT_PORT_OFFSET");
+    Config far = Config.load(null, Map.of("UAT_PORT_OFFSET", "60000"), Map.of());
+    assertThatThrownBy(() -> far.port("edge-port")).hasMessageContaining("out of range");
+    assertThatThrownBy(() -> c.require("api-url"))
+        .hasMessageContaining("--api-url")
+        .hasMessageContaining("UAT_API_URL");
+  }
+}
