@@ -6,7 +6,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -122,8 +121,7 @@ public final class Config {
       if (!root.isObject()) {
         throw new ConfigException(yaml + ": expected a mapping of settings");
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : root.properties()) {
         if (!e.getValue().isValueNode()) {
           throw new ConfigException(yaml + ": setting '" + e.getKey() + "' must be a plain value");
         }

@@ -67,6 +67,7 @@ final class Hub {
 
   static final int CLOSE_BAD_FRAME = 4002;
 
+  @SuppressWarnings("deprecation") // keys(): required by the interface, unused by W3C extraction
   private static final TextMapGetter<String> TRACEPARENT =
       new TextMapGetter<>() {
         @Override

@@ -68,6 +68,7 @@ public final class HttpServerTracing implements Filter {
   private static final Set<String> KNOWN_METHODS =
       Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
 
+  @SuppressWarnings("deprecation") // keys(): required by the interface, unused by W3C extraction
   private static final TextMapGetter<HttpServletRequest> GETTER =
       new TextMapGetter<>() {
         @Override
