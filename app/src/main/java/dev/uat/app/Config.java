@@ -24,12 +24,39 @@ public final class Config {
   /** Every key the platform reads, with its default (null: none). */
   static final Map<String, String> DEFAULTS = defaults();
 
+  /** Every port setting. */
+  static final java.util.List<String> PORTS =
+      java.util.List.of(
+          "edge-port", "api-port", "router-port", "realtime-port", "observatory-port", "otlp-port");
+
   private final Map<String, String> values;
   private final Map<String, String> sources;
+  private final Map<String, Integer> boundPorts;
 
-  private Config(Map<String, String> values, Map<String, String> sources) {
+  private Config(
+      Map<String, String> values, Map<String, String> sources, Map<String, Integer> boundPorts) {
     this.values = values;
     this.sources = sources;
+    this.boundPorts = boundPorts;
+  }
+
+  /**
+   * This configuration with every port that says 0 ("any free port") replaced by a port free right
+   * now, so that every component's URL is known before any starts (they refer to each other).
+   */
+  public Config withFreePortsChosen() {
+    Map<String, Integer> bound = new LinkedHashMap<>(boundPorts);
+    for (String key : PORTS) {
+      if (port(key) == 0) {
+        try (java.net.ServerSocket s =
+            new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+          bound.put(key, s.getLocalPort());
+        } catch (IOException e) {
+          throw new ConfigException("cannot find a free port for " + key + ": " + e.getMessage());
+        }
+      }
+    }
+    return new Config(values, sources, bound);
   }
 
   private static Map<String, String> defaults() {
@@ -85,7 +112,7 @@ public final class Config {
         put(values, sources, e.getKey(), e.getValue(), "--" + e.getKey());
       }
     }
-    return new Config(values, sources);
+    return new Config(values, sources, Map.of());
   }
 
   static String envName(String key) {
@@ -174,6 +201,10 @@ public final class Config {
 
   /** A port setting plus {@code port-offset}; 0 stays 0 (any free port). */
   public int port(String key) {
+    Integer bound = boundPorts.get(key);
+    if (bound != null) {
+      return bound;
+    }
     int base = integer(key);
     int port = base == 0 ? 0 : base + integer("port-offset");
     if (port < 0 || port > 65535) {

@@ -44,7 +44,7 @@ public final class Platform implements AutoCloseable {
   public static Platform up(Config config) {
     Platform p = new Platform();
     try {
-      p.startAll(config);
+      p.startAll(config.withFreePortsChosen());
       return p;
     } catch (RuntimeException e) {
       p.close();
