@@ -9,6 +9,7 @@ import dev.uat.events.EventBus;
 import dev.uat.events.EventPublisher;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Service;
+import java.time.Duration;
 
 /**
  * The business API (service {@code uat-api}): accounts and tokens, conversations, and the chat flow
@@ -39,10 +40,30 @@ public final class Api implements AutoCloseable {
     Database database = new Database(settings, telemetry);
     try {
       Store store = new Store(database);
-      Authenticator auth = new Authenticator(TokenVerifier.local(keys), telemetry);
+      Sessions sessions = new Sessions(database);
+      ApiKeys apiKeys = new ApiKeys(database);
+      Audit audit = new Audit(database);
+      TokenVerifier verifier = TokenVerifier.local(keys);
+      Authenticator auth =
+          new Authenticator(
+              verifier,
+              sessions,
+              apiKeys,
+              new RateLimiter(settings.limits().requestsPerMinute(), Duration.ofMinutes(1)),
+              telemetry);
       AuthRoutes authRoutes =
           new AuthRoutes(
-              store, new Passwords(settings.bcryptCost()), new TokenIssuer(keys), keys, auth);
+              store,
+              sessions,
+              new Passwords(settings.bcryptCost()),
+              new TokenIssuer(keys),
+              verifier,
+              keys,
+              auth,
+              audit,
+              settings.limits());
+      KeyRoutes keyRoutes = new KeyRoutes(apiKeys, auth, audit);
+      AuditRoutes auditRoutes = new AuditRoutes(audit, auth);
       ChatRoutes chatRoutes =
           new ChatRoutes(
               settings,
@@ -59,6 +80,8 @@ public final class Api implements AutoCloseable {
               .routes(
                   cfg -> {
                     authRoutes.register(cfg);
+                    keyRoutes.register(cfg);
+                    auditRoutes.register(cfg);
                     chatRoutes.register(cfg);
                   })
               .start();

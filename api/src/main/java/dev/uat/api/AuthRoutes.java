@@ -1,115 +1,360 @@
 package dev.uat.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.uat.auth.InvalidTokenException;
 import dev.uat.auth.JwtKeys;
+import dev.uat.auth.JwtScheme;
 import dev.uat.auth.Principal;
 import dev.uat.auth.TokenIssuer;
+import dev.uat.auth.TokenVerifier;
 import dev.uat.web.HttpError;
 import dev.uat.web.Json;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
-/** {@code /api/auth/*} and {@code /api/me}: accounts and tokens. */
+/**
+ * {@code /api/auth/*} and {@code /api/me}: accounts, logins, sessions and their tokens.
+ *
+ * <p>A login opens a session: the access token names it ({@code sid}) and the refresh token is the
+ * session's current one. Refreshing rotates it; presenting an older refresh token of the same
+ * session is reuse — someone else holds a copy — and ends the session.
+ */
 final class AuthRoutes {
   static final int MAX_EMAIL_LENGTH = 254;
+  static final int MAX_NAME_LENGTH = 100;
   private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+$");
-  static final Set<String> USER_SCOPES = Set.of("chat");
 
-  record Credentials(String email, String password) {}
+  record Credentials(String email, String password, String displayName) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record UserView(String id, String email, Instant createdAt) {
+  record UserView(String id, String email, String displayName, boolean admin, Instant createdAt) {
     static UserView of(Store.User u) {
-      return new UserView(u.id(), u.email(), u.createdAt());
+      return new UserView(u.id(), u.email(), u.displayName(), u.admin(), u.createdAt());
     }
   }
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Tokens(
-      UserView user, String accessToken, String refreshToken, String tokenType, long expiresIn) {
+      UserView user,
+      String sessionId,
+      String accessToken,
+      String refreshToken,
+      String tokenType,
+      long expiresIn) {
     @Override
     public String toString() {
       return "Tokens{" + user.id() + "}";
     }
   }
 
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record SessionView(
+      String id,
+      String ip,
+      String userAgent,
+      Instant createdAt,
+      Instant lastUsedAt,
+      boolean current) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record RefreshRequest(String refreshToken) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record PasswordChange(String currentPassword, String newPassword) {}
+
   private final Store store;
+  private final Sessions sessions;
   private final Passwords passwords;
   private final TokenIssuer issuer;
+  private final TokenVerifier verifier;
   private final JwtKeys keys;
   private final Authenticator auth;
+  private final Audit audit;
+  private final RateLimiter loginsPerIp;
+  private final RateLimiter failuresPerAccount;
 
   AuthRoutes(
-      Store store, Passwords passwords, TokenIssuer issuer, JwtKeys keys, Authenticator auth) {
+      Store store,
+      Sessions sessions,
+      Passwords passwords,
+      TokenIssuer issuer,
+      TokenVerifier verifier,
+      JwtKeys keys,
+      Authenticator auth,
+      Audit audit,
+      ApiSettings.Limits limits) {
     this.store = store;
+    this.sessions = sessions;
     this.passwords = passwords;
     this.issuer = issuer;
+    this.verifier = verifier;
     this.keys = keys;
     this.auth = auth;
+    this.audit = audit;
+    this.loginsPerIp =
+        new RateLimiter(limits.loginsPerIpPerMinute(), java.time.Duration.ofMinutes(1));
+    this.failuresPerAccount =
+        new RateLimiter(limits.loginFailuresPerAccount(), java.time.Duration.ofMinutes(15));
   }
 
   void register(JavalinConfig cfg) {
     cfg.routes.post("/api/auth/register", this::registerUser);
     cfg.routes.post("/api/auth/login", this::login);
+    cfg.routes.post("/api/auth/refresh", this::refresh);
+    cfg.routes.post("/api/auth/logout", this::logout);
+    cfg.routes.post("/api/auth/logout-all", this::logoutAll);
+    cfg.routes.get("/api/auth/sessions", this::listSessions);
+    cfg.routes.delete("/api/auth/sessions/{id}", this::revokeSession);
     cfg.routes.get(
         "/api/auth/jwks",
-        ctx -> ctx.contentType("application/json").result(keys.publicKeys().toString()));
+        ctx ->
+            ctx.contentType("application/jwk-set+json")
+                .header("Cache-Control", "public, max-age=300")
+                .result(keys.publicKeys().toString()));
     cfg.routes.get("/api/me", this::me);
+    cfg.routes.patch("/api/me", this::updateMe);
+    cfg.routes.post("/api/me/password", this::changePassword);
+  }
+
+  private void limitAddress(Context ctx) {
+    long wait = loginsPerIp.acquire(Audit.clientAddress(ctx));
+    if (wait > 0) {
+      throw new HttpError(
+          429,
+          "rate_limited",
+          "too many attempts from this address; retry in " + wait + " s",
+          wait);
+    }
   }
 
   private void registerUser(Context ctx) throws SQLException {
+    limitAddress(ctx);
     Credentials c = Json.read(ctx.bodyAsBytes(), Credentials.class);
     String email = normalizeEmail(c.email());
     Passwords.validate(c.password());
+    String name = displayName(c.displayName());
     Store.User user =
         store
-            .createUser(email, passwords.hash(c.password()))
+            .createUser(email, passwords.hash(c.password()), name)
             .orElseThrow(
                 () ->
                     HttpError.conflict("email_taken", "an account with this email already exists"));
-    ctx.status(201).json(tokens(user));
+    audit.record(
+        ctx, user.id(), Audit.REGISTERED, user.admin() ? "first account: administrator" : null);
+    ctx.status(201).json(open(ctx, user));
   }
 
   private void login(Context ctx) throws SQLException {
+    limitAddress(ctx);
     Credentials c = Json.read(ctx.bodyAsBytes(), Credentials.class);
     if (c.email() == null || c.password() == null) {
       throw HttpError.invalid("fields 'email' and 'password' are required");
     }
     String email = c.email().trim().toLowerCase(Locale.ROOT);
+    long wait = failuresPerAccount.check(email);
+    if (wait > 0) {
+      throw new HttpError(
+          429,
+          "too_many_failures",
+          "too many failed logins for this account; retry in " + wait + " s",
+          wait);
+    }
     Store.User user =
         email.length() > MAX_EMAIL_LENGTH ? null : store.userByEmail(email).orElse(null);
     if (!passwords.verify(c.password(), user == null ? null : user.passwordHash())) {
+      failuresPerAccount.acquire(email);
+      audit.record(
+          ctx,
+          user == null ? null : user.id(),
+          Audit.LOGIN_FAILED,
+          user == null ? "unknown account" : null);
       throw new HttpError(401, "invalid_credentials", "email or password is wrong");
     }
-    ctx.json(tokens(user));
+    failuresPerAccount.reset(email);
+    audit.record(ctx, user.id(), Audit.LOGIN, null);
+    ctx.json(open(ctx, user));
   }
 
-  private void me(Context ctx) throws SQLException {
-    Principal p = auth.require(ctx);
-    Store.User user =
-        store
-            .userById(p.userId())
-            .orElseThrow(() -> HttpError.unauthorized("the account no longer exists"));
-    ctx.json(UserView.of(user));
+  /** Opens a session for {@code user} and returns its first tokens. */
+  private Tokens open(Context ctx, Store.User user) throws SQLException {
+    Sessions.Session s =
+        sessions.create(
+            user.id(),
+            Audit.clientAddress(ctx),
+            truncate(ctx.userAgent(), 256),
+            Instant.now().plus(TokenIssuer.REFRESH_TTL));
+    return tokens(user, s.id(), s.currentJti());
   }
 
-  private Tokens tokens(Store.User user) {
-    TokenIssuer.Token access = issuer.access(user.id(), USER_SCOPES);
-    TokenIssuer.Token refresh =
-        issuer.refresh(user.id(), UUID.randomUUID().toString(), UUID.randomUUID().toString());
+  private Tokens tokens(Store.User user, String sessionId, String refreshJti) {
+    TokenIssuer.Token access = issuer.access(user.id(), scopes(user), sessionId);
+    TokenIssuer.Token refresh = issuer.refresh(user.id(), sessionId, refreshJti);
     return new Tokens(
         UserView.of(user),
+        sessionId,
         access.value(),
         refresh.value(),
         "Bearer",
         TokenIssuer.ACCESS_TTL.toSeconds());
+  }
+
+  static Set<String> scopes(Store.User user) {
+    return user.admin() ? Set.of("chat", "admin") : Set.of("chat");
+  }
+
+  private void refresh(Context ctx) throws SQLException {
+    RefreshRequest req = Json.read(ctx.bodyAsBytes(), RefreshRequest.class);
+    JWTClaimsSet claims;
+    try {
+      claims = verifier.verifyRefresh(req.refreshToken());
+    } catch (InvalidTokenException e) {
+      throw new HttpError(
+          401, "invalid_refresh_token", "the refresh token is not valid: " + e.getMessage());
+    }
+    String sessionId = (String) claims.getClaim(JwtScheme.FAMILY);
+    Sessions.Session session = sessionId == null ? null : sessions.find(sessionId).orElse(null);
+    if (session == null
+        || !session.userId().equals(claims.getSubject())
+        || !session.active(Jdbc.now())) {
+      throw new HttpError(
+          401, "invalid_refresh_token", "the session of this refresh token has ended");
+    }
+    String next = Store.newId();
+    if (!claims.getJWTID().equals(session.currentJti())
+        || !sessions.rotate(
+            session.id(), claims.getJWTID(), next, Instant.now().plus(TokenIssuer.REFRESH_TTL))) {
+      // an older token of this family: a copy is in someone else's hands; end the family
+      sessions.revoke(session.id(), session.userId(), "refresh_reuse");
+      auth.sessionEnded(session.id());
+      audit.record(
+          ctx, session.userId(), Audit.REFRESH_REUSED, "session " + session.id() + " ended");
+      throw new HttpError(
+          401,
+          "refresh_token_reused",
+          "this refresh token was already used; the session has been ended");
+    }
+    Store.User user =
+        store
+            .userById(session.userId())
+            .orElseThrow(() -> HttpError.unauthorized("the account no longer exists"));
+    ctx.json(tokens(user, session.id(), next));
+  }
+
+  private void logout(Context ctx) throws SQLException {
+    Principal p = auth.require(ctx);
+    String sid =
+        p.session()
+            .orElseThrow(
+                () -> HttpError.invalid("logout ends a login session; this credential has none"));
+    sessions.revoke(sid, p.userId(), "logout");
+    auth.sessionEnded(sid);
+    audit.record(ctx, p.userId(), Audit.LOGOUT, null);
+    ctx.status(204);
+  }
+
+  private void logoutAll(Context ctx) throws SQLException {
+    Principal p = auth.require(ctx);
+    int ended = sessions.revokeAll(p.userId(), null, "logout_all");
+    auth.sessionsChanged();
+    audit.record(ctx, p.userId(), Audit.LOGOUT_ALL, ended + " sessions ended");
+    ctx.json(Map.of("ended", ended));
+  }
+
+  private void listSessions(Context ctx) throws SQLException {
+    Principal p = auth.require(ctx);
+    List<SessionView> out = new ArrayList<>();
+    for (Sessions.Session s : sessions.active(p.userId())) {
+      out.add(
+          new SessionView(
+              s.id(),
+              s.ip(),
+              s.userAgent(),
+              s.createdAt(),
+              s.lastUsedAt(),
+              s.id().equals(p.sessionId())));
+    }
+    ctx.json(Map.of("data", out));
+  }
+
+  private void revokeSession(Context ctx) throws SQLException {
+    Principal p = auth.require(ctx);
+    String id = ctx.pathParam("id");
+    if (id.length() > 36 || !sessions.revoke(id, p.userId(), "revoked")) {
+      throw HttpError.notFound("session not found");
+    }
+    auth.sessionEnded(id);
+    audit.record(ctx, p.userId(), Audit.SESSION_REVOKED, "session " + id);
+    ctx.status(204);
+  }
+
+  private void me(Context ctx) throws SQLException {
+    Principal p = auth.require(ctx);
+    ctx.json(UserView.of(user(p)));
+  }
+
+  private void updateMe(Context ctx) throws SQLException {
+    Principal p = auth.require(ctx);
+    JsonNode body = Json.read(ctx.bodyAsBytes(), JsonNode.class);
+    if (!body.isObject()) {
+      throw HttpError.invalid("a JSON object is expected");
+    }
+    for (var field : body.properties()) {
+      switch (field.getKey()) {
+        case "display_name" -> {
+          JsonNode v = field.getValue();
+          if (!v.isNull() && !v.isTextual()) {
+            throw HttpError.invalid("field 'display_name' must be a string or null");
+          }
+          store.setDisplayName(p.userId(), v.isNull() ? null : displayName(v.asText()));
+        }
+        case "email" -> throw HttpError.invalid("field 'email' cannot be changed");
+        default ->
+            throw HttpError.invalid(
+                "field '" + truncate(field.getKey(), 40) + "' cannot be changed");
+      }
+    }
+    ctx.json(UserView.of(user(p)));
+  }
+
+  private void changePassword(Context ctx) throws SQLException {
+    Principal p = auth.require(ctx);
+    PasswordChange req = Json.read(ctx.bodyAsBytes(), PasswordChange.class);
+    if (req.currentPassword() == null) {
+      throw HttpError.invalid("field 'current_password' is required");
+    }
+    Passwords.validate(req.newPassword());
+    Store.User user = user(p);
+    long wait = failuresPerAccount.check(user.email());
+    if (wait > 0) {
+      throw new HttpError(
+          429, "too_many_failures", "too many failed attempts; retry in " + wait + " s", wait);
+    }
+    if (!passwords.verify(req.currentPassword(), user.passwordHash())) {
+      failuresPerAccount.acquire(user.email());
+      throw new HttpError(403, "invalid_credentials", "the current password is wrong");
+    }
+    store.setPasswordHash(user.id(), passwords.hash(req.newPassword()));
+    int ended = sessions.revokeAll(user.id(), p.sessionId(), "password_changed");
+    auth.sessionsChanged();
+    audit.record(ctx, user.id(), Audit.PASSWORD_CHANGED, ended + " other sessions ended");
+    ctx.status(204);
+  }
+
+  private Store.User user(Principal p) throws SQLException {
+    return store
+        .userById(p.userId())
+        .orElseThrow(() -> HttpError.unauthorized("the account no longer exists"));
   }
 
   static String normalizeEmail(String email) {
@@ -121,5 +366,21 @@ final class AuthRoutes {
       throw HttpError.invalid("field 'email' is not a valid email address");
     }
     return e;
+  }
+
+  static String displayName(String name) {
+    if (name == null) {
+      return null;
+    }
+    String n = name.strip();
+    if (n.isEmpty() || n.length() > MAX_NAME_LENGTH) {
+      throw HttpError.invalid(
+          "field 'display_name' must be 1 to " + MAX_NAME_LENGTH + " characters");
+    }
+    return n;
+  }
+
+  private static String truncate(String s, int max) {
+    return s == null || s.length() <= max ? s : s.substring(0, max);
   }
 }

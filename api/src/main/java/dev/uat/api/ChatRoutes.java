@@ -8,20 +8,37 @@ import dev.uat.web.HttpError;
 import dev.uat.web.Json;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /api/chat} and {@code /api/conversations}. */
+/**
+ * {@code /api/chat} and {@code /api/conversations}.
+ *
+ * <p>A chat stores the user's message first (a failing model loses nothing the user wrote), asks
+ * the router in streaming mode, relays each chunk to realtime ({@code message.delta}) and, with
+ * {@code stream: true}, to the caller as Server-Sent Events, then stores the complete answer once
+ * and announces it ({@code message.created}). A caller who goes away mid-stream changes nothing:
+ * the answer is still read to the end and stored.
+ */
 final class ChatRoutes {
   static final int TITLE_LENGTH = 80;
   static final int MAX_MODEL_LENGTH = 200;
-  static final int LIST_LIMIT = 100;
+  static final int DEFAULT_PAGE = 20;
+  static final int MAX_PAGE = 100;
+  private static final AttributeKey<String> CONVERSATION_ID =
+      AttributeKey.stringKey("uat.conversation.id");
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record ChatRequest(String conversationId, String model, String message, Boolean stream) {}
@@ -63,11 +80,17 @@ final class ChatRoutes {
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record ChatResponse(String conversationId, MessageView message, Usage usage, String traceId) {}
 
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Delta(String conversationId, String messageId, String delta, int index) {}
+
+  record TitleRequest(String title) {}
+
   private final ApiSettings settings;
   private final Store store;
   private final Authenticator auth;
   private final RouterClient router;
   private final EventPublisher events;
+  private final RateLimiter chats;
 
   ChatRoutes(
       ApiSettings settings,
@@ -80,6 +103,7 @@ final class ChatRoutes {
     this.auth = auth;
     this.router = router;
     this.events = events;
+    this.chats = new RateLimiter(settings.limits().chatsPerMinute(), Duration.ofMinutes(1));
   }
 
   void register(JavalinConfig cfg) {
@@ -88,19 +112,27 @@ final class ChatRoutes {
     cfg.routes.post("/api/conversations", this::create);
     cfg.routes.get("/api/conversations/{id}", this::get);
     cfg.routes.head("/api/conversations/{id}", this::exists);
+    cfg.routes.patch("/api/conversations/{id}", this::rename);
     cfg.routes.delete("/api/conversations/{id}", this::delete);
   }
 
   private void chat(Context ctx) throws SQLException {
     Principal user = auth.require(ctx);
+    if (!user.has("chat")) {
+      throw HttpError.forbidden("this credential has no 'chat' scope");
+    }
     ChatRequest req = Json.read(ctx.bodyAsBytes(), ChatRequest.class);
     String text = validateMessage(req.message());
-    if (Boolean.TRUE.equals(req.stream())) {
-      throw HttpError.badRequest(
-          "unsupported", "streaming chat comes in a later release; omit 'stream'");
-    }
     if (req.model() != null && (req.model().isBlank() || req.model().length() > MAX_MODEL_LENGTH)) {
       throw HttpError.invalid("field 'model' must be 1 to " + MAX_MODEL_LENGTH + " characters");
+    }
+    if (req.conversationId() != null && req.conversationId().length() > 36) {
+      throw HttpError.notFound("conversation not found");
+    }
+    long wait = chats.acquire(user.userId());
+    if (wait > 0) {
+      throw new HttpError(
+          429, "rate_limited", "too many chat requests; retry in " + wait + " s", wait);
     }
     String traceId = Span.current().getSpanContext().getTraceId();
 
@@ -122,19 +154,53 @@ final class ChatRoutes {
         throw e;
       }
     }
-    publish(conversation.id(), question);
+    Span.current().setAttribute(CONVERSATION_ID, conversation.id());
+    String channel = "conversation:" + conversation.id();
+    publish(channel, conversation.id(), question);
 
-    // 2. the model answers, with the conversation so far as context
+    Sse sse = Boolean.TRUE.equals(req.stream()) ? new Sse(ctx) : null;
+    if (sse != null) {
+      sse.send(
+          "message",
+          Map.of("conversation_id", conversation.id(), "message", MessageView.of(question)));
+    }
+
+    // 2. the model answers, with the conversation so far as context, chunk by chunk
     List<RouterClient.Turn> turns = new ArrayList<>();
     for (Store.Message m : store.messages(conversation.id(), settings.historyMessages())) {
       turns.add(new RouterClient.Turn(m.role(), m.content()));
     }
     String model = req.model() != null ? req.model() : settings.defaultModel();
-    RouterClient.Completion answer = router.complete(model, turns, ctx.header("Authorization"));
+    String answerId = Store.newId();
+    String conversationId = conversation.id();
+    RouterClient.Completion answer;
+    try {
+      answer =
+          router.stream(
+              model,
+              turns,
+              ctx.header("Authorization"),
+              (delta, index) -> {
+                Delta d = new Delta(conversationId, answerId, delta, index);
+                events.publishUntraced(channel, "message.delta", d);
+                if (sse != null) {
+                  sse.send("delta", d);
+                }
+              });
+    } catch (HttpError e) {
+      if (sse == null) {
+        throw e;
+      }
+      Span.current().setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, e.getMessage());
+      sse.send("error", Map.of("error", Map.of("code", e.code(), "message", e.getMessage())));
+      sse.end();
+      return;
+    }
 
-    // 3. the answer is stored, announced, and returned
+    // 3. the answer is stored once, complete, then announced and returned
     Store.Message reply =
         store.addMessage(
+            answerId,
             conversation.id(),
             "assistant",
             answer.content(),
@@ -142,45 +208,139 @@ final class ChatRoutes {
             answer.inputTokens(),
             answer.outputTokens(),
             traceId);
-    publish(conversation.id(), reply);
-    ctx.json(
+    publish(channel, conversation.id(), reply);
+    ChatResponse response =
         new ChatResponse(
             conversation.id(),
             MessageView.of(reply),
             new Usage(answer.inputTokens(), answer.outputTokens()),
-            traceId));
+            traceId);
+    if (sse != null) {
+      sse.send("done", response);
+      sse.end();
+    } else {
+      ctx.json(response);
+    }
   }
 
-  private void publish(String conversationId, Store.Message m) {
+  /**
+   * Server-Sent Events to the caller. A write that fails (the caller left) stops the writing, not
+   * the chat.
+   */
+  private static final class Sse {
+    private final OutputStream out;
+    private boolean gone;
+
+    Sse(Context ctx) {
+      ctx.status(200);
+      ctx.contentType("text/event-stream");
+      ctx.header("Cache-Control", "no-cache");
+      ctx.header("X-Accel-Buffering", "no"); // nginx: do not buffer the stream
+      OutputStream o;
+      try {
+        o = ctx.res().getOutputStream();
+      } catch (IOException e) {
+        o = null;
+        gone = true;
+      }
+      this.out = o;
+    }
+
+    void send(String event, Object data) {
+      if (gone) {
+        return;
+      }
+      try {
+        out.write(("event: " + event + "\ndata: ").getBytes(StandardCharsets.UTF_8));
+        out.write(Json.write(data));
+        out.write("\n\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      } catch (IOException e) {
+        gone = true;
+        Span.current().addEvent("client disconnected");
+      }
+    }
+
+    void end() {
+      if (!gone) {
+        try {
+          out.close();
+        } catch (IOException e) {
+          gone = true;
+        }
+      }
+    }
+  }
+
+  private void publish(String channel, String conversationId, Store.Message m) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("conversation_id", conversationId);
     data.put("message", MessageView.of(m));
-    events.publish("conversation:" + conversationId, "message.created", data);
+    events.publish(channel, "message.created", data);
   }
 
   private void list(Context ctx) throws SQLException {
     Principal user = auth.require(ctx);
+    int limit = pageSize(ctx.queryParam("limit"));
+    Instant afterUpdated = null;
+    String afterId = null;
+    String cursor = ctx.queryParam("cursor");
+    if (cursor != null) {
+      try {
+        String[] parts =
+            new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8)
+                .split("\\|", 2);
+        afterUpdated = Instant.parse(parts[0]);
+        afterId = parts[1];
+      } catch (RuntimeException e) {
+        throw HttpError.invalid("parameter 'cursor' is not one this API gave out");
+      }
+    }
+    List<Store.Conversation> page =
+        store.conversations(user.userId(), limit + 1, afterUpdated, afterId);
     List<ConversationView> out = new ArrayList<>();
-    for (Store.Conversation c : store.conversations(user.userId(), LIST_LIMIT)) {
+    for (Store.Conversation c : page.subList(0, Math.min(limit, page.size()))) {
       out.add(ConversationView.of(c, null));
     }
-    ctx.json(Map.of("data", out));
+    String next = null;
+    if (page.size() > limit) {
+      Store.Conversation last = page.get(limit - 1);
+      next =
+          Base64.getUrlEncoder()
+              .withoutPadding()
+              .encodeToString(
+                  (last.updatedAt() + "|" + last.id()).getBytes(StandardCharsets.UTF_8));
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("data", out);
+    body.put("next_cursor", next);
+    ctx.json(body);
   }
 
-  record CreateRequest(String title) {}
+  static int pageSize(String limit) {
+    if (limit == null) {
+      return DEFAULT_PAGE;
+    }
+    try {
+      int n = Integer.parseInt(limit);
+      if (n >= 1 && n <= MAX_PAGE) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw HttpError.invalid("parameter 'limit' must be a whole number from 1 to " + MAX_PAGE);
+  }
 
   private void create(Context ctx) throws SQLException {
     Principal user = auth.require(ctx);
     byte[] body = ctx.bodyAsBytes();
-    String title = body.length == 0 ? null : Json.read(body, CreateRequest.class).title();
-    if (title != null && (title.isBlank() || title.length() > TITLE_LENGTH)) {
-      throw HttpError.invalid("field 'title' must be 1 to " + TITLE_LENGTH + " characters");
-    }
+    String title = body.length == 0 ? null : Json.read(body, TitleRequest.class).title();
     Store.Conversation conv;
     try (Connection c = store.transaction()) {
       conv =
           store.createConversation(
-              c, user.userId(), title == null ? "New conversation" : title.strip());
+              c, user.userId(), title == null ? "New conversation" : validTitle(title));
       c.commit();
     }
     ctx.status(201).json(ConversationView.of(conv, List.of()));
@@ -202,9 +362,20 @@ final class ChatRoutes {
     ctx.status(204);
   }
 
+  private void rename(Context ctx) throws SQLException {
+    Principal user = auth.require(ctx);
+    String title = validTitle(Json.read(ctx.bodyAsBytes(), TitleRequest.class).title());
+    String id = ctx.pathParam("id");
+    if (id.length() > 36 || !store.renameConversation(id, user.userId(), title)) {
+      throw HttpError.notFound("conversation not found");
+    }
+    ctx.json(ConversationView.of(owned(ctx, user), null));
+  }
+
   private void delete(Context ctx) throws SQLException {
     Principal user = auth.require(ctx);
-    if (!store.deleteConversation(ctx.pathParam("id"), user.userId())) {
+    String id = ctx.pathParam("id");
+    if (id.length() > 36 || !store.deleteConversation(id, user.userId())) {
       throw HttpError.notFound("conversation not found");
     }
     ctx.status(204);
@@ -218,6 +389,13 @@ final class ChatRoutes {
     return store
         .conversation(id, user.userId())
         .orElseThrow(() -> HttpError.notFound("conversation not found"));
+  }
+
+  private static String validTitle(String title) {
+    if (title == null || title.isBlank() || title.strip().length() > TITLE_LENGTH) {
+      throw HttpError.invalid("field 'title' must be 1 to " + TITLE_LENGTH + " characters");
+    }
+    return title.strip();
   }
 
   private String validateMessage(String message) {

@@ -5,13 +5,17 @@ import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TracedHttpClient;
 import dev.uat.web.HttpError;
 import dev.uat.web.Json;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,15 +23,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Calls the LLM router's OpenAI-compatible {@code /v1/chat/completions} over traced HTTP. Router
- * errors come back as {@link HttpError}s that keep the router's code and message: a client errors
- * stays a 4xx, a router or provider failure is a 502, an unreachable router a 503.
+ * Calls the LLM router's OpenAI-compatible {@code /v1/chat/completions} over traced HTTP, in
+ * streaming mode: each content chunk is handed to a listener as it arrives, and the whole answer is
+ * returned at the end. Router errors come back as {@link HttpError}s that keep the router's code
+ * and message: a client error stays a 4xx, a router or provider failure is a 502, an unreachable
+ * router a 503.
  */
 final class RouterClient {
+  /** The most an answer may hold (characters) before the stream is cut. */
+  static final int MAX_ANSWER_CHARS = 1_000_000;
+
   record Turn(String role, String content) {}
 
   record Completion(
       String content, String model, String finishReason, int inputTokens, int outputTokens) {}
+
+  /** Receives the answer's text as the model writes it. */
+  @FunctionalInterface
+  interface Listener {
+    void delta(String text, int index);
+  }
 
   private final HttpClient http;
   private final URI endpoint;
@@ -39,7 +54,8 @@ final class RouterClient {
     this.timeout = timeout;
   }
 
-  Completion complete(String model, List<Turn> turns, String authorization) {
+  /** Streams an answer; blocks until the router finishes. */
+  Completion stream(String model, List<Turn> turns, String authorization, Listener listener) {
     Map<String, Object> body = new LinkedHashMap<>();
     if (model != null) {
       body.put("model", model);
@@ -49,17 +65,20 @@ final class RouterClient {
       messages.add(Map.of("role", t.role(), "content", t.content()));
     }
     body.put("messages", messages);
+    body.put("stream", true);
+    body.put("stream_options", Map.of("include_usage", true));
     HttpRequest.Builder request =
         HttpRequest.newBuilder(endpoint)
             .timeout(timeout)
             .header("Content-Type", "application/json")
+            .header("Accept", "text/event-stream")
             .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body)));
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
-    HttpResponse<byte[]> response;
+    HttpResponse<InputStream> response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpTimeoutException e) {
       throw new HttpError(
           504,
@@ -75,39 +94,91 @@ final class RouterClient {
       Thread.currentThread().interrupt();
       throw HttpError.unavailable("interrupted", "the request was interrupted");
     }
-    JsonNode json = parse(response.body());
-    if (response.statusCode() != 200) {
-      JsonNode error = json == null ? null : json.path("error");
-      String code = error == null ? "router_error" : error.path("code").asText("router_error");
-      String message =
-          error == null
-              ? "the LLM router answered " + response.statusCode()
-              : error.path("message").asText("the LLM router answered " + response.statusCode());
-      int status = response.statusCode();
-      if (status >= 500 || status < 400) {
-        throw new HttpError(status == 504 ? 504 : 502, code, message);
+    try (InputStream in = response.body()) {
+      if (response.statusCode() != 200) {
+        throw routerError(response.statusCode(), in.readNBytes(64 * 1024));
       }
-      throw new HttpError(status, code, message);
+      return read(in, model, listener);
+    } catch (IOException e) {
+      throw HttpError.badGateway(
+          "stream_interrupted",
+          "the answer stream from the LLM router broke off: " + e.getMessage());
     }
-    JsonNode choice = json == null ? null : json.path("choices").path(0);
-    if (choice == null || !choice.path("message").path("content").isTextual()) {
-      throw HttpError.badGateway("router_error", "the LLM router answered without a message");
-    }
-    JsonNode usage = json.path("usage");
-    return new Completion(
-        choice.path("message").path("content").asText(),
-        json.path("model").asText(model),
-        choice.path("finish_reason").asText(null),
-        usage.path("prompt_tokens").asInt(0),
-        usage.path("completion_tokens").asInt(0));
   }
 
-  private static JsonNode parse(byte[] body) {
-    try {
-      return body.length == 0 ? null : Json.MAPPER.readTree(body);
-    } catch (IOException e) {
-      return null;
+  private static Completion read(InputStream in, String model, Listener listener)
+      throws IOException {
+    BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    StringBuilder content = new StringBuilder();
+    String responseModel = model;
+    String finish = null;
+    int input = 0;
+    int output = 0;
+    int index = 0;
+    boolean done = false;
+    for (String line; (line = lines.readLine()) != null; ) {
+      if (!line.startsWith("data:")) {
+        continue; // comments, event names, blank separators
+      }
+      String data = line.substring(5).trim();
+      if (data.equals("[DONE]")) {
+        done = true;
+        break;
+      }
+      JsonNode chunk = Json.MAPPER.readTree(data);
+      if (chunk.has("error")) {
+        throw new HttpError(
+            502,
+            chunk.at("/error/code").asText("upstream_error"),
+            chunk.at("/error/message").asText("the model failed while answering"));
+      }
+      if (chunk.hasNonNull("model")) {
+        responseModel = chunk.get("model").asText();
+      }
+      JsonNode choice = chunk.path("choices").path(0);
+      JsonNode delta = choice.path("delta").path("content");
+      if (delta.isTextual() && !delta.asText().isEmpty()) {
+        String text = delta.asText();
+        if (content.length() + text.length() > MAX_ANSWER_CHARS) {
+          throw HttpError.badGateway(
+              "answer_too_long", "the answer exceeded " + MAX_ANSWER_CHARS + " characters");
+        }
+        content.append(text);
+        listener.delta(text, index++);
+      }
+      if (choice.hasNonNull("finish_reason")) {
+        finish = choice.get("finish_reason").asText();
+      }
+      JsonNode usage = chunk.path("usage");
+      if (usage.isObject()) {
+        input = usage.path("prompt_tokens").asInt(input);
+        output = usage.path("completion_tokens").asInt(output);
+      }
     }
+    if (!done) {
+      throw HttpError.badGateway(
+          "stream_interrupted", "the answer stream from the LLM router ended early");
+    }
+    return new Completion(content.toString(), responseModel, finish, input, output);
+  }
+
+  private static HttpError routerError(int status, byte[] body) {
+    JsonNode json;
+    try {
+      json = body.length == 0 ? null : Json.MAPPER.readTree(body);
+    } catch (IOException e) {
+      json = null;
+    }
+    JsonNode error = json == null ? null : json.path("error");
+    String code = error == null ? "router_error" : error.path("code").asText("router_error");
+    String message =
+        error == null
+            ? "the LLM router answered " + status
+            : error.path("message").asText("the LLM router answered " + status);
+    if (status >= 500 || status < 400) {
+      return new HttpError(status == 504 || status == 503 ? status : 502, code, message);
+    }
+    return new HttpError(status, code, message);
   }
 
   private static String stripSlash(String url) {

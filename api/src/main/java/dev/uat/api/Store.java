@@ -1,25 +1,28 @@
 package dev.uat.api;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Users, conversations and messages in SQL that runs on H2 and PostgreSQL alike. Every method that
+ * Users, conversations and messages, in SQL that runs on H2 and PostgreSQL alike. Every method that
  * takes a user id only ever sees that user's rows: a conversation of another user is simply not
  * found.
  *
  * <p>Blocking JDBC; safe to call from many (virtual) threads.
  */
 final class Store {
-  record User(String id, String email, String passwordHash, Instant createdAt) {
+  record User(
+      String id,
+      String email,
+      String passwordHash,
+      Instant createdAt,
+      String displayName,
+      boolean admin) {
     @Override
     public String toString() {
       return "User{" + id + "}"; // no email or hash in logs
@@ -40,6 +43,12 @@ final class Store {
       String traceId,
       Instant createdAt) {}
 
+  private static final String USER_COLUMNS =
+      "id, email, password_hash, created_at, display_name, is_admin";
+  private static final String CONVERSATION_COLUMNS = "id, user_id, title, created_at, updated_at";
+  private static final String MESSAGE_COLUMNS =
+      "id, conversation_id, role, content, model, input_tokens, output_tokens, trace_id, created_at";
+
   private final Database db;
 
   Store(Database db) {
@@ -50,63 +59,90 @@ final class Store {
     return UUID.randomUUID().toString();
   }
 
-  /** Creates a user; empty when the email is taken. */
-  Optional<User> createUser(String email, String passwordHash) throws SQLException {
-    User user = new User(newId(), email, passwordHash, now());
-    try (Connection c = db.connection();
-        PreparedStatement s =
-            c.prepareStatement(
-                "INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)")) {
-      s.setString(1, user.id());
-      s.setString(2, user.email());
-      s.setString(3, user.passwordHash());
-      s.setTimestamp(4, Timestamp.from(user.createdAt()));
-      s.executeUpdate();
-      return Optional.of(user);
+  /**
+   * Creates a user; empty when the email is taken. The first account of an installation becomes its
+   * administrator.
+   */
+  Optional<User> createUser(String email, String passwordHash, String displayName)
+      throws SQLException {
+    String id = newId();
+    try (Connection c = db.connection()) {
+      Jdbc.update(
+          c,
+          "INSERT INTO users (id, email, password_hash, created_at, display_name)"
+              + " VALUES (?, ?, ?, ?, ?)",
+          id,
+          email,
+          passwordHash,
+          Jdbc.now(),
+          displayName);
+      Jdbc.update(
+          c,
+          "UPDATE users SET is_admin = TRUE WHERE id = ?"
+              + " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.is_admin = TRUE)",
+          id);
     } catch (SQLException e) {
-      if (isUniqueViolation(e)) {
+      if ("23505".equals(e.getSQLState())) { // unique violation, on H2 and PostgreSQL
         return Optional.empty();
       }
       throw e;
     }
+    return userById(id);
   }
 
   Optional<User> userByEmail(String email) throws SQLException {
-    return user("SELECT id, email, password_hash, created_at FROM users WHERE email = ?", email);
+    return user("SELECT " + USER_COLUMNS + " FROM users WHERE email = ?", email);
   }
 
   Optional<User> userById(String id) throws SQLException {
-    return user("SELECT id, email, password_hash, created_at FROM users WHERE id = ?", id);
+    return user("SELECT " + USER_COLUMNS + " FROM users WHERE id = ?", id);
   }
 
   private Optional<User> user(String sql, String arg) throws SQLException {
-    try (Connection c = db.connection();
-        PreparedStatement s = c.prepareStatement(sql)) {
-      s.setString(1, arg);
-      try (ResultSet r = s.executeQuery()) {
-        if (!r.next()) {
-          return Optional.empty();
-        }
-        return Optional.of(
-            new User(
-                r.getString(1), r.getString(2), r.getString(3), r.getTimestamp(4).toInstant()));
-      }
+    try (Connection c = db.connection()) {
+      return Jdbc.one(
+          c,
+          sql,
+          r ->
+              new User(
+                  r.getString(1),
+                  r.getString(2),
+                  r.getString(3),
+                  Jdbc.instant(r, "created_at"),
+                  r.getString(5),
+                  r.getBoolean(6)),
+          arg);
+    }
+  }
+
+  void setDisplayName(String userId, String displayName) throws SQLException {
+    try (Connection c = db.connection()) {
+      Jdbc.update(c, "UPDATE users SET display_name = ? WHERE id = ?", displayName, userId);
+    }
+  }
+
+  void setPasswordHash(String userId, String hash) throws SQLException {
+    try (Connection c = db.connection()) {
+      Jdbc.update(
+          c,
+          "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+          hash,
+          Jdbc.now(),
+          userId);
     }
   }
 
   Conversation createConversation(Connection c, String userId, String title) throws SQLException {
-    Instant now = now();
+    Instant now = Jdbc.now();
     Conversation conv = new Conversation(newId(), userId, title, now, now);
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO conversations (id, user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)")) {
-      s.setString(1, conv.id());
-      s.setString(2, userId);
-      s.setString(3, title);
-      s.setTimestamp(4, Timestamp.from(now));
-      s.setTimestamp(5, Timestamp.from(now));
-      s.executeUpdate();
-    }
+    Jdbc.update(
+        c,
+        "INSERT INTO conversations (" + CONVERSATION_COLUMNS + ") VALUES (?, ?, ?, ?, ?)",
+        conv.id(),
+        userId,
+        title,
+        now,
+        now);
     return conv;
   }
 
@@ -117,46 +153,68 @@ final class Store {
   }
 
   Optional<Conversation> conversation(Connection c, String id, String userId) throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "SELECT id, user_id, title, created_at, updated_at FROM conversations WHERE id = ? AND user_id = ?")) {
-      s.setString(1, id);
-      s.setString(2, userId);
-      try (ResultSet r = s.executeQuery()) {
-        return r.next() ? Optional.of(conversation(r)) : Optional.empty();
+    return Jdbc.one(
+        c,
+        "SELECT " + CONVERSATION_COLUMNS + " FROM conversations WHERE id = ? AND user_id = ?",
+        Store::conversation,
+        id,
+        userId);
+  }
+
+  /**
+   * The user's conversations, most recently active first; after {@code (afterUpdated, afterId)}
+   * (the last one of the previous page) when given.
+   */
+  List<Conversation> conversations(String userId, int limit, Instant afterUpdated, String afterId)
+      throws SQLException {
+    try (Connection c = db.connection()) {
+      if (afterUpdated == null) {
+        return Jdbc.list(
+            c,
+            "SELECT "
+                + CONVERSATION_COLUMNS
+                + " FROM conversations WHERE user_id = ?"
+                + " ORDER BY updated_at DESC, id DESC",
+            Store::conversation,
+            limit,
+            userId);
       }
+      return Jdbc.list(
+          c,
+          "SELECT "
+              + CONVERSATION_COLUMNS
+              + " FROM conversations"
+              + " WHERE user_id = ? AND (updated_at < ? OR (updated_at = ? AND id < ?))"
+              + " ORDER BY updated_at DESC, id DESC",
+          Store::conversation,
+          limit,
+          userId,
+          afterUpdated,
+          afterUpdated,
+          afterId);
     }
   }
 
-  /** The user's conversations, most recently active first. */
-  List<Conversation> conversations(String userId, int limit) throws SQLException {
-    try (Connection c = db.connection();
-        PreparedStatement s =
-            c.prepareStatement(
-                "SELECT id, user_id, title, created_at, updated_at FROM conversations"
-                    + " WHERE user_id = ? ORDER BY updated_at DESC, id DESC")) {
-      s.setString(1, userId);
-      s.setMaxRows(limit);
-      List<Conversation> out = new ArrayList<>();
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          out.add(conversation(r));
-        }
-      }
-      return out;
+  boolean renameConversation(String id, String userId, String title) throws SQLException {
+    try (Connection c = db.connection()) {
+      return Jdbc.update(
+              c,
+              "UPDATE conversations SET title = ? WHERE id = ? AND user_id = ?",
+              title,
+              id,
+              userId)
+          == 1;
     }
   }
 
   boolean deleteConversation(String id, String userId) throws SQLException {
-    try (Connection c = db.connection();
-        PreparedStatement s =
-            c.prepareStatement("DELETE FROM conversations WHERE id = ? AND user_id = ?")) {
-      s.setString(1, id);
-      s.setString(2, userId);
-      return s.executeUpdate() == 1;
+    try (Connection c = db.connection()) {
+      return Jdbc.update(c, "DELETE FROM conversations WHERE id = ? AND user_id = ?", id, userId)
+          == 1;
     }
   }
 
+  /** Adds a message (new id) inside the caller's transaction. */
   Message addMessage(
       Connection c,
       String conversationId,
@@ -177,33 +235,14 @@ final class Store {
             inputTokens,
             outputTokens,
             traceId,
-            now());
-    try (PreparedStatement s =
-        c.prepareStatement(
-            "INSERT INTO messages (id, conversation_id, role, content, model, input_tokens,"
-                + " output_tokens, trace_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-      s.setString(1, m.id());
-      s.setString(2, conversationId);
-      s.setString(3, role);
-      s.setString(4, content);
-      s.setString(5, model);
-      setInteger(s, 6, inputTokens);
-      setInteger(s, 7, outputTokens);
-      s.setString(8, traceId);
-      s.setTimestamp(9, Timestamp.from(m.createdAt()));
-      s.executeUpdate();
-    }
-    try (PreparedStatement s =
-        c.prepareStatement("UPDATE conversations SET updated_at = ? WHERE id = ?")) {
-      s.setTimestamp(1, Timestamp.from(m.createdAt()));
-      s.setString(2, conversationId);
-      s.executeUpdate();
-    }
+            Jdbc.now());
+    insert(c, m);
     return m;
   }
 
-  /** Adds a message in its own transaction. */
+  /** Adds a message with a given id, in its own transaction. */
   Message addMessage(
+      String id,
       String conversationId,
       String role,
       String content,
@@ -212,11 +251,20 @@ final class Store {
       Integer outputTokens,
       String traceId)
       throws SQLException {
-    try (Connection c = db.connection()) {
-      c.setAutoCommit(false);
+    Message m =
+        new Message(
+            id,
+            conversationId,
+            role,
+            content,
+            model,
+            inputTokens,
+            outputTokens,
+            traceId,
+            Jdbc.now());
+    try (Connection c = transaction()) {
       try {
-        Message m =
-            addMessage(c, conversationId, role, content, model, inputTokens, outputTokens, traceId);
+        insert(c, m);
         c.commit();
         return m;
       } catch (SQLException | RuntimeException e) {
@@ -226,33 +274,39 @@ final class Store {
     }
   }
 
+  private static void insert(Connection c, Message m) throws SQLException {
+    Jdbc.update(
+        c,
+        "INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        m.id(),
+        m.conversationId(),
+        m.role(),
+        m.content(),
+        m.model(),
+        m.inputTokens(),
+        m.outputTokens(),
+        m.traceId(),
+        m.createdAt());
+    Jdbc.update(
+        c,
+        "UPDATE conversations SET updated_at = ? WHERE id = ?",
+        m.createdAt(),
+        m.conversationId());
+  }
+
   /** The last {@code limit} messages of a conversation, oldest first. */
   List<Message> messages(String conversationId, int limit) throws SQLException {
-    try (Connection c = db.connection();
-        PreparedStatement s =
-            c.prepareStatement(
-                "SELECT id, conversation_id, role, content, model, input_tokens, output_tokens,"
-                    + " trace_id, created_at FROM messages WHERE conversation_id = ?"
-                    + " ORDER BY seq DESC")) {
-      s.setString(1, conversationId);
-      s.setMaxRows(limit);
-      List<Message> out = new ArrayList<>();
-      try (ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          out.add(
-              new Message(
-                  r.getString(1),
-                  r.getString(2),
-                  r.getString(3),
-                  r.getString(4),
-                  r.getString(5),
-                  integer(r, 6),
-                  integer(r, 7),
-                  r.getString(8),
-                  r.getTimestamp(9).toInstant()));
-        }
-      }
-      return out.reversed();
+    try (Connection c = db.connection()) {
+      return Jdbc.list(
+              c,
+              "SELECT "
+                  + MESSAGE_COLUMNS
+                  + " FROM messages WHERE conversation_id = ?"
+                  + " ORDER BY seq DESC",
+              Store::message,
+              limit,
+              conversationId)
+          .reversed();
     }
   }
 
@@ -264,33 +318,28 @@ final class Store {
 
   private static Conversation conversation(ResultSet r) throws SQLException {
     return new Conversation(
-        r.getString(1),
-        r.getString(2),
-        r.getString(3),
-        r.getTimestamp(4).toInstant(),
-        r.getTimestamp(5).toInstant());
+        r.getString("id"),
+        r.getString("user_id"),
+        r.getString("title"),
+        Jdbc.instant(r, "created_at"),
+        Jdbc.instant(r, "updated_at"));
   }
 
-  private static Integer integer(ResultSet r, int column) throws SQLException {
+  private static Message message(ResultSet r) throws SQLException {
+    return new Message(
+        r.getString("id"),
+        r.getString("conversation_id"),
+        r.getString("role"),
+        r.getString("content"),
+        r.getString("model"),
+        integer(r, "input_tokens"),
+        integer(r, "output_tokens"),
+        r.getString("trace_id"),
+        Jdbc.instant(r, "created_at"));
+  }
+
+  private static Integer integer(ResultSet r, String column) throws SQLException {
     int v = r.getInt(column);
     return r.wasNull() ? null : v;
-  }
-
-  private static void setInteger(PreparedStatement s, int i, Integer v) throws SQLException {
-    if (v == null) {
-      s.setNull(i, java.sql.Types.INTEGER);
-    } else {
-      s.setInt(i, v);
-    }
-  }
-
-  /** SQLSTATE 23505 (unique violation) on both H2 and PostgreSQL. */
-  private static boolean isUniqueViolation(SQLException e) {
-    return "23505".equals(e.getSQLState());
-  }
-
-  /** Now, at microsecond precision: what both databases store. */
-  private static Instant now() {
-    return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
   }
 }

@@ -3,114 +3,17 @@ package dev.uat.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.uat.auth.JwtKeys;
 import dev.uat.events.Event;
-import dev.uat.events.InProcessEventBus;
-import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import mockwebserver3.MockResponse;
-import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
-/**
- * The api through its HTTP interface, with a real database and a fake router speaking the OpenAI
- * wire format. Subclasses choose the database: the same tests run on H2 and PostgreSQL.
- */
-@Timeout(60)
-abstract class AbstractApiTest {
-  static final String ROUTER_REPLY =
-      """
-      {"id":"chatcmpl-1","object":"chat.completion","created":1764000000,"model":"llama3.2:latest",
-       "choices":[{"index":0,"message":{"role":"assistant","content":"Hello back"},"finish_reason":"stop"}],
-       "usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}}
-      """;
-
-  @TempDir Path dataDir;
-  final HttpClient client = HttpClient.newHttpClient();
-  final List<Event> events = new CopyOnWriteArrayList<>();
-  MockWebServer router;
-  TestTelemetry otel;
-  InProcessEventBus bus;
-  Api api;
-
-  /** The settings' database: H2 by default; PostgreSQL in its subclass. */
-  abstract ApiSettings database(ApiSettings settings);
-
-  @BeforeEach
-  void start() throws Exception {
-    router = new MockWebServer();
-    router.start();
-    otel = new TestTelemetry("uat-api");
-    bus = new InProcessEventBus();
-    bus.subscribe(events::add);
-    ApiSettings settings =
-        database(
-            ApiSettings.defaults(dataDir, router.url("/").toString())
-                .withPort(0)
-                .withBcryptCost(4));
-    api = Api.start(settings, otel.telemetry(), bus, JwtKeys.loadOrCreate(dataDir));
-  }
-
-  @AfterEach
-  void stop() {
-    api.close();
-    otel.close();
-    router.close();
-  }
-
-  HttpResponse<String> call(String method, String path, String token, String body)
-      throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(api.url() + path))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  static JsonNode json(HttpResponse<String> r) throws Exception {
-    return Json.MAPPER.readTree(r.body());
-  }
-
-  String register(String email) throws Exception {
-    var r =
-        call(
-            "POST",
-            "/api/auth/register",
-            null,
-            "{\"email\":\"" + email + "\",\"password\":\"correct horse\"}");
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    return json(r).get("access_token").asText();
-  }
-
-  void routerAnswers(String body) {
-    router.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "application/json")
-            .body(body)
-            .build());
-  }
-
+/** Accounts basics, conversations and the chat flow; runs on H2 and PostgreSQL. */
+abstract class AbstractApiTest extends ApiFixture {
   @Test
   void registerThenLoginGivesTokensThatIdentifyTheUser() throws Exception {
     register("Ada@Example.com");
@@ -195,7 +98,7 @@ abstract class AbstractApiTest {
   @Test
   void chatStoresBothMessagesAsksTheRouterAndAnnouncesTheAnswer() throws Exception {
     String token = register("erin@example.com");
-    routerAnswers(ROUTER_REPLY);
+    routerAnswers();
 
     var r = call("POST", "/api/chat", token, "{\"message\":\"Hello there\"}");
 
@@ -206,7 +109,7 @@ abstract class AbstractApiTest {
     assertThat(body.at("/message/role").asText()).isEqualTo("assistant");
     assertThat(body.at("/message/model").asText()).isEqualTo("llama3.2:latest");
     assertThat(body.at("/usage/input_tokens").asInt()).isEqualTo(12);
-    assertThat(body.at("/usage/output_tokens").asInt()).isEqualTo(3);
+    assertThat(body.at("/usage/output_tokens").asInt()).isEqualTo(2);
     assertThat(body.get("trace_id").asText())
         .isEqualTo(r.headers().firstValue("X-Trace-Id").orElseThrow());
 
@@ -215,13 +118,17 @@ abstract class AbstractApiTest {
     assertThat(upstream.getHeaders().get("traceparent")).contains(body.get("trace_id").asText());
     assertThat(upstream.getHeaders().get("Authorization")).isEqualTo("Bearer " + token);
     JsonNode sent = Json.MAPPER.readTree(upstream.getBody().utf8());
+    assertThat(sent.get("stream").asBoolean()).isTrue();
+    assertThat(sent.at("/stream_options/include_usage").asBoolean()).isTrue();
     assertThat(sent.at("/messages/0/role").asText()).isEqualTo("user");
     assertThat(sent.at("/messages/0/content").asText()).isEqualTo("Hello there");
 
     assertThat(events).extracting(Event::channel).containsOnly("conversation:" + conversation);
     assertThat(events)
         .extracting(Event::event)
-        .containsExactly("message.created", "message.created");
+        .containsExactly("message.created", "message.delta", "message.delta", "message.created");
+    assertThat(events.get(1).data().toString()).contains("Hello");
+    assertThat(events.get(1).traceparent()).contains(body.get("trace_id").asText());
     assertThat(events.getLast().traceparent()).contains(body.get("trace_id").asText());
 
     var stored = json(call("GET", "/api/conversations/" + conversation, token, null));
@@ -234,13 +141,13 @@ abstract class AbstractApiTest {
   @Test
   void continuingAConversationSendsItsHistory() throws Exception {
     String token = register("fay@example.com");
-    routerAnswers(ROUTER_REPLY);
+    routerAnswers();
     String conversation =
         json(call("POST", "/api/chat", token, "{\"message\":\"one\"}"))
             .get("conversation_id")
             .asText();
     router.takeRequest();
-    routerAnswers(ROUTER_REPLY);
+    routerAnswers();
 
     var r =
         call(
@@ -263,7 +170,7 @@ abstract class AbstractApiTest {
   void anotherUsersConversationIsNotFound() throws Exception {
     String owner = register("gus@example.com");
     String other = register("hal@example.com");
-    routerAnswers(ROUTER_REPLY);
+    routerAnswers();
     String conversation =
         json(call("POST", "/api/chat", owner, "{\"message\":\"mine\"}"))
             .get("conversation_id")
@@ -367,7 +274,7 @@ abstract class AbstractApiTest {
   void chatTraceHasTokenCheckDatabaseRouterCallAndPublish() throws Exception {
     String token = register("max@example.com");
     otel.reset();
-    routerAnswers(ROUTER_REPLY);
+    routerAnswers();
 
     var r = call("POST", "/api/chat", token, "{\"message\":\"trace me\"}");
     String traceId = json(r).get("trace_id").asText();
@@ -397,5 +304,176 @@ abstract class AbstractApiTest {
         .noneMatch(s -> String.valueOf(s.getAttributes().asMap()).contains("trace me"));
     assertThat(spans).anyMatch(s -> s.getKind() == SpanKind.CLIENT && s.getName().equals("POST"));
     assertThat(spans).filteredOn(s -> s.getKind() == SpanKind.PRODUCER).hasSize(2);
+  }
+
+  @Test
+  void streamingChatRelaysTokensAsServerSentEventsAndStoresTheAnswerOnce() throws Exception {
+    String token = register("sse@example.com");
+    routerStreams("llama3.2:latest", "One", ", two", ", three");
+
+    var r = call("POST", "/api/chat", token, "{\"message\":\"count\",\"stream\":true}");
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("text/event-stream");
+    List<String[]> sse = parseSse(r.body());
+    assertThat(sse)
+        .extracting(e -> e[0])
+        .containsExactly("message", "delta", "delta", "delta", "done");
+    assertThat(Json.MAPPER.readTree(sse.get(0)[1]).at("/message/content").asText())
+        .isEqualTo("count");
+    assertThat(Json.MAPPER.readTree(sse.get(2)[1]).get("delta").asText()).isEqualTo(", two");
+    JsonNode done = Json.MAPPER.readTree(sse.get(4)[1]);
+    assertThat(done.at("/message/content").asText()).isEqualTo("One, two, three");
+    String messageId = done.at("/message/id").asText();
+    assertThat(Json.MAPPER.readTree(sse.get(1)[1]).get("message_id").asText()).isEqualTo(messageId);
+
+    var stored =
+        json(
+            call("GET", "/api/conversations/" + done.get("conversation_id").asText(), token, null));
+    assertThat(stored.get("messages"))
+        .extracting(m -> m.get("role").asText())
+        .containsExactly("user", "assistant");
+    assertThat(stored.at("/messages/1/id").asText()).isEqualTo(messageId);
+  }
+
+  @Test
+  void answerIsStoredOnceWhenTheStreamingClientGoesAwayMidStream() throws Exception {
+    String token = register("gone@example.com");
+    // the router streams slowly: 64 bytes every 50 ms, the whole answer takes a couple of seconds
+    router.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(sse("llama3.2:latest", 5, "a", "b", "c", "d", "e", "f", "g", "h"))
+            .throttleBody(64, 50, java.util.concurrent.TimeUnit.MILLISECONDS)
+            .build());
+    var request =
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.url() + "/api/chat"))
+            .header("Authorization", "Bearer " + token)
+            .POST(
+                java.net.http.HttpRequest.BodyPublishers.ofString(
+                    "{\"message\":\"slow\",\"stream\":true}"))
+            .build();
+    var response = client.send(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+    String conversation;
+    try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(response.body()))) {
+      assertThat(reader.readLine()).isEqualTo("event: message");
+      conversation =
+          Json.MAPPER.readTree(reader.readLine().substring(6)).get("conversation_id").asText();
+    } // the client hangs up here, long before the answer is complete
+
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .until(
+            () ->
+                json(call("GET", "/api/conversations/" + conversation, token, null))
+                        .get("messages")
+                        .size()
+                    == 2);
+    // and it stays at one answer
+    org.awaitility.Awaitility.await()
+        .during(java.time.Duration.ofMillis(300))
+        .atMost(java.time.Duration.ofSeconds(2))
+        .until(
+            () ->
+                json(call("GET", "/api/conversations/" + conversation, token, null))
+                        .get("messages")
+                        .size()
+                    == 2);
+    JsonNode messages =
+        json(call("GET", "/api/conversations/" + conversation, token, null)).get("messages");
+    assertThat(messages).hasSize(2);
+    assertThat(messages.get(1).get("content").asText()).isEqualTo("abcdefgh");
+    assertThat(events.stream().filter(e -> e.event().equals("message.created"))).hasSize(2);
+  }
+
+  @Test
+  void streamThatBreaksOffIs502AndNothingHalfIsStored() throws Exception {
+    String token = register("broken@example.com");
+    String whole = sse("m", 1, "never", " finished");
+    router.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(
+                whole
+                    .substring(0, whole.indexOf("data: [DONE]"))
+                    .replace("\"finish_reason\":\"stop\"", "\"finish_reason\":null"))
+            .build());
+    var r = call("POST", "/api/chat", token, "{\"message\":\"hello?\"}");
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(json(r).at("/error/code").asText()).isEqualTo("stream_interrupted");
+    String conversation =
+        json(call("GET", "/api/conversations", token, null)).at("/data/0/id").asText();
+    assertThat(json(call("GET", "/api/conversations/" + conversation, token, null)).get("messages"))
+        .extracting(m -> m.get("role").asText())
+        .containsExactly("user");
+  }
+
+  @Test
+  void conversationsArePagedWithACursor() throws Exception {
+    String token = register("pages@example.com");
+    for (int i = 0; i < 5; i++) {
+      assertThat(
+              call("POST", "/api/conversations", token, "{\"title\":\"c" + i + "\"}").statusCode())
+          .isEqualTo(201);
+    }
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    String cursor = null;
+    int pages = 0;
+    do {
+      JsonNode page =
+          json(
+              call(
+                  "GET",
+                  "/api/conversations?limit=2" + (cursor == null ? "" : "&cursor=" + cursor),
+                  token,
+                  null));
+      page.get("data").forEach(c -> seen.add(c.get("title").asText()));
+      cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+      pages++;
+    } while (cursor != null);
+    assertThat(pages).isEqualTo(3);
+    assertThat(seen).containsExactly("c4", "c3", "c2", "c1", "c0");
+    assertThat(call("GET", "/api/conversations?cursor=garbage", token, null).statusCode())
+        .isEqualTo(400);
+    assertThat(call("GET", "/api/conversations?limit=0", token, null).statusCode()).isEqualTo(400);
+    assertThat(call("GET", "/api/conversations?limit=101", token, null).statusCode())
+        .isEqualTo(400);
+  }
+
+  @Test
+  void conversationsAreRenamedByTheirOwnerOnly() throws Exception {
+    String owner = register("ren@example.com");
+    String other = register("ren2@example.com");
+    String id =
+        json(call("POST", "/api/conversations", owner, "{\"title\":\"old\"}")).get("id").asText();
+    assertThat(
+            call("PATCH", "/api/conversations/" + id, other, "{\"title\":\"stolen\"}").statusCode())
+        .isEqualTo(404);
+    assertThat(call("PATCH", "/api/conversations/" + id, owner, "{\"title\":\"\"}").statusCode())
+        .isEqualTo(400);
+    var renamed = call("PATCH", "/api/conversations/" + id, owner, "{\"title\":\"new\"}");
+    assertThat(json(renamed).get("title").asText()).isEqualTo("new");
+  }
+
+  static List<String[]> parseSse(String body) {
+    List<String[]> out = new java.util.ArrayList<>();
+    for (String block : body.split("\n\n")) {
+      String event = null;
+      String data = null;
+      for (String line : block.split("\n")) {
+        if (line.startsWith("event: ")) {
+          event = line.substring(7);
+        } else if (line.startsWith("data: ")) {
+          data = line.substring(6);
+        }
+      }
+      if (event != null) {
+        out.add(new String[] {event, data});
+      }
+    }
+    return out;
   }
 }

@@ -27,7 +27,13 @@ public final class Config {
   /** Every port setting. */
   static final java.util.List<String> PORTS =
       java.util.List.of(
-          "edge-port", "api-port", "router-port", "realtime-port", "observatory-port", "otlp-port");
+          "edge-port",
+          "api-port",
+          "router-port",
+          "realtime-port",
+          "observatory-port",
+          "otlp-port",
+          "zipkin-port");
 
   private final Map<String, String> values;
   private final Map<String, String> sources;
@@ -70,11 +76,16 @@ public final class Config {
     d.put("realtime-port", "8002");
     d.put("observatory-port", "16686");
     d.put("otlp-port", "4318");
+    d.put("zipkin-port", "9411");
     d.put("provider", "auto");
     d.put("ollama-url", "http://127.0.0.1:11434");
     d.put("openai-url", null);
     d.put("openai-key", null);
     d.put("model", null);
+    d.put("router-config", null);
+    d.put("router-jdbc-url", null);
+    d.put("redis-url", null);
+    d.put("observatory-url", null);
     d.put("api-url", null);
     d.put("router-url", null);
     d.put("realtime-url", null);
@@ -83,6 +94,9 @@ public final class Config {
     d.put("jdbc-password", null);
     d.put("otlp-endpoint", null);
     d.put("observatory-max-bytes", Long.toString(64L * 1024 * 1024));
+    d.put("observatory-persist", "false");
+    d.put("observatory-token", null);
+    d.put("alertmanager-url", null);
     d.put("bcrypt-cost", "12");
     return d;
   }

@@ -62,9 +62,15 @@ public final class Platform implements AutoCloseable {
     observatory = track(observatory(config, observatoryTelemetry));
     String otlp = config.get("otlp-endpoint").orElse(observatory.otlpUrl());
 
-    router = track(router(config, telemetry("uat-router", otlp, true)));
-
     JwtKeys keys = JwtKeys.loadOrCreate(data);
+    router =
+        track(
+            router(
+                config,
+                telemetry("uat-router", otlp, true),
+                TokenVerifier.local(keys),
+                "http://127.0.0.1:" + config.port("api-port")));
+
     EventBus bus = track(new InProcessEventBus());
     api = track(api(config, telemetry("uat-api", otlp, true), router.url(), bus, keys));
 
@@ -107,20 +113,25 @@ public final class Platform implements AutoCloseable {
         telemetry);
   }
 
-  static Router router(Config config, Telemetry telemetry) {
+  static Router router(Config config, Telemetry telemetry, TokenVerifier verifier, String apiUrl) {
     RouterSettings s =
         RouterSettings.defaults()
             .withHost(config.require("host"))
             .withPort(config.port("router-port"))
             .withProvider(config.require("provider"))
-            .withOllamaUrl(config.require("ollama-url"));
+            .withOllamaUrl(config.require("ollama-url"))
+            .withApiUrl(apiUrl)
+            .withDataDir(config.dataDir())
+            .withJdbcUrl(config.get("router-jdbc-url").orElse(null))
+            .withRedisUrl(config.get("redis-url").orElse(null))
+            .withConfigFile(config.get("router-config").map(Path::of).orElse(null));
     if (config.get("openai-url").isPresent()) {
       s = s.withOpenai(config.require("openai-url"), config.get("openai-key").orElse(null));
     }
     if (config.get("model").isPresent()) {
       s = s.withDefaultModel(config.require("model"));
     }
-    return Router.start(s, telemetry);
+    return Router.start(s, telemetry, verifier);
   }
 
   static Api api(Config config, Telemetry telemetry, String routerUrl, EventBus bus, JwtKeys keys) {

@@ -177,7 +177,7 @@ public final class Uat implements Runnable {
     @Option(names = "--port", description = "port of this component (default: its standard port)")
     String port;
 
-    @Option(names = "--api-url", description = "where the api is (for edge and realtime)")
+    @Option(names = "--api-url", description = "where the api is (for edge, realtime and router)")
     String apiUrl;
 
     @Option(names = "--router-url", description = "where the router is (for edge and api)")
@@ -242,7 +242,15 @@ public final class Uat implements Runnable {
           return push(open, Platform.observatory(config, t)).queryUrl();
         }
         case "router" -> {
-          return push(open, Platform.router(config, telemetry(open, "uat-router", otlp))).url();
+          String apiUrl = stripSlash(config.require("api-url"));
+          return push(
+                  open,
+                  Platform.router(
+                      config,
+                      telemetry(open, "uat-router", otlp),
+                      TokenVerifier.remote(apiUrl + "/api/auth/jwks", "uat-router"),
+                      apiUrl))
+              .url();
         }
         case "api" -> {
           Telemetry t = telemetry(open, "uat-api", otlp);

@@ -130,7 +130,7 @@ final class ChatTrace {
                     && services(t)
                         .containsAll(Set.of("uat-edge", "uat-api", "uat-router", "uat-realtime"))
                     && spanCount(t, "chat echo") == 1
-                    && spanCount(t, "process conversation:{id}") == 2
+                    && deliveriesOfCreatedMessages(t) == 2
                     && complete(t));
   }
 
@@ -145,6 +145,26 @@ final class ChatTrace {
       }
     }
     return true;
+  }
+
+  /**
+   * CONSUMER spans of the two {@code message.created} events: children of PRODUCER spans (streamed
+   * {@code message.delta} events carry the request's context without a PRODUCER span).
+   */
+  static long deliveriesOfCreatedMessages(JsonNode trace) {
+    Map<String, String> names = new HashMap<>();
+    trace
+        .get("spans")
+        .forEach(s -> names.put(s.get("spanID").asText(), s.get("operationName").asText()));
+    long n = 0;
+    for (JsonNode s : trace.get("spans")) {
+      if (s.get("operationName").asText().equals("process conversation:{id}")
+          && !s.get("references").isEmpty()
+          && "send conversation:{id}".equals(names.get(s.at("/references/0/spanID").asText()))) {
+        n++;
+      }
+    }
+    return n;
   }
 
   static Set<String> services(JsonNode trace) {
@@ -214,12 +234,16 @@ final class ChatTrace {
       if (s.get("operationName").asText().equals("process conversation:{id}")) {
         assertThat(service(trace, s)).isEqualTo("uat-realtime");
         assertThat(tag(s, "span.kind")).isEqualTo("consumer");
-        JsonNode producer = parent(trace, s);
-        assertThat(producer.get("operationName").asText()).isEqualTo("send conversation:{id}");
-        assertThat(tag(producer, "span.kind")).isEqualTo("producer");
-        assertThat(service(trace, producer)).isEqualTo("uat-api");
+        JsonNode parent = parent(trace, s);
+        assertThat(service(trace, parent)).isEqualTo("uat-api");
+        if (parent.get("operationName").asText().equals("send conversation:{id}")) {
+          assertThat(tag(parent, "span.kind")).isEqualTo("producer");
+        } else { // a streamed delta: in the chat request's own span
+          assertThat(parent.get("operationName").asText()).isEqualTo("POST /api/chat");
+        }
       }
     }
+    assertThat(deliveriesOfCreatedMessages(trace)).isEqualTo(2);
   }
 
   private static JsonNode only(JsonNode trace, String name) {

@@ -1,139 +1,352 @@
 package dev.uat.router;
 
 import dev.uat.router.provider.Model;
-import dev.uat.router.provider.Provider;
 import dev.uat.router.provider.ProviderException;
 import dev.uat.web.HttpError;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The models of the router's provider: discovered at start, refreshed when a request names an
- * unknown model or asks for the list, at most once per {@link #REFRESH_INTERVAL}. Resolves a
- * requested name ({@code llama3.2:latest}, {@code ollama/llama3.2:latest}, {@code llama3.2}, or
- * none) to the provider's own name.
+ * The models of every provider instance, merged with the configured aliases. Resolves what a
+ * request names into a {@link Route}:
+ *
+ * <ul>
+ *   <li>an alias ({@code fast}) → its chain, each entry a step;
+ *   <li>{@code instance/model} (or {@code kind/model}) → that instance's (or kind's) deployment;
+ *   <li>a bare model ({@code llama3.2}, Ollama's {@code :latest} implied) → every instance that
+ *       serves it, as one step of equivalent deployments;
+ *   <li>nothing → the default model or alias.
+ * </ul>
+ *
+ * <p>Model lists are discovered at start, refreshed in the background (see {@link Router}) and on
+ * demand — when a request names an unknown model or asks for the list — at most once per {@link
+ * #REFRESH_INTERVAL}. A name no listed instance serves goes to the instances that could never be
+ * listed (they answer for themselves, usually "unreachable"), else it is a 404.
  *
  * <p>Thread-safe: reads are lock-free; one refresh runs at a time and the others wait for it.
  */
 final class ModelCatalog {
   private static final Logger log = LoggerFactory.getLogger(ModelCatalog.class);
 
-  /** Shortest time between two refreshes. */
+  /** Shortest time between two refreshes caused by requests. */
   static final Duration REFRESH_INTERVAL = Duration.ofSeconds(5);
 
-  /** How long a refresh may wait for the provider. */
+  /** How long a refresh may wait for a provider. */
   static final Duration LIST_TIMEOUT = Duration.ofSeconds(5);
 
-  private final Provider provider;
+  /** Most deployments remembered (each holds a breaker and a latency average). */
+  static final int MAX_DEPLOYMENTS = 10_000;
+
+  /** What owns alias entries in {@code /v1/models}. */
+  static final String ALIAS_OWNER = "uat-router";
+
+  private final List<ProviderInstance> instances;
+  private final Map<String, ProviderInstance> byName = new LinkedHashMap<>();
+  private final Map<String, List<String>> aliases;
   private final String configuredDefault; // null: the first discovered
+  private final BiFunction<ProviderInstance, String, Deployment> newDeployment;
+  private final ConcurrentHashMap<String, Deployment> deployments = new ConcurrentHashMap<>();
   private final ReentrantLock refreshing = new ReentrantLock();
-  private volatile List<Model> models; // null until the provider listed them once
-  private volatile String lastFailure;
   private volatile long lastRefreshNanos;
 
-  /**
-   * @param initial the models found at start, or null when the provider could not be listed
-   * @param failure why the provider could not be listed (when {@code initial} is null)
-   */
-  ModelCatalog(Provider provider, List<Model> initial, String failure, String configuredDefault) {
-    this.provider = provider;
-    this.models = initial == null ? null : List.copyOf(initial);
-    this.lastFailure = failure == null ? provider.name() + " has not been listed yet" : failure;
-    this.configuredDefault = configuredDefault == null ? null : stripPrefix(configuredDefault);
+  ModelCatalog(
+      List<ProviderInstance> instances,
+      Map<String, List<String>> aliases,
+      String configuredDefault,
+      BiFunction<ProviderInstance, String, Deployment> newDeployment) {
+    this.instances = List.copyOf(instances);
+    for (ProviderInstance i : instances) {
+      byName.put(i.name(), i);
+    }
+    this.aliases = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(aliases));
+    this.configuredDefault =
+        configuredDefault == null || configuredDefault.isBlank() ? null : configuredDefault.strip();
+    this.newDeployment = newDeployment;
     // the first request-driven refresh may run at once
     this.lastRefreshNanos = System.nanoTime() - REFRESH_INTERVAL.toNanos();
   }
 
-  /** The model for requests that name none; empty when none is configured or known. */
+  List<ProviderInstance> instances() {
+    return instances;
+  }
+
+  Map<String, List<String>> aliases() {
+    return aliases;
+  }
+
+  /** Every deployment made so far (for the breaker metrics). */
+  Iterable<Deployment> deployments() {
+    return deployments.values();
+  }
+
+  /** The model or alias for requests that name none; empty when none is configured or known. */
   String defaultModel() {
     if (configuredDefault != null) {
-      return configuredDefault;
+      return stripOwnPrefix(configuredDefault);
     }
-    List<Model> known = models;
-    return known == null || known.isEmpty() ? "" : known.getFirst().id();
+    for (ProviderInstance i : instances) {
+      List<Model> known = i.models();
+      if (known != null && !known.isEmpty()) {
+        return known.getFirst().id();
+      }
+    }
+    return "";
+  }
+
+  /** A configured default with the only instance's prefix is the bare name (nicer in spans). */
+  private String stripOwnPrefix(String name) {
+    if (instances.size() == 1) {
+      String prefix = instances.getFirst().name() + "/";
+      if (name.startsWith(prefix)) {
+        return name.substring(prefix.length());
+      }
+    }
+    return name;
   }
 
   /**
-   * The models, refreshed when the last refresh is older than {@link #REFRESH_INTERVAL}.
+   * Every model, once, in instance order, then the aliases; refreshed when stale.
    *
-   * @throws HttpError 503 when the provider has never been listed and cannot be now
+   * @throws HttpError 503 when no instance could ever be listed
    */
   List<Model> list() {
     refreshIfStale();
-    List<Model> known = models;
-    if (known == null) {
-      throw HttpError.unavailable("provider_unavailable", lastFailure);
-    }
-    return known;
-  }
-
-  /**
-   * The provider's name for the requested model ({@code null}: the default).
-   *
-   * @throws HttpError 404 {@code model_not_found} when the provider does not serve it
-   */
-  String resolve(String requested) {
-    String name = requested == null ? defaultModel() : stripPrefix(requested.strip());
-    String found = find(name);
-    if (found == null) {
-      refreshIfStale();
-      found = find(name);
-    }
-    if (found != null) {
-      return found;
-    }
-    List<Model> known = models;
-    if (known == null) {
-      // never listed: let the provider itself answer (it is down, most likely, and says so)
-      if (name.isEmpty()) {
-        throw HttpError.unavailable(
-            "provider_unavailable", lastFailure + "; and no default model is configured");
+    Map<String, Model> merged = new LinkedHashMap<>();
+    boolean anyListed = false;
+    for (ProviderInstance i : instances) {
+      List<Model> known = i.models();
+      if (known != null) {
+        anyListed = true;
+        for (Model m : known) {
+          merged.putIfAbsent(m.id(), m);
+        }
       }
-      return name;
     }
-    if (name.isEmpty()) {
-      throw new HttpError(
-          404,
-          "model_not_found",
-          provider.name() + " has no models and no default model is configured");
+    if (!anyListed) {
+      throw HttpError.unavailable(
+          "provider_unavailable",
+          instances.stream().map(ProviderInstance::lastFailure).collect(Collectors.joining("; ")));
     }
-    throw new HttpError(
-        404,
-        "model_not_found",
-        "model '"
-            + (requested == null ? name : requested)
-            + "' is not served by "
-            + provider.name()
-            + "; available: "
-            + known.stream().limit(20).map(Model::id).collect(Collectors.joining(", "))
-            + " (GET /v1/models)");
+    List<Model> out = new ArrayList<>(merged.values());
+    for (String alias : aliases.keySet()) {
+      if (!merged.containsKey(alias)) {
+        out.add(new Model(alias, 0, ALIAS_OWNER));
+      }
+    }
+    return out;
   }
 
-  private String find(String name) {
-    List<Model> known = models;
-    if (known == null || name.isEmpty()) {
-      return null;
+  /** One model or alias by any name a request may use, or null. */
+  Model find(String requested) {
+    String name = requested.strip();
+    if (aliases.containsKey(name)) {
+      return new Model(name, 0, ALIAS_OWNER);
     }
-    String latest = name.indexOf(':') < 0 ? name + ":latest" : null; // Ollama's default tag
-    for (Model model : known) {
-      if (model.id().equals(name) || model.id().equals(latest)) {
-        return model.id();
+    List<Deployment> step = step(name);
+    if (step.isEmpty()) {
+      refreshIfStale();
+      step = step(name);
+    }
+    for (Deployment d : step) {
+      List<Model> known = d.instance().models();
+      if (known != null) {
+        for (Model m : known) {
+          if (m.id().equals(d.model())) {
+            return m;
+          }
+        }
       }
     }
     return null;
   }
 
-  /** {@code ollama/llama3.2:latest} → {@code llama3.2:latest} when this is the ollama provider. */
-  private String stripPrefix(String name) {
-    String prefix = provider.name() + "/";
-    return name.startsWith(prefix) ? name.substring(prefix.length()) : name;
+  /**
+   * Where a request for {@code requested} (null: the default) may go.
+   *
+   * @throws HttpError 404 {@code model_not_found} when nothing serves it
+   */
+  Route resolve(String requested) {
+    String name = requested == null ? defaultModel() : requested.strip();
+    if (name.isEmpty()) {
+      if (instances.stream().allMatch(i -> i.models() == null)) {
+        throw HttpError.unavailable(
+            "provider_unavailable",
+            instances.getFirst().lastFailure() + "; and no default model is configured");
+      }
+      throw new HttpError(
+          404, "model_not_found", "no models are served and no default model is configured");
+    }
+    List<String> chain = aliases.get(name);
+    if (chain != null) {
+      List<List<Deployment>> steps = aliasSteps(chain);
+      if (steps.isEmpty()) {
+        refreshIfStale();
+        steps = aliasSteps(chain);
+      }
+      if (steps.isEmpty()) {
+        throw new HttpError(
+            404,
+            "model_not_found",
+            "alias '" + name + "' names no model that is served now: " + String.join(", ", chain));
+      }
+      return new Route(name, steps);
+    }
+    List<Deployment> step = step(name);
+    if (step.isEmpty()) {
+      refreshIfStale();
+      step = step(name);
+    }
+    if (step.isEmpty()) {
+      step = passThrough(name);
+    }
+    if (step.isEmpty()) {
+      throw new HttpError(
+          404,
+          "model_not_found",
+          "model '"
+              + name
+              + "' is not served by "
+              + instances.stream().map(ProviderInstance::name).collect(Collectors.joining(", "))
+              + "; available: "
+              + available()
+              + " (GET /v1/models)");
+    }
+    return new Route(name, List.of(step));
+  }
+
+  private String available() {
+    Set<String> names = new LinkedHashSet<>();
+    for (ProviderInstance i : instances) {
+      List<Model> known = i.models();
+      if (known != null) {
+        known.forEach(m -> names.add(m.id()));
+      }
+    }
+    names.addAll(aliases.keySet());
+    return names.stream().limit(20).collect(Collectors.joining(", "));
+  }
+
+  private List<List<Deployment>> aliasSteps(List<String> chain) {
+    List<List<Deployment>> steps = new ArrayList<>(chain.size());
+    for (String entry : chain) {
+      List<Deployment> step = step(entry);
+      if (step.isEmpty()) {
+        step = explicit(entry); // an instance that was never listed still gets its turn
+      }
+      if (!step.isEmpty()) {
+        steps.add(step);
+      }
+    }
+    return steps;
+  }
+
+  /** The deployments serving a non-alias name, from what is listed now; empty when none. */
+  private List<Deployment> step(String name) {
+    int slash = name.indexOf('/');
+    if (slash > 0) {
+      String prefix = name.substring(0, slash);
+      String model = name.substring(slash + 1);
+      ProviderInstance named = byName.get(prefix);
+      if (named != null) {
+        String found = named.find(model);
+        return found == null ? List.of() : List.of(deployment(named, found));
+      }
+      List<Deployment> ofKind = new ArrayList<>(2);
+      for (ProviderInstance i : instances) {
+        if (i.kind().equals(prefix)) {
+          String found = i.find(model);
+          if (found != null) {
+            ofKind.add(deployment(i, found));
+          }
+        }
+      }
+      if (!ofKind.isEmpty()) {
+        return ofKind;
+      }
+    }
+    List<Deployment> out = new ArrayList<>(2);
+    for (ProviderInstance i : instances) {
+      String found = i.find(name);
+      if (found != null) {
+        out.add(deployment(i, found));
+      }
+    }
+    return out;
+  }
+
+  /** {@code instance/model} for an instance that was never listed: let it answer. */
+  private List<Deployment> explicit(String name) {
+    int slash = name.indexOf('/');
+    if (slash > 0) {
+      ProviderInstance named = byName.get(name.substring(0, slash));
+      if (named != null && named.models() == null) {
+        return List.of(deployment(named, name.substring(slash + 1)));
+      }
+    }
+    return List.of();
+  }
+
+  /** A name nothing listed serves goes to the instances never listed, which answer themselves. */
+  private List<Deployment> passThrough(String name) {
+    List<Deployment> explicit = explicit(name);
+    if (!explicit.isEmpty()) {
+      return explicit;
+    }
+    List<Deployment> out = new ArrayList<>(1);
+    for (ProviderInstance i : instances) {
+      if (i.models() == null) {
+        String model =
+            name.startsWith(i.kind() + "/") ? name.substring(i.kind().length() + 1) : name;
+        out.add(deployment(i, model));
+      }
+    }
+    return out;
+  }
+
+  private Deployment deployment(ProviderInstance instance, String model) {
+    String key = instance.name() + "/" + model;
+    Deployment d = deployments.get(key);
+    if (d != null) {
+      return d;
+    }
+    if (deployments.size() >= MAX_DEPLOYMENTS) {
+      return newDeployment.apply(instance, model); // not remembered: the map stays bounded
+    }
+    return deployments.computeIfAbsent(key, k -> newDeployment.apply(instance, model));
+  }
+
+  /** Lists every instance now (for the background refresh and the start). */
+  void refreshAll() {
+    refreshing.lock();
+    try {
+      lastRefreshNanos = System.nanoTime();
+      for (ProviderInstance i : instances) {
+        try {
+          i.refresh(LIST_TIMEOUT);
+        } catch (ProviderException e) {
+          log.warn("could not refresh the model list of {}: {}", i.name(), e.getMessage());
+        }
+      }
+    } finally {
+      refreshing.unlock();
+    }
   }
 
   private void refreshIfStale() {
+    if (System.nanoTime() - lastRefreshNanos < REFRESH_INTERVAL.toNanos()) {
+      return;
+    }
     refreshing.lock();
     try {
       long now = System.nanoTime();
@@ -141,11 +354,12 @@ final class ModelCatalog {
         return;
       }
       lastRefreshNanos = now;
-      try {
-        models = provider.models(LIST_TIMEOUT);
-      } catch (ProviderException e) {
-        lastFailure = e.getMessage();
-        log.warn("could not refresh the model list: {}", e.getMessage());
+      for (ProviderInstance i : instances) {
+        try {
+          i.refresh(LIST_TIMEOUT);
+        } catch (ProviderException e) {
+          log.warn("could not refresh the model list of {}: {}", i.name(), e.getMessage());
+        }
       }
     } finally {
       refreshing.unlock();

@@ -2,12 +2,14 @@ package dev.uat.router;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.auth.TokenVerifier;
 import dev.uat.router.provider.EchoProvider;
 import dev.uat.router.provider.Model;
 import dev.uat.router.provider.OllamaProvider;
 import dev.uat.router.provider.OpenAiProvider;
 import dev.uat.router.provider.Provider;
 import dev.uat.router.provider.ProviderException;
+import dev.uat.router.provider.Timeouts;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TracedHttpClient;
 import dev.uat.web.Service;
@@ -17,26 +19,37 @@ import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import io.opentelemetry.instrumentation.javahttpclient.JavaHttpClientTelemetry;
 import io.opentelemetry.sdk.trace.IdGenerator;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The LLM router: an OpenAI-compatible HTTP API ({@code POST /v1/chat/completions}, {@code GET
- * /v1/models}) in front of one provider chosen at start — Ollama, an OpenAI-compatible server, or
- * the built-in echo — plus {@code /health/live}, {@code /health/ready} (503 while the provider is
- * unreachable) and {@code /metrics}.
+ * The LLM router: an OpenAI-compatible HTTP API ({@code POST /v1/chat/completions} whole or
+ * streamed, {@code POST /v1/embeddings}, {@code GET /v1/models}) in front of one or more provider
+ * instances — Ollama, OpenAI-compatible servers, the built-in echo — with aliases, fallback chains,
+ * retries under a budget, circuit breakers, latency-aware choice among equivalent deployments,
+ * per-key limits, an exact-match response cache, usage records and GenAI telemetry. Plus {@code
+ * /health/live}, {@code /health/ready} and {@code /metrics}.
  *
- * <p>Every chat request gets a GenAI CLIENT span {@code chat <model>} under the request's SERVER
- * span, with the HTTP call to the provider beneath it, and the {@code gen_ai.client.*} metrics.
+ * <p>Each chat request passes the interceptor chain rate limit → accounting → cache → routing;
+ * every upstream attempt is a GenAI CLIENT span {@code chat <model>} under the request's SERVER
+ * span, with the HTTP call to the provider beneath it.
  *
  * <p>{@link #start} blocks until the server listens (and, for provider {@code auto}, for at most
  * {@link #AUTO_PROBE_TIMEOUT} while it looks for Ollama). Requests are served on virtual threads.
- * {@link #close()} stops the server; it is safe to call more than once.
+ * {@link #close()} stops the server and writes the queued usage records; it is safe to call more
+ * than once.
  */
 public final class Router implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Router.class);
@@ -44,73 +57,343 @@ public final class Router implements AutoCloseable {
   /** How long {@code auto} waits for Ollama to answer at start. */
   public static final Duration AUTO_PROBE_TIMEOUT = Duration.ofMillis(500);
 
-  /** How long {@code /health/ready} waits for the provider. */
+  /** How long {@code /health/ready} waits for a provider. */
   static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
 
   private final Service service;
-  private final Provider provider;
+  private final List<ProviderInstance> instances;
   private final ModelCatalog catalog;
+  private final List<AutoCloseable> resources;
+  private final UsageStore usageStore;
+  private boolean closed;
 
-  private Router(Service service, Provider provider, ModelCatalog catalog) {
+  private Router(
+      Service service,
+      List<ProviderInstance> instances,
+      ModelCatalog catalog,
+      List<AutoCloseable> resources,
+      UsageStore usageStore) {
     this.service = service;
-    this.provider = provider;
+    this.instances = instances;
     this.catalog = catalog;
+    this.resources = resources;
+    this.usageStore = usageStore;
   }
 
   /**
-   * Chooses the provider, discovers its models and starts listening. A configured provider that
+   * Builds the providers, discovers their models and starts listening. A configured provider that
    * does not answer does not stop the start: it is logged, {@code /health/ready} reports it, and
-   * chat requests get 503/502 until it answers.
+   * requests routed to it fail (or fall back) until it answers.
    *
    * <p>Reads {@link RouterSettings#CAPTURE_CONTENT_ENV} once, here.
    *
-   * @throws IllegalArgumentException when provider {@code openai} has no {@code openaiUrl}, or a
-   *     URL is not http(s)
+   * @param verifier checks platform access tokens: {@code TokenVerifier.local(keys)} in one JVM
+   *     with the api, {@code TokenVerifier.remote(apiUrl + "/api/auth/jwks", "uat-router")} alone
+   * @throws IllegalArgumentException when the settings or the configuration file are not usable
+   *     (named in the message)
    */
-  public static Router start(RouterSettings settings, Telemetry telemetry) {
+  public static Router start(RouterSettings settings, Telemetry telemetry, TokenVerifier verifier) {
     return start(
         settings,
         telemetry,
+        verifier,
         RouterSettings.captureMessageContent(
             System.getenv(), System.getProperty(RouterSettings.CAPTURE_CONTENT_PROPERTY)));
   }
 
-  static Router start(RouterSettings settings, Telemetry telemetry, boolean captureContent) {
+  static Router start(
+      RouterSettings settings, Telemetry telemetry, TokenVerifier verifier, boolean capture) {
+    return start(settings, telemetry, verifier, capture, System::nanoTime);
+  }
+
+  static Router start(
+      RouterSettings settings,
+      Telemetry telemetry,
+      TokenVerifier verifier,
+      boolean captureContent,
+      LongSupplier clock) {
     requireNonNull(settings, "settings");
     requireNonNull(telemetry, "telemetry");
-    if (settings.provider().equals("openai")
-        && (settings.openaiUrl() == null || settings.openaiUrl().isBlank())) {
-      throw new IllegalArgumentException(
-          "provider 'openai' needs openaiUrl, e.g. http://127.0.0.1:8080/v1");
+    requireNonNull(verifier, "verifier");
+    RouterConfig config =
+        settings.configFile() == null
+            ? RouterConfig.defaults()
+            : RouterConfig.load(settings.configFile());
+    List<AutoCloseable> resources = new ArrayList<>();
+    try {
+      return build(settings, config, telemetry, verifier, captureContent, clock, resources);
+    } catch (RuntimeException e) {
+      closeAll(resources);
+      throw e;
     }
-    HttpClient http = TracedHttpClient.create(telemetry);
-    Discovery found = discover(settings, http);
-    Provider provider = found.provider();
+  }
+
+  private static Router build(
+      RouterSettings settings,
+      RouterConfig config,
+      Telemetry telemetry,
+      TokenVerifier verifier,
+      boolean captureContent,
+      LongSupplier clock,
+      List<AutoCloseable> resources) {
+    List<ProviderInstance> instances =
+        config.providers().isEmpty()
+            ? List.of(flatInstance(settings, telemetry))
+            : configured(config.providers(), telemetry);
+    if (instances.stream().anyMatch(i -> i.kind().equals(EchoProvider.NAME))) {
+      TokenEstimator.warmUp(); // echo reports no usage: every answer is estimated
+    }
+    RouterMetrics metrics = new RouterMetrics(telemetry);
+    resources.add(metrics::close);
+    RouterConfig.Routing routingConfig = config.routing();
     ModelCatalog catalog =
-        new ModelCatalog(provider, found.models(), found.failure(), settings.defaultModel());
-    GenAiTelemetry genAi = new GenAiTelemetry(provider, telemetry, captureContent);
-    OpenAiEndpoints api = new OpenAiEndpoints(catalog, genAi, provider.name());
-    Service service =
+        new ModelCatalog(
+            instances,
+            config.aliases(),
+            settings.defaultModel() != null ? settings.defaultModel() : config.defaultModel(),
+            (instance, model) -> {
+              Deployment[] made = new Deployment[1];
+              CircuitBreaker breaker =
+                  new CircuitBreaker(
+                      instance.name() + "/" + model,
+                      routingConfig.breakerFailureThreshold(),
+                      routingConfig.breakerOpenFor().toNanos(),
+                      clock,
+                      (b, from, to) -> {
+                        metrics.transition(made[0], to);
+                        log.info("circuit of {}: {} → {}", b.name(), from.label, to.label);
+                      });
+              made[0] = new Deployment(instance, model, breaker);
+              return made[0];
+            });
+    metrics.observeBreakers(telemetry, catalog::deployments);
+    discover(instances);
+
+    UsageStore store = new JdbcUsageStore(settings.effectiveJdbcUrl(), telemetry);
+    resources.add(store);
+    UsageRecorder recorder = new UsageRecorder(store, metrics, telemetry);
+    resources.add(0, recorder); // closed before the store
+    ResponseCache cache = null;
+    if (config.cache().enabled()) {
+      cache =
+          settings.redisUrl() != null
+              ? new RedisResponseCache(settings.redisUrl(), config.cache().ttl(), telemetry)
+              : new CaffeineResponseCache(config.cache().maxEntries(), config.cache().ttl());
+      resources.add(cache);
+    }
+    RateLimiter limiter = new RateLimiter(config.limits(), clock, metrics);
+    Routing routing =
+        new Routing(
+            routingConfig,
+            new RetryBudget(
+                routingConfig.retryBudgetRatio(), routingConfig.retryBudgetMinPerSecond(), clock),
+            metrics);
+    GenAiTelemetry genAi = new GenAiTelemetry(telemetry, captureContent);
+    List<ChatInterceptor> interceptors = new ArrayList<>();
+    interceptors.add(Interceptors.rateLimit(limiter));
+    interceptors.add(Interceptors.accounting(recorder));
+    if (cache != null) {
+      interceptors.add(Interceptors.cache(cache, metrics));
+    }
+    interceptors.add(Interceptors.routing(routing, genAi));
+    Authenticator auth =
+        new Authenticator(verifier, settings.apiUrl(), TracedHttpClient.create(telemetry));
+    OpenAiEndpoints api =
+        new OpenAiEndpoints(
+            auth,
+            catalog,
+            ChatInterceptor.chain(interceptors),
+            limiter,
+            routing,
+            genAi,
+            recorder,
+            metrics);
+
+    ScheduledExecutorService discovery =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("uat-router-discovery").unstarted(r));
+    long every = routingConfig.discoveryInterval().toNanos();
+    discovery.scheduleWithFixedDelay(
+        () ->
+            untraced(
+                () -> {
+                  catalog.refreshAll();
+                  return null;
+                }),
+        every,
+        every,
+        TimeUnit.NANOSECONDS);
+    resources.add(0, discovery::shutdownNow);
+
+    Service.Builder builder =
         Service.builder("router", telemetry)
             .host(settings.host())
             .port(settings.port())
-            .maxBodyBytes(Service.DEFAULT_MAX_BODY_BYTES)
-            .readiness(provider.name(), () -> untraced(() -> provider.models(READY_TIMEOUT)))
+            .maxBodyBytes(Service.DEFAULT_MAX_BODY_BYTES);
+    if (instances.size() == 1) {
+      ProviderInstance only = instances.getFirst();
+      builder.readiness(only.name(), () -> untraced(() -> only.refresh(READY_TIMEOUT)));
+    } else {
+      builder.readiness("providers", () -> anyProviderAnswers(instances));
+    }
+    builder.readiness("usage-db", store::check);
+    if (cache instanceof RedisResponseCache redis) {
+      builder.readiness("redis", redis::check);
+    }
+    Service service =
+        builder
             .routes(
                 cfg -> {
                   cfg.routes.post("/v1/chat/completions", api::chat);
+                  cfg.routes.post("/v1/embeddings", api::embeddings);
                   cfg.routes.get("/v1/models", api::models);
                   cfg.routes.get("/v1/models/<model>", api::model);
                 })
             .start();
-    Router router = new Router(service, provider, catalog);
+    Router router = new Router(service, instances, catalog, resources, store);
     log.info(
-        "router on {} serves provider {} (default model: {}, message content capture: {})",
+        "router on {} serves {} (default model: {}, aliases: {}, cache: {}, usage: {}, message"
+            + " content capture: {})",
         router.url(),
-        provider.name(),
+        instances.stream()
+            .map(i -> i.name() + (i.name().equals(i.kind()) ? "" : " (" + i.kind() + ")"))
+            .collect(Collectors.joining(", ")),
         router.defaultModel().isEmpty() ? "none yet" : router.defaultModel(),
+        config.aliases().isEmpty() ? "none" : String.join(", ", config.aliases().keySet()),
+        cache == null ? "off" : cache,
+        settings.jdbcUrl() != null ? "JDBC" : settings.dataDir() != null ? "H2 file" : "memory",
         captureContent ? "on" : "off");
     return router;
+  }
+
+  private static void anyProviderAnswers(List<ProviderInstance> instances) {
+    List<String> down = new ArrayList<>();
+    for (ProviderInstance i : instances) {
+      try {
+        untraced(() -> i.refresh(READY_TIMEOUT));
+        return;
+      } catch (ProviderException e) {
+        down.add(e.getMessage());
+      }
+    }
+    throw new IllegalStateException("no provider answers: " + String.join("; ", down));
+  }
+
+  /** The HTTP client of one provider instance: traced, with its own connect timeout. */
+  static HttpClient httpClient(Telemetry telemetry, Duration connectTimeout) {
+    HttpClient plain =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(connectTimeout)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .build();
+    return JavaHttpClientTelemetry.create(telemetry.openTelemetry()).newHttpClient(plain);
+  }
+
+  /** The one provider of the flat settings ({@code auto} probes Ollama, else echo). */
+  private static ProviderInstance flatInstance(RouterSettings s, Telemetry telemetry) {
+    Timeouts timeouts = Timeouts.of(s.requestTimeout());
+    return switch (s.provider()) {
+      case "echo" -> new ProviderInstance("echo", new EchoProvider(), 1, 0, false);
+      case "ollama" ->
+          new ProviderInstance(
+              "ollama",
+              new OllamaProvider(
+                  s.ollamaUrl(), httpClient(telemetry, timeouts.connect()), timeouts),
+              1,
+              0,
+              true);
+      case "openai" -> {
+        if (s.openaiUrl() == null) {
+          throw new IllegalArgumentException(
+              "provider 'openai' needs openaiUrl, e.g. http://127.0.0.1:8080/v1");
+        }
+        yield new ProviderInstance(
+            "openai",
+            new OpenAiProvider(
+                s.openaiUrl(), s.openaiKey(), httpClient(telemetry, timeouts.connect()), timeouts),
+            1,
+            0,
+            true);
+      }
+      default -> auto(s, telemetry, timeouts);
+    };
+  }
+
+  private static ProviderInstance auto(RouterSettings s, Telemetry telemetry, Timeouts timeouts) {
+    OllamaProvider ollama =
+        new OllamaProvider(s.ollamaUrl(), httpClient(telemetry, timeouts.connect()), timeouts);
+    long start = System.nanoTime();
+    try {
+      List<Model> models = untraced(() -> ollama.models(AUTO_PROBE_TIMEOUT));
+      log.info(
+          "provider auto: Ollama at {} answered in {} ms with {} model(s); using ollama",
+          s.ollamaUrl(),
+          (System.nanoTime() - start) / 1_000_000,
+          models.size());
+      ProviderInstance instance = new ProviderInstance("ollama", ollama, 1, 0, true);
+      instance.setModels(models);
+      return instance;
+    } catch (ProviderException e) {
+      log.info(
+          "provider auto: no Ollama ({}); using the built-in echo provider — replies are not from"
+              + " a model",
+          e.getMessage());
+      return new ProviderInstance("echo", new EchoProvider(), 1, 0, false);
+    }
+  }
+
+  private static List<ProviderInstance> configured(
+      List<RouterConfig.ProviderConfig> configs, Telemetry telemetry) {
+    List<ProviderInstance> out = new ArrayList<>(configs.size());
+    for (RouterConfig.ProviderConfig c : configs) {
+      Timeouts timeouts = new Timeouts(c.connectTimeout(), c.firstTokenTimeout(), c.totalTimeout());
+      Provider provider =
+          switch (c.kind()) {
+            case "ollama" ->
+                new OllamaProvider(c.url(), httpClient(telemetry, c.connectTimeout()), timeouts);
+            case "openai" ->
+                new OpenAiProvider(
+                    c.url(), c.apiKey(), httpClient(telemetry, c.connectTimeout()), timeouts);
+            default -> new EchoProvider();
+          };
+      out.add(new ProviderInstance(c.name(), provider, c.weight(), c.maxConcurrency(), c.cache()));
+    }
+    return out;
+  }
+
+  /** Lists every instance not listed yet, in parallel, untraced. */
+  private static void discover(List<ProviderInstance> instances) {
+    List<Thread> threads = new ArrayList<>();
+    for (ProviderInstance i : instances) {
+      if (i.models() != null) {
+        continue;
+      }
+      threads.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      List<Model> models = untraced(() -> i.refresh(ModelCatalog.LIST_TIMEOUT));
+                      log.info("provider {}: {} model(s) found", i.name(), models.size());
+                    } catch (ProviderException e) {
+                      log.warn(
+                          "provider {}: {}; starting anyway — /health/ready reports it and"
+                              + " requests routed to it fail (or fall back) until it answers",
+                          i.name(),
+                          e.getMessage());
+                    }
+                  }));
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   /** The port the router listens on (the real one when started on port 0). */
@@ -123,83 +406,54 @@ public final class Router implements AutoCloseable {
     return service.url();
   }
 
-  /** The provider chosen at start: "ollama", "openai" or "echo". */
+  /**
+   * The kind of the first provider instance: "ollama", "openai" or "echo" (with the flat settings,
+   * the one provider chosen at start).
+   */
   public String providerName() {
-    return provider.name();
+    return instances.getFirst().kind();
+  }
+
+  /** The names of the provider instances, in configuration order. */
+  public List<String> providerInstances() {
+    return instances.stream().map(ProviderInstance::name).toList();
   }
 
   /**
-   * The model used when a request names none: the configured one, else the first the provider
-   * listed; empty when neither is known yet.
+   * The model (or alias) used when a request names none: the configured one, else the first a
+   * provider listed; empty when neither is known yet.
    */
   public String defaultModel() {
     return catalog.defaultModel();
   }
 
+  UsageStore usageStore() {
+    return usageStore;
+  }
+
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     service.close();
+    closeAll(resources);
+  }
+
+  private static void closeAll(List<AutoCloseable> resources) {
+    for (AutoCloseable r : resources) {
+      try {
+        r.close();
+      } catch (Exception e) {
+        log.warn("stopping {} failed", r, e);
+      }
+    }
   }
 
   @Override
   public String toString() {
-    return "Router{" + url() + ", " + provider + "}";
-  }
-
-  /** The chosen provider, the models it listed (null when it could not) and why not. */
-  private record Discovery(Provider provider, List<Model> models, String failure) {}
-
-  private static Discovery discover(RouterSettings s, HttpClient http) {
-    Duration listTimeout =
-        s.requestTimeout().compareTo(ModelCatalog.LIST_TIMEOUT) < 0
-            ? s.requestTimeout()
-            : ModelCatalog.LIST_TIMEOUT;
-    return switch (s.provider()) {
-      case "echo" -> listed(new EchoProvider(), listTimeout);
-      case "ollama" ->
-          listed(new OllamaProvider(s.ollamaUrl(), http, s.requestTimeout()), listTimeout);
-      case "openai" ->
-          listed(
-              new OpenAiProvider(s.openaiUrl(), s.openaiKey(), http, s.requestTimeout()),
-              listTimeout);
-      default -> auto(s, http);
-    };
-  }
-
-  private static Discovery auto(RouterSettings s, HttpClient http) {
-    OllamaProvider ollama = new OllamaProvider(s.ollamaUrl(), http, s.requestTimeout());
-    long start = System.nanoTime();
-    try {
-      List<Model> models = untraced(() -> ollama.models(AUTO_PROBE_TIMEOUT));
-      log.info(
-          "provider auto: Ollama at {} answered in {} ms with {} model(s); using ollama",
-          s.ollamaUrl(),
-          (System.nanoTime() - start) / 1_000_000,
-          models.size());
-      return new Discovery(ollama, models, null);
-    } catch (ProviderException e) {
-      log.info(
-          "provider auto: no Ollama ({}); using the built-in echo provider — replies are not from"
-              + " a model",
-          e.getMessage());
-      EchoProvider echo = new EchoProvider();
-      return new Discovery(echo, echo.models(AUTO_PROBE_TIMEOUT), null);
-    }
-  }
-
-  private static Discovery listed(Provider provider, Duration timeout) {
-    try {
-      List<Model> models = untraced(() -> provider.models(timeout));
-      log.info("provider {}: {} model(s) found", provider.name(), models.size());
-      return new Discovery(provider, models, null);
-    } catch (ProviderException e) {
-      log.warn(
-          "provider {}: {}; starting anyway — /health/ready reports it down and chat requests"
-              + " fail until it answers",
-          provider.name(),
-          e.getMessage());
-      return new Discovery(provider, null, e.getMessage());
-    }
+    return "Router{" + url() + ", " + providerInstances() + "}";
   }
 
   /**
@@ -207,7 +461,7 @@ public final class Router implements AutoCloseable {
    * traces: they are polled, and a trace per poll would bury the traces people look for.
    */
   @SuppressWarnings("try") // the scope is only closed
-  private static <T> T untraced(Supplier<T> call) {
+  static <T> T untraced(Supplier<T> call) {
     IdGenerator ids = IdGenerator.random();
     SpanContext unsampled =
         SpanContext.create(

@@ -2,6 +2,7 @@ package dev.uat.router;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -9,6 +10,11 @@ import java.util.Set;
 
 /**
  * How to run a {@link Router}. Immutable; change with the {@code with…} methods.
+ *
+ * <p>The flat provider settings ({@code provider}, {@code ollamaUrl}, {@code openaiUrl}, {@code
+ * openaiKey}, {@code defaultModel}) are the zero-configuration path: one provider. A {@code
+ * configFile} (YAML, see {@link RouterConfig}) adds several provider instances, aliases, routing,
+ * limits and cache settings; its {@code providers} list, when present, replaces the flat provider.
  *
  * @param host the address to listen on
  * @param port the port; 0 picks a free one
@@ -18,8 +24,16 @@ import java.util.Set;
  * @param openaiUrl an OpenAI-compatible base URL such as {@code http://127.0.0.1:8080/v1}; null
  *     when none ({@link Router#start} requires it for provider {@code openai})
  * @param openaiKey the bearer token for it, or null
- * @param defaultModel the model for requests that name none; null means the first discovered
- * @param requestTimeout the longest one provider call may take
+ * @param defaultModel the model (or alias) for requests that name none; null means the configured
+ *     file's, else the first discovered
+ * @param requestTimeout the longest one provider call may take (the flat provider's total timeout)
+ * @param apiUrl the api, which validates API keys ({@code GET /api/keys/self}); null: API keys are
+ *     refused, only platform JWTs are accepted
+ * @param dataDir where the default H2 usage database lives; null with no {@code jdbcUrl}: an
+ *     in-memory database (tests)
+ * @param jdbcUrl the usage database (e.g. PostgreSQL); null for the H2 file in {@code dataDir}
+ * @param redisUrl a Redis URL ({@code redis://host:6379}) for the response cache; null: in-process
+ * @param configFile the YAML router configuration, or null
  */
 public record RouterSettings(
     String host,
@@ -29,7 +43,12 @@ public record RouterSettings(
     String openaiUrl,
     String openaiKey,
     String defaultModel,
-    Duration requestTimeout) {
+    Duration requestTimeout,
+    String apiUrl,
+    Path dataDir,
+    String jdbcUrl,
+    String redisUrl,
+    Path configFile) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8003;
@@ -66,12 +85,30 @@ public record RouterSettings(
     if (requestTimeout.isNegative() || requestTimeout.isZero()) {
       throw new IllegalArgumentException("requestTimeout must be positive: " + requestTimeout);
     }
-    if (defaultModel != null && defaultModel.isBlank()) {
-      defaultModel = null;
+    defaultModel = blankToNull(defaultModel);
+    apiUrl = blankToNull(apiUrl);
+    jdbcUrl = blankToNull(jdbcUrl);
+    redisUrl = blankToNull(redisUrl);
+    openaiUrl = blankToNull(openaiUrl);
+    openaiKey = blankToNull(openaiKey);
+    if (apiUrl != null && !(apiUrl.startsWith("http://") || apiUrl.startsWith("https://"))) {
+      throw new IllegalArgumentException("apiUrl must be an http(s) URL, not '" + apiUrl + "'");
+    }
+    if (redisUrl != null
+        && !(redisUrl.startsWith("redis://") || redisUrl.startsWith("rediss://"))) {
+      throw new IllegalArgumentException(
+          "redisUrl must be a redis:// or rediss:// URL, not '" + redisUrl + "'");
     }
   }
 
-  /** 127.0.0.1:8003, provider auto, Ollama at 127.0.0.1:11434, no OpenAI server, 120 s. */
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.strip();
+  }
+
+  /**
+   * 127.0.0.1:8003, provider auto, Ollama at 127.0.0.1:11434, no OpenAI server, 120 s, no api (JWTs
+   * only), usage in memory, in-process cache, no configuration file.
+   */
   public static RouterSettings defaults() {
     return new RouterSettings(
         DEFAULT_HOST,
@@ -81,43 +118,233 @@ public record RouterSettings(
         null,
         null,
         null,
-        DEFAULT_REQUEST_TIMEOUT);
+        DEFAULT_REQUEST_TIMEOUT,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   public RouterSettings withHost(String host) {
     return new RouterSettings(
-        host, port, provider, ollamaUrl, openaiUrl, openaiKey, defaultModel, requestTimeout);
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
   }
 
   public RouterSettings withPort(int port) {
     return new RouterSettings(
-        host, port, provider, ollamaUrl, openaiUrl, openaiKey, defaultModel, requestTimeout);
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
   }
 
   public RouterSettings withProvider(String provider) {
     return new RouterSettings(
-        host, port, provider, ollamaUrl, openaiUrl, openaiKey, defaultModel, requestTimeout);
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
   }
 
   public RouterSettings withOllamaUrl(String ollamaUrl) {
     return new RouterSettings(
-        host, port, provider, ollamaUrl, openaiUrl, openaiKey, defaultModel, requestTimeout);
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
   }
 
   /** The OpenAI-compatible server and its key (null for none). */
   public RouterSettings withOpenai(String openaiUrl, String openaiKey) {
     return new RouterSettings(
-        host, port, provider, ollamaUrl, openaiUrl, openaiKey, defaultModel, requestTimeout);
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
   }
 
   public RouterSettings withDefaultModel(String defaultModel) {
     return new RouterSettings(
-        host, port, provider, ollamaUrl, openaiUrl, openaiKey, defaultModel, requestTimeout);
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
   }
 
   public RouterSettings withRequestTimeout(Duration requestTimeout) {
     return new RouterSettings(
-        host, port, provider, ollamaUrl, openaiUrl, openaiKey, defaultModel, requestTimeout);
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
+  }
+
+  /** The api that validates API keys; null: only JWTs are accepted. */
+  public RouterSettings withApiUrl(String apiUrl) {
+    return new RouterSettings(
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
+  }
+
+  /** The data directory of the default H2 usage database. */
+  public RouterSettings withDataDir(Path dataDir) {
+    return new RouterSettings(
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
+  }
+
+  /** The usage database's JDBC URL (credentials in the URL); null for the H2 default. */
+  public RouterSettings withJdbcUrl(String jdbcUrl) {
+    return new RouterSettings(
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
+  }
+
+  /** Redis for the response cache; null for the in-process cache. */
+  public RouterSettings withRedisUrl(String redisUrl) {
+    return new RouterSettings(
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
+  }
+
+  /** The YAML router configuration file; null for none. */
+  public RouterSettings withConfigFile(Path configFile) {
+    return new RouterSettings(
+        host,
+        port,
+        provider,
+        ollamaUrl,
+        openaiUrl,
+        openaiKey,
+        defaultModel,
+        requestTimeout,
+        apiUrl,
+        dataDir,
+        jdbcUrl,
+        redisUrl,
+        configFile);
+  }
+
+  /** The usage database URL in effect. */
+  String effectiveJdbcUrl() {
+    if (jdbcUrl != null) {
+      return jdbcUrl;
+    }
+    if (dataDir != null) {
+      return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("router") + ";AUTO_SERVER=FALSE";
+    }
+    return "jdbc:h2:mem:router-" + Long.toHexString(System.nanoTime()) + ";DB_CLOSE_DELAY=-1";
   }
 
   /**
@@ -129,7 +356,7 @@ public record RouterSettings(
     return value != null && value.strip().equalsIgnoreCase("true");
   }
 
-  /** Never shows the key. */
+  /** Never shows a key or a database password. */
   @Override
   public String toString() {
     return "RouterSettings{"
@@ -148,6 +375,16 @@ public record RouterSettings(
         + defaultModel
         + ", requestTimeout="
         + requestTimeout
+        + ", apiUrl="
+        + apiUrl
+        + ", dataDir="
+        + dataDir
+        + ", jdbcUrl="
+        + (jdbcUrl == null ? "default" : jdbcUrl.replaceAll("password=[^&;]*", "password=****"))
+        + ", redisUrl="
+        + (redisUrl == null ? "none" : redisUrl.replaceAll("//[^@/]*@", "//****@"))
+        + ", configFile="
+        + configFile
         + "}";
   }
 }

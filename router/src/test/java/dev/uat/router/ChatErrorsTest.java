@@ -3,7 +3,6 @@ package dev.uat.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.uat.telemetry.TestTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -19,13 +18,13 @@ import org.junit.jupiter.api.Timeout;
 class ChatErrorsTest {
   private static final Duration TIMEOUT = Duration.ofMillis(400);
 
-  private TestTelemetry otel;
+  private RecordingTelemetry otel;
   private FakeUpstream ollama;
   private Router router;
 
   @BeforeEach
   void start() throws Exception {
-    otel = new TestTelemetry("uat-router");
+    otel = new RecordingTelemetry();
     ollama =
         new FakeUpstream()
             .on("/api/tags", 200, Wire.OLLAMA_TAGS)
@@ -40,7 +39,8 @@ class ChatErrorsTest {
             .withProvider("ollama")
             .withOllamaUrl(ollamaUrl)
             .withRequestTimeout(TIMEOUT),
-        otel.telemetry());
+        otel.telemetry(),
+        Http.VERIFIER);
   }
 
   @AfterEach
@@ -143,13 +143,26 @@ class ChatErrorsTest {
   }
 
   @Test
-  void streamingIsRejectedFor400UntilItIsBuilt() throws Exception {
-    var response = chat("{\"stream\":true," + Http.chat(null, "x").substring(1));
+  void streamOptionsWithoutStreamIs400() throws Exception {
+    var response =
+        chat("{\"stream_options\":{\"include_usage\":true}," + Http.chat(null, "x").substring(1));
 
     assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(error(response).path("code").asText()).isEqualTo("unsupported");
-    assertThat(error(response).path("message").asText())
-        .isEqualTo("streaming comes in a later release");
+    assertThat(error(response).path("message").asText()).contains("'stream_options'");
+  }
+
+  @Test
+  void severalChoicesAndToolsAreRejectedNotIgnored() throws Exception {
+    var n = chat("{\"n\":2," + Http.chat(null, "x").substring(1));
+    var tools =
+        chat(
+            "{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
+                + Http.chat(null, "x").substring(1));
+
+    assertThat(n.statusCode()).isEqualTo(400);
+    assertThat(error(n).path("code").asText()).isEqualTo("unsupported");
+    assertThat(tools.statusCode()).isEqualTo(400);
+    assertThat(error(tools).path("message").asText()).contains("tool");
   }
 
   @Test
@@ -177,7 +190,7 @@ class ChatErrorsTest {
         .doesNotContain("Exception", "\tat ");
     assertThat(response.body()).doesNotContain("choices");
 
-    var spans = Http.spans(otel, s -> s.stream().anyMatch(sp -> sp.getKind() == SpanKind.SERVER));
+    var spans = Http.chatTrace(otel);
     SpanData chat =
         spans.stream()
             .filter(s -> s.getName().equals("chat llama3.2:latest"))
@@ -203,7 +216,7 @@ class ChatErrorsTest {
     assertThat(error(response).path("code").asText()).isEqualTo("upstream_timeout");
     assertThat(error(response).path("message").asText()).contains("ollama", "400 ms");
     assertThat(took).isGreaterThanOrEqualTo(TIMEOUT).isLessThan(TIMEOUT.plusSeconds(3));
-    var spans = Http.spans(otel, s -> s.stream().anyMatch(sp -> sp.getKind() == SpanKind.SERVER));
+    var spans = Http.chatTrace(otel);
     assertThat(spans)
         .filteredOn(s -> s.getName().equals("chat llama3.2:latest"))
         .singleElement()

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.router.provider.EchoProvider;
-import dev.uat.telemetry.TestTelemetry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -12,19 +11,20 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class EchoProviderTest {
-  private TestTelemetry otel;
+  private RecordingTelemetry otel;
   private Router router;
 
   @BeforeEach
   void start() throws Exception {
-    otel = new TestTelemetry("uat-router");
+    otel = new RecordingTelemetry();
     // auto, with no Ollama listening: the router falls back to echo
     router =
         Router.start(
             RouterSettings.defaults()
                 .withPort(0)
                 .withOllamaUrl("http://127.0.0.1:" + Http.deadPort()),
-            otel.telemetry());
+            otel.telemetry(),
+            Http.VERIFIER);
   }
 
   @AfterEach
@@ -45,7 +45,7 @@ class EchoProviderTest {
   }
 
   @Test
-  void echoReplySaysItIsTheEchoProviderAndReportsUsage() throws Exception {
+  void echoReplySaysItIsTheEchoProviderAndUsageIsCountedWithARealTokenizer() throws Exception {
     var response =
         Http.post(
             router.url() + "/v1/chat/completions",
@@ -62,11 +62,18 @@ class EchoProviderTest {
         .isEqualTo(
             "[echo provider — no model server configured] You said: What is the weather like?");
     assertThat(body.path("choices").get(0).path("finish_reason").asText()).isEqualTo("stop");
-    assertThat(body.path("usage").path("prompt_tokens").asInt()).isEqualTo(3 + 5);
+    // echo reports no usage: the router counts with the cl100k_base tokenizer
+    int prompt =
+        TokenEstimator.input(
+            java.util.List.of(
+                new dev.uat.router.provider.ChatMessage("system", "You are helpful."),
+                new dev.uat.router.provider.ChatMessage("user", "What is the weather like?")));
+    assertThat(prompt).isEqualTo(3 + (3 + 1 + 4) + (3 + 1 + 6));
+    assertThat(body.path("usage").path("prompt_tokens").asInt()).isEqualTo(prompt);
     assertThat(body.path("usage").path("completion_tokens").asInt())
-        .isEqualTo(content.split("\\s+").length);
+        .isEqualTo(TokenEstimator.count(content));
     assertThat(body.path("usage").path("total_tokens").asInt())
-        .isEqualTo(8 + content.split("\\s+").length);
+        .isEqualTo(prompt + TokenEstimator.count(content));
   }
 
   @Test

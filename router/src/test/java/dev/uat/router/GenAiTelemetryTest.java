@@ -3,10 +3,12 @@ package dev.uat.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.uat.telemetry.TestTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -26,13 +28,13 @@ class GenAiTelemetryTest {
        "temperature":0.2,"top_p":0.9,"max_tokens":64,"stop":["END"],"seed":42}
       """;
 
-  private TestTelemetry otel;
+  private RecordingTelemetry otel;
   private FakeUpstream ollama;
   private Router router;
 
   @BeforeEach
   void start() throws Exception {
-    otel = new TestTelemetry("uat-router");
+    otel = new RecordingTelemetry();
     ollama =
         new FakeUpstream()
             .on("/api/tags", 200, Wire.OLLAMA_TAGS)
@@ -48,6 +50,7 @@ class GenAiTelemetryTest {
                 .withOllamaUrl(ollama.url())
                 .withRequestTimeout(Duration.ofSeconds(5)),
             otel.telemetry(),
+            Http.VERIFIER,
             captureContent);
   }
 
@@ -63,7 +66,7 @@ class GenAiTelemetryTest {
   private List<SpanData> chatAndWaitForSpans() throws Exception {
     var response = Http.post(router.url() + "/v1/chat/completions", REQUEST);
     assertThat(response.statusCode()).isEqualTo(200);
-    return Http.spans(otel, s -> s.size() >= 3);
+    return Http.chatTrace(otel);
   }
 
   @Test
@@ -71,7 +74,7 @@ class GenAiTelemetryTest {
     startRouter(false);
     List<SpanData> spans = chatAndWaitForSpans();
 
-    assertThat(spans).hasSize(3); // start-up discovery is not traced
+    assertThat(spans).hasSize(3); // start-up discovery is not traced; usage is written apart
     SpanData server = named(spans, "POST /v1/chat/completions");
     SpanData chat = named(spans, "chat llama3.2:latest");
     SpanData http = named(spans, "POST");
@@ -101,7 +104,12 @@ class GenAiTelemetryTest {
     expected.put("gen_ai.usage.output_tokens", 298L);
     expected.put("server.address", "127.0.0.1");
     expected.put("server.port", (long) ollama.port());
+    expected.put("uat.router.provider.instance", "ollama");
+    expected.put("uat.router.attempt", 1L);
+    expected.put("uat.router.fallback_index", 0L);
     assertThat(attributes(chat)).isEqualTo(expected);
+    assertThat(server.getAttributes().get(AttributeKey.booleanKey("uat.router.cache.hit")))
+        .isFalse();
   }
 
   @Test
@@ -200,6 +208,123 @@ class GenAiTelemetryTest {
     long micros =
         Long.parseLong(response.headers().firstValue("X-Router-Overhead-Micros").orElseThrow());
     assertThat(micros).isBetween(0L, 5_000_000L);
+  }
+
+  @Test
+  void genAiMetricsHaveTheSpecsNamesUnitsBucketsAndAttributes() throws Exception {
+    startRouter(false);
+    chatAndWaitForSpans();
+
+    MetricData tokens = otel.metric("gen_ai.client.token.usage");
+    assertThat(tokens.getUnit()).isEqualTo("{token}");
+    assertThat(tokens.getType()).isEqualTo(MetricDataType.HISTOGRAM);
+    Map<String, Double> sums = new LinkedHashMap<>();
+    for (HistogramPointData p : tokens.getHistogramData().getPoints()) {
+      assertThat(p.getBoundaries())
+          .containsExactlyElementsOf(
+              GenAiTelemetry.TOKEN_BUCKETS.stream().map(Long::doubleValue).toList());
+      assertThat(attributes(p.getAttributes()))
+          .containsEntry("gen_ai.operation.name", "chat")
+          .containsEntry("gen_ai.provider.name", "ollama")
+          .containsEntry("gen_ai.request.model", "llama3.2:latest")
+          .containsEntry("gen_ai.response.model", "llama3.2:latest")
+          .containsEntry("server.address", "127.0.0.1")
+          .containsEntry("server.port", (long) ollama.port())
+          .hasSize(7);
+      sums.put(p.getAttributes().get(AttributeKey.stringKey("gen_ai.token.type")), p.getSum());
+    }
+    assertThat(sums).containsExactlyInAnyOrderEntriesOf(Map.of("input", 26.0, "output", 298.0));
+
+    MetricData duration = otel.metric("gen_ai.client.operation.duration");
+    assertThat(duration.getUnit()).isEqualTo("s");
+    HistogramPointData point = duration.getHistogramData().getPoints().iterator().next();
+    assertThat(point.getBoundaries()).containsExactlyElementsOf(GenAiTelemetry.DURATION_BUCKETS);
+    assertThat(point.getCount()).isEqualTo(1);
+    assertThat(attributes(point.getAttributes()))
+        .doesNotContainKey("error.type")
+        .containsEntry("gen_ai.request.model", "llama3.2:latest");
+    // not a streamed call: no time to first chunk
+    assertThat(otel.metrics()).noneMatch(m -> m.getName().endsWith("time_to_first_chunk"));
+  }
+
+  @Test
+  void streamedCallRecordsTimeToFirstChunkOnSpanAndMetric() throws Exception {
+    ollama.on(
+        "/api/chat",
+        FakeUpstream.stream(
+            "application/x-ndjson", Wire.ollamaStream("llama3.2:latest", "Hi", " there")));
+    startRouter(false);
+
+    var response =
+        Http.post(
+            router.url() + "/v1/chat/completions", Http.streamedChat("llama3.2:latest", "Hello?"));
+    assertThat(response.statusCode()).isEqualTo(200);
+
+    SpanData chat = named(Http.chatTrace(otel), "chat llama3.2:latest");
+    assertThat(chat.getAttributes().get(AttributeKey.booleanKey("gen_ai.request.stream"))).isTrue();
+    assertThat(
+            chat.getAttributes().get(AttributeKey.doubleKey("gen_ai.response.time_to_first_chunk")))
+        .isPositive()
+        .isLessThan(5.0);
+    assertThat(chat.getAttributes().get(AttributeKey.longKey("gen_ai.usage.output_tokens")))
+        .isEqualTo(282L);
+    MetricData ttfc = otel.metric("gen_ai.client.operation.time_to_first_chunk");
+    assertThat(ttfc.getUnit()).isEqualTo("s");
+    HistogramPointData p = ttfc.getHistogramData().getPoints().iterator().next();
+    assertThat(p.getBoundaries()).containsExactlyElementsOf(GenAiTelemetry.DURATION_BUCKETS);
+    assertThat(p.getCount()).isEqualTo(1);
+  }
+
+  @Test
+  void failedAttemptRecordsErrorTypeOnSpanAndDurationMetric() throws Exception {
+    ollama.on("/api/chat", 503, "{\"error\":\"server busy\"}");
+    startRouter(false);
+
+    var response = Http.post(router.url() + "/v1/chat/completions", REQUEST);
+
+    assertThat(response.statusCode()).isEqualTo(502);
+    List<SpanData> spans =
+        Http.trace(
+            otel,
+            "POST /v1/chat/completions",
+            s -> s.stream().filter(x -> x.getName().startsWith("chat ")).count() == 2);
+    // one retry on the same deployment (a quick 5xx), numbered
+    assertThat(spans)
+        .filteredOn(x -> x.getName().equals("chat llama3.2:latest"))
+        .extracting(x -> x.getAttributes().get(AttributeKey.longKey("uat.router.attempt")))
+        .containsExactlyInAnyOrder(1L, 2L);
+    assertThat(spans)
+        .filteredOn(x -> x.getName().equals("chat llama3.2:latest"))
+        .allSatisfy(
+            x -> {
+              assertThat(x.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+              assertThat(x.getAttributes().get(AttributeKey.stringKey("error.type")))
+                  .isEqualTo("503");
+            });
+    HistogramPointData p =
+        otel.metric("gen_ai.client.operation.duration").getHistogramData().getPoints().stream()
+            .filter(x -> "503".equals(x.getAttributes().get(AttributeKey.stringKey("error.type"))))
+            .findFirst()
+            .orElseThrow();
+    assertThat(p.getCount()).isEqualTo(2);
+    assertThat(otel.metrics()).noneMatch(m -> m.getName().equals("gen_ai.client.token.usage"));
+    MetricData retries = otel.metric("uat.router.retries");
+    assertThat(retries.getUnit()).isEqualTo("{retry}");
+    assertThat(retries.getLongSumData().getPoints())
+        .singleElement()
+        .satisfies(
+            x -> {
+              assertThat(x.getValue()).isEqualTo(1);
+              assertThat(attributes(x.getAttributes()))
+                  .containsEntry("uat.router.deployment", "ollama/llama3.2:latest")
+                  .containsEntry("error.type", "503");
+            });
+  }
+
+  private static Map<String, Object> attributes(io.opentelemetry.api.common.Attributes a) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    a.forEach((k, v) -> out.put(k.getKey(), v));
+    return out;
   }
 
   private static SpanData named(List<SpanData> spans, String name) {

@@ -1,8 +1,11 @@
 package dev.uat.router;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.uat.telemetry.TestTelemetry;
+import dev.uat.auth.JwtKeys;
+import dev.uat.auth.TokenIssuer;
+import dev.uat.auth.TokenVerifier;
 import dev.uat.web.Json;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -10,28 +13,59 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 
-/** Test helpers: calling the router, reading JSON, waiting for spans. */
+/** Test helpers: calling the router as a signed-in user, reading JSON, waiting for spans. */
 final class Http {
   private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
+  /** The platform's keys for these tests; the router verifies with their public half. */
+  static final JwtKeys KEYS = JwtKeys.ephemeral();
+
+  static final TokenVerifier VERIFIER = TokenVerifier.local(KEYS);
+
+  /** An access token of user {@code user-1} with the {@code chat} scope. */
+  static final String TOKEN = token("user-1");
+
   private Http() {}
 
+  static String token(String userId) {
+    return new TokenIssuer(KEYS).access(userId, Set.of("chat")).value();
+  }
+
   static HttpResponse<String> post(String url, String json) throws Exception {
-    return CLIENT.send(
+    return post(url, json, TOKEN);
+  }
+
+  static HttpResponse<String> post(String url, String json, String bearer, String... headers)
+      throws Exception {
+    HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(url))
             .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+            .POST(HttpRequest.BodyPublishers.ofString(json));
+    if (bearer != null) {
+      b.header("Authorization", "Bearer " + bearer);
+    }
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   static HttpResponse<String> get(String url) throws Exception {
-    return CLIENT.send(
-        HttpRequest.newBuilder(URI.create(url)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
+    return get(url, TOKEN);
+  }
+
+  static HttpResponse<String> get(String url, String bearer) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).GET();
+    if (bearer != null) {
+      b.header("Authorization", "Bearer " + bearer);
+    }
+    return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   static JsonNode json(HttpResponse<String> response) throws IOException {
@@ -50,19 +84,48 @@ final class Http {
         + "\"}]}";
   }
 
+  /** The same, streamed, asking for usage. */
+  static String streamedChat(String model, String userMessage) {
+    return "{\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+        + chat(model, userMessage).substring(1);
+  }
+
   /**
-   * The ended spans, once {@code ready} holds for them: a server span ends just after its response
-   * is sent, so tests wait for it rather than read at once.
+   * The spans of the trace of the (one) request whose SERVER span is named {@code server}, once
+   * that span ended (a server span ends just after its response is sent) and {@code ready} holds.
    */
-  static List<SpanData> spans(TestTelemetry otel, Predicate<List<SpanData>> ready)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    List<SpanData> spans = otel.spans();
-    while (!ready.test(spans) && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-      spans = otel.spans();
-    }
-    return spans;
+  static List<SpanData> trace(
+      RecordingTelemetry otel, String server, Predicate<List<SpanData>> ready) {
+    return Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(5))
+        .until(
+            () -> {
+              SpanData root =
+                  otel.spans().stream()
+                      .filter(s -> s.getKind() == SpanKind.SERVER && s.getName().equals(server))
+                      .reduce((a, b) -> b)
+                      .orElse(null);
+              if (root == null) {
+                return null;
+              }
+              return otel.spans().stream()
+                  .filter(s -> s.getTraceId().equals(root.getTraceId()))
+                  .toList();
+            },
+            spans -> spans != null && ready.test(spans));
+  }
+
+  /** The spans of the last chat request's trace. */
+  static List<SpanData> chatTrace(RecordingTelemetry otel) {
+    return trace(otel, "POST /v1/chat/completions", s -> true);
+  }
+
+  static SpanData named(List<SpanData> spans, String name) {
+    return spans.stream()
+        .filter(s -> s.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no span " + name + " in " + spans));
   }
 
   /** A local port nothing listens on. */

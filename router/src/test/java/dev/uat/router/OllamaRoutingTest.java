@@ -3,7 +3,6 @@ package dev.uat.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.uat.telemetry.TestTelemetry;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
@@ -15,13 +14,13 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class OllamaRoutingTest {
-  private TestTelemetry otel;
+  private RecordingTelemetry otel;
   private FakeUpstream ollama;
   private Router router;
 
   @BeforeEach
   void start() throws Exception {
-    otel = new TestTelemetry("uat-router");
+    otel = new RecordingTelemetry();
     ollama = new FakeUpstream().on("/api/tags", 200, Wire.OLLAMA_TAGS);
     ollama.on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Hi there!", "stop"));
     router = start("auto");
@@ -34,7 +33,8 @@ class OllamaRoutingTest {
             .withProvider(provider)
             .withOllamaUrl(ollama.url())
             .withRequestTimeout(Duration.ofSeconds(5)),
-        otel.telemetry());
+        otel.telemetry(),
+        Http.VERIFIER);
   }
 
   @AfterEach
@@ -115,7 +115,7 @@ class OllamaRoutingTest {
 
     String traceparent = upstream.getHeaders().get("traceparent");
     assertThat(traceparent).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]");
-    var spans = Http.spans(otel, s -> s.stream().anyMatch(sp -> sp.getKind() == SpanKind.SERVER));
+    var spans = Http.chatTrace(otel);
     SpanData server =
         spans.stream().filter(s -> s.getKind() == SpanKind.SERVER).findFirst().orElseThrow();
     assertThat(traceparent.substring(3, 35)).isEqualTo(server.getTraceId());

@@ -3,9 +3,7 @@ package dev.uat.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.uat.telemetry.TestTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
 import java.util.List;
@@ -17,13 +15,13 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class OpenAiCompatibleRoutingTest {
-  private TestTelemetry otel;
+  private RecordingTelemetry otel;
   private FakeUpstream upstream;
   private Router router;
 
   @BeforeEach
   void start() throws Exception {
-    otel = new TestTelemetry("uat-router");
+    otel = new RecordingTelemetry();
     upstream =
         new FakeUpstream()
             .on("/v1/models", 200, Wire.OPENAI_MODELS)
@@ -35,7 +33,8 @@ class OpenAiCompatibleRoutingTest {
                 .withProvider("openai")
                 .withOpenai(upstream.url("/v1/"), "sk-test-123")
                 .withRequestTimeout(Duration.ofSeconds(5)),
-            otel.telemetry());
+            otel.telemetry(),
+            Http.VERIFIER);
   }
 
   @AfterEach
@@ -101,7 +100,7 @@ class OpenAiCompatibleRoutingTest {
   void genAiSpanCarriesTheUpstreamsResponseIdModelAndAddress() throws Exception {
     Http.post(router.url() + "/v1/chat/completions", Http.chat("gpt-4o-mini", "Hi"));
 
-    var spans = Http.spans(otel, s -> s.stream().anyMatch(sp -> sp.getKind() == SpanKind.SERVER));
+    var spans = Http.chatTrace(otel);
     SpanData chat =
         spans.stream()
             .filter(s -> s.getName().equals("chat gpt-4o-mini"))

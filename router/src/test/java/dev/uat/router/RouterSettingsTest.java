@@ -20,6 +20,22 @@ class RouterSettingsTest {
     assertThat(s.openaiKey()).isNull();
     assertThat(s.defaultModel()).isNull();
     assertThat(s.requestTimeout()).isEqualTo(Duration.ofSeconds(120));
+    assertThat(s.apiUrl()).isNull();
+    assertThat(s.dataDir()).isNull();
+    assertThat(s.jdbcUrl()).isNull();
+    assertThat(s.redisUrl()).isNull();
+    assertThat(s.configFile()).isNull();
+  }
+
+  @Test
+  void usageDatabaseIsAnH2FileInTheDataDirUnlessAJdbcUrlIsGiven() {
+    var d = RouterSettings.defaults();
+
+    assertThat(d.withDataDir(java.nio.file.Path.of("/tmp/x")).effectiveJdbcUrl())
+        .startsWith("jdbc:h2:file:/tmp/x/router");
+    assertThat(d.withJdbcUrl("jdbc:postgresql://db/uat").effectiveJdbcUrl())
+        .isEqualTo("jdbc:postgresql://db/uat");
+    assertThat(d.effectiveJdbcUrl()).startsWith("jdbc:h2:mem:");
   }
 
   @Test
@@ -30,21 +46,29 @@ class RouterSettingsTest {
     assertThatThrownBy(() -> d.withRequestTimeout(Duration.ZERO))
         .hasMessageContaining("requestTimeout");
     assertThatThrownBy(() -> d.withOllamaUrl(null)).hasMessageContaining("ollamaUrl");
+    assertThatThrownBy(() -> d.withApiUrl("api:9999")).hasMessageContaining("apiUrl");
+    assertThatThrownBy(() -> d.withRedisUrl("localhost:6379")).hasMessageContaining("redisUrl");
   }
 
   @Test
   void openaiProviderWithoutUrlFailsToStartNamingTheSetting() {
     var settings = RouterSettings.defaults().withPort(0).withProvider("openai");
 
-    assertThatThrownBy(() -> Router.start(settings, Telemetry.noop("uat-router")))
+    assertThatThrownBy(() -> Router.start(settings, Telemetry.noop("uat-router"), Http.VERIFIER))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("openaiUrl");
   }
 
   @Test
   void toStringNeverShowsTheKey() {
-    var s = RouterSettings.defaults().withOpenai("http://127.0.0.1:8080/v1", "sk-secret");
+    var s =
+        RouterSettings.defaults()
+            .withOpenai("http://127.0.0.1:8080/v1", "sk-secret")
+            .withJdbcUrl("jdbc:postgresql://db/uat?user=u&password=pw-secret")
+            .withRedisUrl("redis://:redis-secret@cache:6379");
 
-    assertThat(s.toString()).doesNotContain("sk-secret").contains("****");
+    assertThat(s.toString())
+        .doesNotContain("sk-secret", "pw-secret", "redis-secret")
+        .contains("****");
   }
 }

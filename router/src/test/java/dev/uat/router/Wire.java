@@ -51,4 +51,72 @@ final class Wire {
                    "accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},
        "service_tier":"default","system_fingerprint":"fp_06737a9306"}
       """;
+
+  /** Ollama's streamed /api/chat: NDJSON, one line per token, a last line with done:true. */
+  static String ollamaStream(String model, String... pieces) {
+    StringBuilder b = new StringBuilder();
+    for (String p : pieces) {
+      b.append(
+          """
+          {"model":"%s","created_at":"2023-08-04T08:52:19.385406455-07:00",          "message":{"role":"assistant","content":"%s"},"done":false}
+          """
+              .formatted(model, p));
+    }
+    b.append(
+        """
+        {"model":"%s","created_at":"2023-08-04T19:22:45.499127Z",        "message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",        "total_duration":4883583458,"load_duration":1334875,"prompt_eval_count":26,        "prompt_eval_duration":342546000,"eval_count":282,"eval_duration":4535599000}
+        """
+            .formatted(model));
+    return b.toString();
+  }
+
+  /** An OpenAI streamed answer: SSE chunks, finish_reason, a usage chunk, [DONE]. */
+  static String openAiStream(String model, String... pieces) {
+    StringBuilder b = new StringBuilder();
+    String head =
+        "{\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,"
+            + "\"model\":\""
+            + model
+            + "\",\"system_fingerprint\":\"fp_44709d6fcb\",";
+    b.append("data: ")
+        .append(head)
+        .append(
+            "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+                + "\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n");
+    for (String p : pieces) {
+      b.append("data: ")
+          .append(head)
+          .append(
+              "\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+                  + p
+                  + "\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n");
+    }
+    b.append("data: ")
+        .append(head)
+        .append(
+            "\"choices\":[{\"index\":0,\"delta\":{},\"logprobs\":null,"
+                + "\"finish_reason\":\"stop\"}],\"usage\":null}\n\n");
+    b.append(": keep-alive\n\n");
+    b.append("data: ")
+        .append(head)
+        .append(
+            "\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":12,"
+                + "\"total_tokens\":21}}\n\n");
+    b.append("data: [DONE]\n\n");
+    return b.toString();
+  }
+
+  static final String OLLAMA_EMBED =
+      """
+      {"model":"all-minilm","embeddings":[[0.010071029,-0.0017594862,0.05007221],
+       [-0.0098027075,0.06042469,0.025450004]],"total_duration":14143917,
+       "load_duration":1019500,"prompt_eval_count":8}
+      """;
+
+  static final String OPENAI_EMBEDDINGS =
+      """
+      {"object":"list","data":[{"object":"embedding","index":0,
+        "embedding":[0.0023064255,-0.009327292,-0.0028842222]}],
+       "model":"text-embedding-3-small","usage":{"prompt_tokens":8,"total_tokens":8}}
+      """;
 }

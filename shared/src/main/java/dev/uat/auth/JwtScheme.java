@@ -14,6 +14,9 @@ public final class JwtScheme {
   public static final String SCOPE = "scope";
   public static final String FAMILY = "fam";
 
+  /** The login session an access token belongs to. */
+  public static final String SESSION = "sid";
+
   /** Clock skew tolerated on {@code exp} and {@code nbf}. */
   public static final int MAX_CLOCK_SKEW_SECONDS = 30;
 

@@ -53,14 +53,21 @@ public final class TokenIssuer {
   }
 
   public Token access(String userId, Set<String> scopes) {
+    return access(userId, scopes, null);
+  }
+
+  /** An access token of login session {@code sessionId} (claim {@code sid}; may be null). */
+  public Token access(String userId, Set<String> scopes, String sessionId) {
     Instant now = clock.instant();
     Instant exp = now.plus(ACCESS_TTL);
-    JWTClaimsSet claims =
+    JWTClaimsSet.Builder claims =
         base(userId, now, exp)
             .claim(JwtScheme.TOKEN_USE, JwtScheme.ACCESS)
-            .claim(JwtScheme.SCOPE, String.join(" ", scopes.stream().sorted().toList()))
-            .build();
-    return new Token(sign(claims), exp);
+            .claim(JwtScheme.SCOPE, String.join(" ", scopes.stream().sorted().toList()));
+    if (sessionId != null) {
+      claims.claim(JwtScheme.SESSION, sessionId);
+    }
+    return new Token(sign(claims.build()), exp);
   }
 
   /**

@@ -122,8 +122,13 @@ public final class TokenVerifier {
         scope == null || scope.isBlank()
             ? Set.of()
             : new HashSet<>(Arrays.asList(scope.split(" ")));
+    Object sid = claims.getClaim(JwtScheme.SESSION);
     return new Principal(
-        claims.getSubject(), scopes, claims.getJWTID(), claims.getExpirationTime().toInstant());
+        claims.getSubject(),
+        scopes,
+        claims.getJWTID(),
+        claims.getExpirationTime().toInstant(),
+        sid instanceof String s ? s : null);
   }
 
   /** The claims of a valid refresh token (subject, family, jti). */

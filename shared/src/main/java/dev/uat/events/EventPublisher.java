@@ -60,6 +60,20 @@ public final class EventPublisher {
     }
   }
 
+  /**
+   * Publishes a high-rate event (a streamed token, say) without a span of its own: it carries the
+   * context of the current span, so it still belongs to the request's trace, and a model's answer
+   * does not become hundreds of PRODUCER spans. Never throws.
+   */
+  public void publishUntraced(String channel, String name, Object data) {
+    try {
+      bus.publish(
+          new Event(channel, name, data, traceparent(Span.current()), System.currentTimeMillis()));
+    } catch (RuntimeException e) {
+      Span.current().recordException(e);
+    }
+  }
+
   /** The W3C {@code traceparent} of {@code span}, or null for an invalid context. */
   public static String traceparent(Span span) {
     SpanContext c = span.getSpanContext();

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
 
 /**
- * A {@code chat.completion} object: the non-streaming answer of {@code /v1/chat/completions}.
+ * A {@code chat.completion} object: the non-streaming answer of {@code /v1/chat/completions}. Also
+ * read from upstream chunks, whose choices carry a {@code delta} instead of a {@code message}.
  *
  * @param id {@code chatcmpl-…}
  * @param object always {@code chat.completion}
@@ -19,9 +20,13 @@ public record ChatCompletion(
   /** The {@code object} value. */
   public static final String OBJECT = "chat.completion";
 
-  /** One generated answer. */
+  /** One generated answer ({@code delta} only in upstream stream chunks). */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  public record Choice(int index, Message message, String finishReason) {}
+  public record Choice(int index, Message message, Message delta, String finishReason) {
+    public Choice(int index, Message message, String finishReason) {
+      this(index, message, null, finishReason);
+    }
+  }
 
   /** The assistant's message. {@code content} may be null upstream (tool calls). */
   public record Message(String role, String content) {}

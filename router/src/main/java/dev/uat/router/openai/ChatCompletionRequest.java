@@ -24,11 +24,14 @@ public record ChatCompletionRequest(
     JsonNode stop,
     Long seed,
     Boolean stream,
+    StreamOptions streamOptions,
+    Double frequencyPenalty,
+    Double presencePenalty,
     String user,
     Integer n,
     JsonNode tools) {
 
-  /** A request with only a model, messages and the usual sampling parameters (non-streaming). */
+  /** A request as the router sends it upstream. */
   public static ChatCompletionRequest of(
       String model,
       List<Message> messages,
@@ -36,7 +39,10 @@ public record ChatCompletionRequest(
       Double topP,
       Integer maxTokens,
       List<String> stop,
-      Long seed) {
+      Long seed,
+      Double frequencyPenalty,
+      Double presencePenalty,
+      boolean stream) {
     JsonNode stops = null;
     if (stop != null && !stop.isEmpty()) {
       ArrayNode array = JsonNodeFactory.instance.arrayNode();
@@ -44,8 +50,26 @@ public record ChatCompletionRequest(
       stops = array;
     }
     return new ChatCompletionRequest(
-        model, messages, temperature, topP, maxTokens, null, stops, seed, false, null, null, null);
+        model,
+        messages,
+        temperature,
+        topP,
+        maxTokens,
+        null,
+        stops,
+        seed,
+        stream,
+        stream ? new StreamOptions(true) : null,
+        frequencyPenalty,
+        presencePenalty,
+        null,
+        null,
+        null);
   }
+
+  /** {@code stream_options}: {@code include_usage} asks for a last chunk with the usage. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record StreamOptions(Boolean includeUsage) {}
 
   /**
    * One message: {@code role} and {@code content} (a string, or an array of {@code

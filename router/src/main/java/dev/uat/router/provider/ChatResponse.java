@@ -16,6 +16,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param inputTokens prompt tokens, or {@link #UNKNOWN}
  * @param outputTokens generated tokens, or {@link #UNKNOWN}
  * @param created when the answer was made, in epoch seconds
+ * @param tokensEstimated whether the token counts are the router's estimate rather than the
+ *     provider's report
  */
 public record ChatResponse(
     String id,
@@ -24,7 +26,8 @@ public record ChatResponse(
     String finishReason,
     int inputTokens,
     int outputTokens,
-    long created) {
+    long created,
+    boolean tokensEstimated) {
   /** A token count the provider did not report. */
   public static final int UNKNOWN = -1;
 
@@ -33,6 +36,36 @@ public record ChatResponse(
     requireNonNull(model, "model");
     requireNonNull(content, "content");
     requireNonNull(finishReason, "finishReason");
+  }
+
+  /** An answer with the provider's own token counts. */
+  public ChatResponse(
+      String id,
+      String model,
+      String content,
+      String finishReason,
+      int inputTokens,
+      int outputTokens,
+      long created) {
+    this(id, model, content, finishReason, inputTokens, outputTokens, created, false);
+  }
+
+  /** Whether both token counts are known. */
+  public boolean hasUsage() {
+    return inputTokens >= 0 && outputTokens >= 0;
+  }
+
+  /** This answer with estimated token counts in place of the unknown ones. */
+  public ChatResponse withEstimatedTokens(int input, int output) {
+    return new ChatResponse(
+        id,
+        model,
+        content,
+        finishReason,
+        inputTokens >= 0 ? inputTokens : input,
+        outputTokens >= 0 ? outputTokens : output,
+        created,
+        true);
   }
 
   /** A fresh OpenAI-style completion id. */

@@ -3,7 +3,6 @@ package dev.uat.router.provider;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -11,10 +10,10 @@ import java.util.Optional;
  * The built-in provider for when no model server is configured: it answers, plainly labelled, with
  * the last user message, so the whole platform can be tried without a model. No network.
  *
- * <p>Its one model is {@code echo}. Token counts are whitespace-separated words (of all prompt
- * messages; of the reply), so usage accounting works end to end. {@code max_tokens} cuts the reply
- * to that many words with finish reason {@code length}; a stop sequence cuts it before the stop.
- * Thread-safe, never blocks.
+ * <p>Its one model is {@code echo}. It reports no token counts (it has no tokenizer of its own):
+ * the router estimates them, as for any provider that reports none. {@code max_tokens} cuts the
+ * reply to that many words with finish reason {@code length}; a stop sequence cuts it before the
+ * stop. Streams word by word. Thread-safe, never blocks.
  */
 public final class EchoProvider implements Provider {
   /** The provider name. */
@@ -62,24 +61,67 @@ public final class EchoProvider implements Provider {
         reply = reply.substring(0, at);
       }
     }
-    String[] words = words(reply);
-    if (request.maxTokens() != null && words.length > request.maxTokens()) {
-      words = Arrays.copyOf(words, request.maxTokens());
-      reply = String.join(" ", words);
-      finishReason = "length";
-    }
-    int input = 0;
-    for (ChatMessage message : request.messages()) {
-      input += words(message.content()).length;
+    if (request.maxTokens() != null) {
+      String[] words = words(reply);
+      if (words.length > request.maxTokens()) {
+        reply = String.join(" ", List.of(words).subList(0, request.maxTokens()));
+        finishReason = "length";
+      }
     }
     return new ChatResponse(
         ChatResponse.newId(),
         MODEL,
         reply,
         finishReason,
-        input,
-        words.length,
+        ChatResponse.UNKNOWN,
+        ChatResponse.UNKNOWN,
         Instant.now().getEpochSecond());
+  }
+
+  @Override
+  public ChatStream stream(ChatRequest request) {
+    ChatResponse whole = chat(request);
+    String text = whole.content();
+    return new ChatStream() {
+      private int at;
+      private boolean done;
+
+      @Override
+      public String next() {
+        if (done || at >= text.length()) {
+          done = true;
+          return null;
+        }
+        int space = text.indexOf(' ', at);
+        int end = space < 0 ? text.length() : space + 1;
+        String piece = text.substring(at, end);
+        at = end;
+        return piece;
+      }
+
+      @Override
+      public String id() {
+        return whole.id();
+      }
+
+      @Override
+      public String model() {
+        return whole.model();
+      }
+
+      @Override
+      public ChatResponse result() {
+        if (!done) {
+          throw new IllegalStateException("the stream has not ended");
+        }
+        return whole;
+      }
+
+      @Override
+      public void close() {
+        done = true;
+      }
+    };
   }
 
   private static String[] words(String text) {

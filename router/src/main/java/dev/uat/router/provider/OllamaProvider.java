@@ -2,6 +2,8 @@ package dev.uat.router.provider;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.uat.web.Json;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -13,27 +15,27 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Ollama through its native API: {@code POST /api/chat} (non-streaming) and {@code GET /api/tags}.
- * Token counts come from {@code prompt_eval_count} and {@code eval_count}; {@code done_reason:
- * "length"} becomes finish reason {@code length}.
+ * Ollama through its native API: {@code POST /api/chat} (whole, or streamed as NDJSON), {@code GET
+ * /api/tags} and {@code POST /api/embed}. Token counts come from {@code prompt_eval_count} and
+ * {@code eval_count}; {@code done_reason: "length"} becomes finish reason {@code length}.
  *
- * <p>Thread-safe; calls block for at most the request timeout.
+ * <p>Thread-safe; calls block for at most the {@link Timeouts}.
  */
 public final class OllamaProvider implements Provider {
   /** The provider name. */
   public static final String NAME = "ollama";
 
   private final UpstreamHttp http;
-  private final Duration requestTimeout;
+  private final Timeouts timeouts;
 
   /**
    * @param baseUrl e.g. {@code http://127.0.0.1:11434}
    * @param client the (traced) HTTP client to call with
-   * @param requestTimeout the longest a chat call may take
+   * @param timeouts how long calls may take
    */
-  public OllamaProvider(String baseUrl, HttpClient client, Duration requestTimeout) {
+  public OllamaProvider(String baseUrl, HttpClient client, Timeouts timeouts) {
     this.http = new UpstreamHttp(NAME, UpstreamHttp.baseUri(baseUrl), client, null);
-    this.requestTimeout = requestTimeout;
+    this.timeouts = timeouts;
   }
 
   @Override
@@ -63,8 +65,7 @@ public final class OllamaProvider implements Provider {
     return List.copyOf(models);
   }
 
-  @Override
-  public ChatResponse chat(ChatRequest request) {
+  private static ChatBody body(ChatRequest request, boolean stream) {
     List<Message> messages = new ArrayList<>(request.messages().size());
     for (ChatMessage m : request.messages()) {
       messages.add(new Message(m.role(), m.content()));
@@ -75,10 +76,15 @@ public final class OllamaProvider implements Provider {
             request.topP(),
             request.maxTokens(),
             request.stop().isEmpty() ? null : request.stop(),
-            request.seed());
-    ChatBody body =
-        new ChatBody(request.model(), messages, false, options.isEmpty() ? null : options);
-    Answer answer = http.post("/api/chat", body, requestTimeout, Answer.class);
+            request.seed(),
+            request.frequencyPenalty(),
+            request.presencePenalty());
+    return new ChatBody(request.model(), messages, stream, options.isEmpty() ? null : options);
+  }
+
+  @Override
+  public ChatResponse chat(ChatRequest request) {
+    Answer answer = http.post("/api/chat", body(request, false), timeouts.total(), Answer.class);
     if (answer.message() == null || answer.message().content() == null) {
       throw http.fail(
           ProviderException.Kind.FAILED,
@@ -94,6 +100,74 @@ public final class OllamaProvider implements Provider {
         answer.promptEvalCount() != null ? answer.promptEvalCount() : ChatResponse.UNKNOWN,
         answer.evalCount() != null ? answer.evalCount() : ChatResponse.UNKNOWN,
         epochSeconds(answer.createdAt(), Instant.now().getEpochSecond()));
+  }
+
+  @Override
+  public ChatStream stream(ChatRequest request) {
+    UpstreamHttp.Lines lines =
+        http.postStream("/api/chat", body(request, true), timeouts, "application/x-ndjson");
+    return new UpstreamChatStream(lines, request.model()) {
+      private boolean createdSet;
+
+      @Override
+      String parse(String line) {
+        Answer part;
+        try {
+          part = Json.MAPPER.readValue(line, Answer.class);
+        } catch (IOException e) {
+          lines.close();
+          throw lines.fail(
+              ProviderException.Kind.FAILED, "invalid_response", "streamed an unreadable line", e);
+        }
+        if (part.error() != null) {
+          lines.close();
+          throw lines.fail(
+              ProviderException.Kind.FAILED,
+              "upstream_error",
+              "failed while streaming: " + part.error(),
+              null);
+        }
+        if (part.model() != null) {
+          model = part.model();
+        }
+        if (!createdSet && part.createdAt() != null) {
+          created = epochSeconds(part.createdAt(), created);
+          createdSet = true;
+        }
+        if (Boolean.TRUE.equals(part.done())) {
+          ended = true;
+          finishReason = "length".equals(part.doneReason()) ? "length" : "stop";
+          if (part.promptEvalCount() != null) {
+            inputTokens = part.promptEvalCount();
+          }
+          if (part.evalCount() != null) {
+            outputTokens = part.evalCount();
+          }
+        }
+        return part.message() == null ? null : part.message().content();
+      }
+    };
+  }
+
+  @Override
+  public EmbeddingResponse embed(EmbeddingRequest request) {
+    Embedded answer =
+        http.post(
+            "/api/embed",
+            new EmbedBody(request.model(), request.input(), request.dimensions()),
+            timeouts.total(),
+            Embedded.class);
+    if (answer.embeddings() == null || answer.embeddings().size() != request.input().size()) {
+      throw http.fail(
+          ProviderException.Kind.FAILED,
+          "invalid_response",
+          "answered POST /api/embed without one vector per input",
+          null);
+    }
+    return new EmbeddingResponse(
+        answer.model() != null ? answer.model() : request.model(),
+        answer.embeddings(),
+        answer.promptEvalCount() != null ? answer.promptEvalCount() : ChatResponse.UNKNOWN);
   }
 
   @Override
@@ -118,13 +192,21 @@ public final class OllamaProvider implements Provider {
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Options(
-      Double temperature, Double topP, Integer numPredict, List<String> stop, Long seed) {
+      Double temperature,
+      Double topP,
+      Integer numPredict,
+      List<String> stop,
+      Long seed,
+      Double frequencyPenalty,
+      Double presencePenalty) {
     boolean isEmpty() {
       return temperature == null
           && topP == null
           && numPredict == null
           && stop == null
-          && seed == null;
+          && seed == null
+          && frequencyPenalty == null
+          && presencePenalty == null;
     }
   }
 
@@ -138,10 +220,16 @@ public final class OllamaProvider implements Provider {
       Boolean done,
       String doneReason,
       Integer promptEvalCount,
-      Integer evalCount) {}
+      Integer evalCount,
+      String error) {}
 
   record Tags(List<Tag> models) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Tag(String name, String model, String modifiedAt) {}
+
+  record EmbedBody(String model, List<String> input, Integer dimensions) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Embedded(String model, List<float[]> embeddings, Integer promptEvalCount) {}
 }

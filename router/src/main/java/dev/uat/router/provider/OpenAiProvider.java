@@ -1,41 +1,50 @@
 package dev.uat.router.provider;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.router.openai.ChatCompletion;
 import dev.uat.router.openai.ChatCompletionRequest;
+import dev.uat.router.openai.EmbeddingsResponse;
 import dev.uat.router.openai.ModelList;
+import dev.uat.web.Json;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * Any OpenAI-compatible server (OpenAI, vLLM, llama.cpp, LM Studio, LiteLLM, …): {@code POST
- * {base}/chat/completions} and {@code GET {base}/models}, with {@code Authorization: Bearer <key>}
- * when a key is set. Token counts come from {@code usage}.
+ * {base}/chat/completions} (whole, or streamed as Server-Sent Events with {@code
+ * stream_options.include_usage}), {@code GET {base}/models} and {@code POST {base}/embeddings},
+ * with {@code Authorization: Bearer <key>} when a key is set. Token counts come from {@code usage}.
  *
- * <p>Thread-safe; calls block for at most the request timeout. {@link #toString()} never shows the
+ * <p>Thread-safe; calls block for at most the {@link Timeouts}. {@link #toString()} never shows the
  * key.
  */
 public final class OpenAiProvider implements Provider {
   /** The provider name. */
   public static final String NAME = "openai";
 
+  private static final String DONE = "[DONE]";
+
   private final UpstreamHttp http;
-  private final Duration requestTimeout;
+  private final Timeouts timeouts;
 
   /**
    * @param baseUrl e.g. {@code http://127.0.0.1:8080/v1} (the part before {@code
    *     /chat/completions})
    * @param apiKey the bearer token, or null for none
    * @param client the (traced) HTTP client to call with
-   * @param requestTimeout the longest a chat call may take
+   * @param timeouts how long calls may take
    */
-  public OpenAiProvider(String baseUrl, String apiKey, HttpClient client, Duration requestTimeout) {
+  public OpenAiProvider(String baseUrl, String apiKey, HttpClient client, Timeouts timeouts) {
     this.http = new UpstreamHttp(NAME, UpstreamHttp.baseUri(baseUrl), client, apiKey);
-    this.requestTimeout = requestTimeout;
+    this.timeouts = timeouts;
   }
 
   @Override
@@ -64,23 +73,29 @@ public final class OpenAiProvider implements Provider {
     return List.copyOf(models);
   }
 
-  @Override
-  public ChatResponse chat(ChatRequest request) {
+  private static ChatCompletionRequest body(ChatRequest request, boolean stream) {
     List<ChatCompletionRequest.Message> messages = new ArrayList<>(request.messages().size());
     for (ChatMessage m : request.messages()) {
       messages.add(ChatCompletionRequest.Message.text(m.role(), m.content()));
     }
-    ChatCompletionRequest body =
-        ChatCompletionRequest.of(
-            request.model(),
-            messages,
-            request.temperature(),
-            request.topP(),
-            request.maxTokens(),
-            request.stop(),
-            request.seed());
+    return ChatCompletionRequest.of(
+        request.model(),
+        messages,
+        request.temperature(),
+        request.topP(),
+        request.maxTokens(),
+        request.stop(),
+        request.seed(),
+        request.frequencyPenalty(),
+        request.presencePenalty(),
+        stream);
+  }
+
+  @Override
+  public ChatResponse chat(ChatRequest request) {
     ChatCompletion answer =
-        http.post("/chat/completions", body, requestTimeout, ChatCompletion.class);
+        http.post(
+            "/chat/completions", body(request, false), timeouts.total(), ChatCompletion.class);
     if (answer.choices() == null
         || answer.choices().isEmpty()
         || answer.choices().getFirst().message() == null) {
@@ -95,11 +110,107 @@ public final class OpenAiProvider implements Provider {
     return new ChatResponse(
         answer.id() != null ? answer.id() : ChatResponse.newId(),
         answer.model() != null ? answer.model() : request.model(),
-        choice.message().content() != null ? choice.message().content() : "",
+        choice.message().content() == null ? "" : choice.message().content(),
         choice.finishReason() != null ? choice.finishReason() : "stop",
-        count(usage == null ? null : usage.promptTokens()),
-        count(usage == null ? null : usage.completionTokens()),
+        usage == null ? ChatResponse.UNKNOWN : count(usage.promptTokens()),
+        usage == null ? ChatResponse.UNKNOWN : count(usage.completionTokens()),
         answer.created() > 0 ? answer.created() : Instant.now().getEpochSecond());
+  }
+
+  @Override
+  public ChatStream stream(ChatRequest request) {
+    UpstreamHttp.Lines lines =
+        http.postStream("/chat/completions", body(request, true), timeouts, "text/event-stream");
+    return new UpstreamChatStream(lines, request.model()) {
+      @Override
+      String parse(String line) {
+        if (!line.startsWith("data:")) {
+          return null; // comments (": keep-alive"), event names, ids
+        }
+        String data = line.substring(line.charAt(5) == ' ' ? 6 : 5);
+        if (data.equals(DONE)) {
+          ended = true;
+          return null;
+        }
+        JsonNode json;
+        ChatCompletion chunk;
+        try {
+          json = Json.MAPPER.readTree(data);
+          String error = UpstreamHttp.errorMessage(json);
+          if (error != null) {
+            lines.close();
+            throw lines.fail(
+                ProviderException.Kind.FAILED,
+                "upstream_error",
+                "failed while streaming: " + error,
+                null);
+          }
+          chunk = Json.MAPPER.treeToValue(json, ChatCompletion.class);
+        } catch (IOException e) {
+          lines.close();
+          throw lines.fail(
+              ProviderException.Kind.FAILED, "invalid_response", "streamed an unreadable event", e);
+        }
+        if (chunk.id() != null) {
+          id = chunk.id();
+        }
+        if (chunk.model() != null) {
+          model = chunk.model();
+        }
+        if (chunk.created() > 0) {
+          created = chunk.created();
+        }
+        if (chunk.usage() != null) {
+          inputTokens = count(chunk.usage().promptTokens());
+          outputTokens = count(chunk.usage().completionTokens());
+        }
+        if (chunk.choices() == null || chunk.choices().isEmpty()) {
+          return null;
+        }
+        ChatCompletion.Choice choice = chunk.choices().getFirst();
+        if (choice.finishReason() != null) {
+          finishReason = choice.finishReason();
+        }
+        return choice.delta() == null ? null : choice.delta().content();
+      }
+    };
+  }
+
+  @Override
+  public EmbeddingResponse embed(EmbeddingRequest request) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("model", request.model());
+    body.put("input", request.input());
+    body.put("encoding_format", "float");
+    if (request.dimensions() != null) {
+      body.put("dimensions", request.dimensions());
+    }
+    EmbeddingsResponse.Upstream answer =
+        http.post("/embeddings", body, timeouts.total(), EmbeddingsResponse.Upstream.class);
+    if (answer.data() == null || answer.data().size() != request.input().size()) {
+      throw http.fail(
+          ProviderException.Kind.FAILED,
+          "invalid_response",
+          "answered POST /embeddings without one vector per input",
+          null);
+    }
+    float[][] vectors = new float[request.input().size()][];
+    for (int i = 0; i < answer.data().size(); i++) {
+      EmbeddingsResponse.UpstreamEntry entry = answer.data().get(i);
+      int index = entry.index() == null ? i : entry.index();
+      if (index < 0 || index >= vectors.length || entry.embedding() == null) {
+        throw http.fail(
+            ProviderException.Kind.FAILED,
+            "invalid_response",
+            "answered POST /embeddings with a bad entry",
+            null);
+      }
+      vectors[index] = entry.embedding();
+    }
+    return new EmbeddingResponse(
+        answer.model() != null ? answer.model() : request.model(),
+        List.of(vectors),
+        answer.usage() == null ? ChatResponse.UNKNOWN : count(answer.usage().promptTokens()));
   }
 
   private static int count(Integer tokens) {

@@ -9,10 +9,14 @@ import java.util.Optional;
  * A source of chat completions: a model server, or the built-in echo.
  *
  * <p>Implementations are thread-safe and blocking (the router calls them on virtual threads). Every
- * failure is a {@link ProviderException}; nothing else is thrown for upstream trouble.
+ * failure is a {@link ProviderException}; nothing else is thrown for upstream trouble. Calls honour
+ * the provider's {@link Timeouts}.
  */
 public interface Provider {
-  /** The provider's name as used in {@code gen_ai.provider.name}: "ollama", "openai", "echo". */
+  /**
+   * The provider's kind as used in {@code gen_ai.provider.name}: "ollama", "openai", "echo".
+   * Several configured instances may share a kind.
+   */
   String name();
 
   /**
@@ -34,4 +38,26 @@ public interface Provider {
    * @throws ProviderException when there is no answer; never returns invented text
    */
   ChatResponse chat(ChatRequest request);
+
+  /**
+   * A streamed chat completion: returns once the upstream accepted the request (its response
+   * headers arrived); the pieces follow through {@link ChatStream#next()}.
+   *
+   * @throws ProviderException when the upstream cannot be reached or refuses the request
+   */
+  ChatStream stream(ChatRequest request);
+
+  /**
+   * Embeddings of the inputs.
+   *
+   * @throws ProviderException {@link ProviderException.Kind#REJECTED} when the provider has none
+   */
+  default EmbeddingResponse embed(EmbeddingRequest request) {
+    throw new ProviderException(
+        ProviderException.Kind.REJECTED,
+        name(),
+        "unsupported",
+        "the " + name() + " provider does not make embeddings",
+        null);
+  }
 }

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.router.provider.ProviderException.Kind;
 import dev.uat.web.Json;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,13 +19,21 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * JSON over HTTP to one upstream, with every failure turned into a {@link ProviderException} that
- * names the provider and says what happened.
+ * names the provider and says what happened. Streamed answers are read line by line under two
+ * deadlines (first piece, whole call) enforced by a shared timer that closes the connection.
  */
 final class UpstreamHttp {
   private static final int MAX_UPSTREAM_MESSAGE = 300;
+  private static final int MAX_ERROR_BODY = 64 * 1024;
+
+  /** One daemon timer for every deadline of every stream; cancelled deadlines leave its queue. */
+  private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
   private final String provider;
   private final URI base;
@@ -37,6 +48,19 @@ final class UpstreamHttp {
         bearerToken == null || bearerToken.isBlank() ? null : "Bearer " + bearerToken;
   }
 
+  private static ScheduledThreadPoolExecutor deadlines() {
+    ScheduledThreadPoolExecutor timer =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "uat-router-deadlines");
+              t.setDaemon(true);
+              return t;
+            });
+    timer.setRemoveOnCancelPolicy(true);
+    return timer;
+  }
+
   URI base() {
     return base;
   }
@@ -47,7 +71,12 @@ final class UpstreamHttp {
     while (trimmed.endsWith("/")) {
       trimmed = trimmed.substring(0, trimmed.length() - 1);
     }
-    URI uri = URI.create(trimmed);
+    URI uri;
+    try {
+      uri = URI.create(trimmed);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not an http(s) URL: " + url);
+    }
     if (uri.getHost() == null
         || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
       throw new IllegalArgumentException("not an http(s) URL: " + url);
@@ -68,6 +97,39 @@ final class UpstreamHttp {
     return send(request, type, true);
   }
 
+  /**
+   * Posts and returns the answer's lines as they arrive. Returns once the response headers came
+   * (within {@code timeouts.firstToken()}); the first line must come within the same time from
+   * now's start, the last within {@code timeouts.total()}.
+   */
+  Lines postStream(String path, Object body, Timeouts timeouts, String accept) {
+    long start = System.nanoTime();
+    HttpRequest request =
+        request(path, timeouts.firstToken())
+            .setHeader("Accept", accept)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body)))
+            .build();
+    String what = "POST " + request.uri().getPath();
+    HttpResponse<InputStream> response;
+    try {
+      response = sendOnce(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException | InterruptedException e) {
+      throw failure(e, what, timeouts.firstToken());
+    }
+    int status = response.statusCode();
+    if (status / 100 != 2) {
+      byte[] errorBody;
+      try (InputStream in = response.body()) {
+        errorBody = in.readNBytes(MAX_ERROR_BODY);
+      } catch (IOException e) {
+        errorBody = new byte[0];
+      }
+      throw statusFailure(status, what, errorBody, true, retryAfter(response));
+    }
+    return new Lines(response.body(), what, timeouts, start);
+  }
+
   private HttpRequest.Builder request(String path, Duration timeout) {
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(URI.create(base + path))
@@ -83,38 +145,13 @@ final class UpstreamHttp {
     String what = request.method() + " " + request.uri().getPath();
     HttpResponse<byte[]> response;
     try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-    } catch (HttpConnectTimeoutException e) {
-      throw fail(Kind.UNAVAILABLE, "timeout", "could not connect (timed out)", e);
-    } catch (HttpTimeoutException e) {
-      throw fail(
-          Kind.TIMEOUT,
-          "timeout",
-          "did not answer " + what + " within " + seconds(request.timeout().orElseThrow()),
-          e);
-    } catch (ConnectException e) {
-      throw fail(
-          Kind.UNAVAILABLE, e.getClass().getName(), "is not reachable (" + reason(e) + ")", e);
-    } catch (IOException e) {
-      throw fail(
-          Kind.FAILED, e.getClass().getName(), "broke off " + what + " (" + reason(e) + ")", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw fail(Kind.FAILED, e.getClass().getName(), "call was interrupted", e);
+      response = sendOnce(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException | InterruptedException e) {
+      throw failure(e, what, request.timeout().orElseThrow());
     }
     int status = response.statusCode();
     if (status / 100 != 2) {
-      Kind kind =
-          switch (status) {
-            case 404 -> modelCall ? Kind.MODEL_NOT_FOUND : Kind.FAILED;
-            case 400, 413, 422 -> Kind.REJECTED;
-            default -> Kind.FAILED;
-          };
-      throw fail(
-          kind,
-          Integer.toString(status),
-          "answered " + what + " with HTTP " + status + upstreamMessage(response.body()),
-          null);
+      throw statusFailure(status, what, response.body(), modelCall, retryAfter(response));
     }
     try {
       return Json.MAPPER.readValue(response.body(), type);
@@ -123,6 +160,102 @@ final class UpstreamHttp {
     } catch (IOException e) {
       throw fail(Kind.FAILED, e.getClass().getName(), "answered unreadably", e);
     }
+  }
+
+  /**
+   * Sends, and sends again once when a kept-alive connection turned out to be closed by the server
+   * before it answered (the upstream closed an idle connection just as it was reused). Like
+   * okhttp's retry on connection failure, this is done for POST too: the server answered nothing,
+   * so the request is sent on a fresh connection rather than reported as the upstream's failure.
+   */
+  private <T> HttpResponse<T> sendOnce(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+      throws IOException, InterruptedException {
+    try {
+      return client.send(request, handler);
+    } catch (IOException e) {
+      if (!staleConnection(e)) {
+        throw e;
+      }
+      return client.send(request, handler);
+    }
+  }
+
+  /** The signs of a reused connection the server had closed: no byte of an answer came back. */
+  static boolean staleConnection(IOException e) {
+    if (e instanceof HttpTimeoutException || e instanceof ConnectException) {
+      return false;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (t instanceof java.io.EOFException
+          || (m != null
+              && (m.contains("received no bytes")
+                  || m.contains("Connection reset")
+                  || m.contains("connection was closed")))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private ProviderException failure(Exception e, String what, Duration timeout) {
+    if (e instanceof HttpConnectTimeoutException) {
+      return fail(Kind.UNAVAILABLE, "timeout", "could not connect (timed out)", e);
+    }
+    if (e instanceof HttpTimeoutException) {
+      return fail(
+          Kind.TIMEOUT, "timeout", "did not answer " + what + " within " + seconds(timeout), e);
+    }
+    if (e instanceof ConnectException) {
+      return fail(
+          Kind.UNAVAILABLE, e.getClass().getName(), "is not reachable (" + reason(e) + ")", e);
+    }
+    if (e instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+      return fail(Kind.FAILED, e.getClass().getName(), "call was interrupted", e);
+    }
+    return fail(
+        Kind.FAILED, e.getClass().getName(), "broke off " + what + " (" + reason(e) + ")", e);
+  }
+
+  private ProviderException statusFailure(
+      int status, String what, byte[] body, boolean modelCall, long retryAfter) {
+    Kind kind =
+        switch (status) {
+          case 404 -> modelCall ? Kind.MODEL_NOT_FOUND : Kind.FAILED;
+          case 400, 413, 422 -> Kind.REJECTED;
+          case 429 -> Kind.RATE_LIMITED;
+          default -> Kind.FAILED;
+        };
+    return new ProviderException(
+        kind,
+        provider,
+        Integer.toString(status),
+        provider
+            + " at "
+            + base
+            + " answered "
+            + what
+            + " with HTTP "
+            + status
+            + upstreamMessage(body),
+        null,
+        retryAfter);
+  }
+
+  private static long retryAfter(HttpResponse<?> response) {
+    return response
+        .headers()
+        .firstValue("Retry-After")
+        .map(
+            v -> {
+              try {
+                return Math.max(0, Long.parseLong(v.strip()));
+              } catch (NumberFormatException e) {
+                return -1L;
+              }
+            })
+        .orElse(-1L);
   }
 
   /** A failure worded "<provider> at <base> <what happened>". */
@@ -139,12 +272,8 @@ final class UpstreamHttp {
     String message;
     try {
       JsonNode json = Json.MAPPER.readTree(body);
-      JsonNode error = json == null ? null : json.get("error");
-      if (error != null && error.isTextual()) {
-        message = error.asText(); // Ollama: {"error":"..."}
-      } else if (error != null && error.path("message").isTextual()) {
-        message = error.path("message").asText(); // OpenAI: {"error":{"message":...}}
-      } else {
+      message = errorMessage(json);
+      if (message == null) {
         message = new String(body, StandardCharsets.UTF_8);
       }
     } catch (IOException e) {
@@ -157,6 +286,18 @@ final class UpstreamHttp {
     return message.isEmpty() ? "" : ": " + message;
   }
 
+  /** The message of Ollama's {@code {"error":"…"}} or OpenAI's {@code {"error":{"message"}}}. */
+  static String errorMessage(JsonNode json) {
+    JsonNode error = json == null ? null : json.get("error");
+    if (error != null && error.isTextual()) {
+      return error.asText();
+    }
+    if (error != null && error.path("message").isTextual()) {
+      return error.path("message").asText();
+    }
+    return null;
+  }
+
   /** The most specific message in a cause chain; JDK connect errors often have none on top. */
   static String reason(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -167,7 +308,120 @@ final class UpstreamHttp {
     return e instanceof ConnectException ? "connection refused" : e.getClass().getSimpleName();
   }
 
-  private static String seconds(Duration d) {
+  static String seconds(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+
+  /**
+   * The lines of a streamed answer. A timer closes the connection when the first piece or the whole
+   * answer is late; the reader then fails with {@link Kind#TIMEOUT}. Not thread-safe except {@link
+   * #close()}.
+   */
+  final class Lines implements AutoCloseable {
+    private final InputStream in;
+    private final BufferedReader reader;
+    private final String what;
+    private final Timeouts timeouts;
+    private volatile String timedOut; // null, or which deadline passed
+    private ScheduledFuture<?> firstDeadline;
+    private final ScheduledFuture<?> totalDeadline;
+    private volatile boolean closed;
+
+    private Lines(InputStream in, String what, Timeouts timeouts, long startNanos) {
+      this.in = in;
+      this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 8192);
+      this.what = what;
+      this.timeouts = timeouts;
+      long elapsed = System.nanoTime() - startNanos;
+      this.firstDeadline =
+          DEADLINES.schedule(
+              () -> expire("first token"),
+              Math.max(0, timeouts.firstToken().toNanos() - elapsed),
+              TimeUnit.NANOSECONDS);
+      this.totalDeadline =
+          DEADLINES.schedule(
+              () -> expire("total"),
+              Math.max(0, timeouts.total().toNanos() - elapsed),
+              TimeUnit.NANOSECONDS);
+    }
+
+    private void expire(String which) {
+      timedOut = which;
+      closeQuietly();
+    }
+
+    /** The first piece arrived: only the total deadline is left. */
+    void firstPieceArrived() {
+      ScheduledFuture<?> first = firstDeadline;
+      if (first != null) {
+        first.cancel(false);
+        firstDeadline = null;
+      }
+    }
+
+    /**
+     * The next line, or null at the end of the answer.
+     *
+     * @throws ProviderException on a deadline or a broken connection
+     */
+    String readLine() {
+      String line;
+      try {
+        line = reader.readLine();
+      } catch (IOException e) {
+        throw broken(e);
+      }
+      if (timedOut != null) {
+        throw broken(null); // a line cut short by the deadline is not a line
+      }
+      return line;
+    }
+
+    private ProviderException broken(IOException e) {
+      String which = timedOut;
+      if (which != null) {
+        Duration limit = which.equals("total") ? timeouts.total() : timeouts.firstToken();
+        return fail(
+            Kind.TIMEOUT,
+            "timeout",
+            (which.equals("total") ? "did not finish " : "sent no first token for ")
+                + what
+                + " within "
+                + seconds(limit),
+            e);
+      }
+      if (closed) {
+        return fail(Kind.FAILED, "cancelled", "call was cancelled", e);
+      }
+      return fail(
+          Kind.FAILED,
+          e == null ? "incomplete_response" : e.getClass().getName(),
+          "broke off " + what + " (" + (e == null ? "connection closed" : reason(e)) + ")",
+          e);
+    }
+
+    /** A failure that names this upstream. */
+    ProviderException fail(Kind kind, String errorType, String happened, Throwable cause) {
+      return UpstreamHttp.this.fail(kind, errorType, happened, cause);
+    }
+
+    @Override
+    public void close() {
+      ScheduledFuture<?> first = firstDeadline;
+      if (first != null) {
+        first.cancel(false);
+      }
+      totalDeadline.cancel(false);
+      closeQuietly();
+    }
+
+    private void closeQuietly() {
+      closed = true;
+      try {
+        in.close();
+      } catch (IOException | RuntimeException e) {
+        // nothing to do: the connection is gone either way
+      }
+    }
   }
 }

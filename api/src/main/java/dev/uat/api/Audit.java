@@ -1,0 +1,124 @@
+package dev.uat.api;
+
+import io.javalin.http.Context;
+import io.opentelemetry.api.trace.Span;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The security audit trail: logins and failed logins, key and session changes, password changes,
+ * token reuse. Each event keeps who, from where (address, user agent) and the trace id of the
+ * request, so an auditor can jump from the event to what happened.
+ */
+final class Audit {
+  private static final Logger log = LoggerFactory.getLogger(Audit.class);
+
+  static final String LOGIN = "login";
+  static final String LOGIN_FAILED = "login_failed";
+  static final String REGISTERED = "registered";
+  static final String LOGOUT = "logout";
+  static final String LOGOUT_ALL = "logout_all";
+  static final String SESSION_REVOKED = "session_revoked";
+  static final String REFRESH_REUSED = "refresh_token_reused";
+  static final String PASSWORD_CHANGED = "password_changed";
+  static final String KEY_CREATED = "api_key_created";
+  static final String KEY_REVOKED = "api_key_revoked";
+
+  record Entry(
+      long seq,
+      String id,
+      String userId,
+      String event,
+      String ip,
+      String userAgent,
+      String traceId,
+      String details,
+      Instant createdAt) {}
+
+  private final Database db;
+
+  Audit(Database db) {
+    this.db = db;
+  }
+
+  /**
+   * Records an event for the request in {@code ctx}. Never fails the request: a failure to audit is
+   * logged as an error (and visible in the trace).
+   */
+  void record(Context ctx, String userId, String event, String details) {
+    try (Connection c = db.connection()) {
+      Jdbc.update(
+          c,
+          "INSERT INTO audit_events (id, user_id, event, ip, user_agent, trace_id, details,"
+              + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          Store.newId(),
+          userId,
+          event,
+          clientAddress(ctx),
+          truncate(ctx.userAgent(), 256),
+          Span.current().getSpanContext().getTraceId(),
+          truncate(details, 1000),
+          Jdbc.now());
+    } catch (SQLException e) {
+      log.error("audit event {} for {} not recorded", event, userId, e);
+      Span.current().recordException(e);
+    }
+  }
+
+  /** Events older than {@code beforeSeq} (0: the newest), newest first. */
+  List<Entry> list(long beforeSeq, int limit, String userId, String event) throws SQLException {
+    StringBuilder sql =
+        new StringBuilder(
+            "SELECT seq, id, user_id, event, ip, user_agent, trace_id, details, created_at"
+                + " FROM audit_events WHERE seq < ?");
+    List<Object> params =
+        new java.util.ArrayList<>(List.of(beforeSeq <= 0 ? Long.MAX_VALUE : beforeSeq));
+    if (userId != null) {
+      sql.append(" AND user_id = ?");
+      params.add(userId);
+    }
+    if (event != null) {
+      sql.append(" AND event = ?");
+      params.add(event);
+    }
+    sql.append(" ORDER BY seq DESC");
+    try (Connection c = db.connection()) {
+      return Jdbc.list(c, sql.toString(), Audit::row, limit, params.toArray());
+    }
+  }
+
+  /**
+   * The client's address: the last {@code X-Forwarded-For} hop — the one the edge appended, which a
+   * client cannot forge (earlier hops can be anything) — else the peer address.
+   */
+  static String clientAddress(Context ctx) {
+    String forwarded = ctx.header("X-Forwarded-For");
+    if (forwarded != null && !forwarded.isBlank()) {
+      int comma = forwarded.lastIndexOf(',');
+      return truncate(forwarded.substring(comma + 1).trim(), 64);
+    }
+    return ctx.ip();
+  }
+
+  private static String truncate(String s, int max) {
+    return s == null || s.length() <= max ? s : s.substring(0, max);
+  }
+
+  private static Entry row(ResultSet r) throws SQLException {
+    return new Entry(
+        r.getLong("seq"),
+        r.getString("id"),
+        r.getString("user_id"),
+        r.getString("event"),
+        r.getString("ip"),
+        r.getString("user_agent"),
+        r.getString("trace_id"),
+        r.getString("details"),
+        Jdbc.instant(r, "created_at"));
+  }
+}

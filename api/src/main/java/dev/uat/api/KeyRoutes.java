@@ -1,0 +1,135 @@
+package dev.uat.api;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.uat.auth.Principal;
+import dev.uat.web.HttpError;
+import dev.uat.web.Json;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code /api/keys}: API keys for programs (usable wherever an access token is, on {@code /api} and
+ * {@code /v1}). The secret is shown once, at creation.
+ */
+final class KeyRoutes {
+  static final Set<String> SCOPES = Set.of("chat", "admin");
+
+  record CreateKey(String name, List<String> scopes) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record KeyView(
+      String id,
+      String name,
+      String prefix,
+      Set<String> scopes,
+      Instant createdAt,
+      Instant lastUsedAt,
+      Instant revokedAt,
+      String key) {
+    static KeyView of(ApiKeys.ApiKey k, String secret) {
+      return new KeyView(
+          k.id(),
+          k.name(),
+          k.prefix(),
+          k.scopes(),
+          k.createdAt(),
+          k.lastUsedAt(),
+          k.revokedAt(),
+          secret);
+    }
+  }
+
+  private final ApiKeys keys;
+  private final Authenticator auth;
+  private final Audit audit;
+
+  KeyRoutes(ApiKeys keys, Authenticator auth, Audit audit) {
+    this.keys = keys;
+    this.auth = auth;
+    this.audit = audit;
+  }
+
+  void register(JavalinConfig cfg) {
+    cfg.routes.post("/api/keys", this::create);
+    cfg.routes.get("/api/keys", this::list);
+    cfg.routes.get("/api/keys/self", this::self);
+    cfg.routes.delete("/api/keys/{id}", this::revoke);
+  }
+
+  private void create(Context ctx) throws SQLException {
+    Principal p = auth.require(ctx);
+    if (p.sessionId() == null) {
+      throw HttpError.forbidden("API keys are created from a login session, not with another key");
+    }
+    CreateKey req = Json.read(ctx.bodyAsBytes(), CreateKey.class);
+    String name = req.name() == null ? null : req.name().strip();
+    if (name == null || name.isEmpty() || name.length() > 100) {
+      throw HttpError.invalid("field 'name' is required, 1 to 100 characters");
+    }
+    Set<String> scopes = new LinkedHashSet<>(req.scopes() == null ? List.of("chat") : req.scopes());
+    if (scopes.isEmpty() || !SCOPES.containsAll(scopes)) {
+      throw HttpError.invalid("field 'scopes' may hold 'chat' and 'admin'");
+    }
+    if (scopes.contains("admin") && !p.has("admin")) {
+      throw HttpError.forbidden("only an administrator may create a key with the 'admin' scope");
+    }
+    if (keys.countActive(p.userId()) >= ApiKeys.MAX_KEYS_PER_USER) {
+      throw HttpError.conflict(
+          "too_many_keys",
+          "at most " + ApiKeys.MAX_KEYS_PER_USER + " active keys; revoke one first");
+    }
+    ApiKeys.Created created = keys.create(p.userId(), name, scopes);
+    audit.record(
+        ctx, p.userId(), Audit.KEY_CREATED, "key " + created.key().id() + " (" + name + ")");
+    ctx.status(201).json(KeyView.of(created.key(), created.secret()));
+  }
+
+  private void list(Context ctx) throws SQLException {
+    Principal p = auth.require(ctx);
+    List<KeyView> out = new ArrayList<>();
+    for (ApiKeys.ApiKey k : keys.list(p.userId())) {
+      out.add(KeyView.of(k, null));
+    }
+    ctx.json(Map.of("data", out));
+  }
+
+  /**
+   * What an API key is: how other services (the router) validate one. Authenticated by the key
+   * itself, so no service needs a credential of its own to ask.
+   */
+  private void self(Context ctx) {
+    Principal p = auth.require(ctx);
+    if (!ApiKeys.looksLikeKey(dev.uat.auth.TokenVerifier.bearer(ctx.header("Authorization")))) {
+      throw HttpError.invalid("this endpoint describes the API key it is called with");
+    }
+    Map<String, Object> limits = new LinkedHashMap<>();
+    limits.put("requests_per_minute", null);
+    limits.put("tokens_per_minute", null);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("key_id", p.tokenId());
+    body.put("user_id", p.userId());
+    body.put("scopes", p.scopes());
+    body.put("rate_limit", limits);
+    ctx.json(body);
+  }
+
+  private void revoke(Context ctx) throws SQLException {
+    Principal p = auth.require(ctx);
+    String id = ctx.pathParam("id");
+    if (id.length() > 36 || !keys.revoke(id, p.userId())) {
+      throw HttpError.notFound("API key not found");
+    }
+    auth.keyRevoked();
+    audit.record(ctx, p.userId(), Audit.KEY_REVOKED, "key " + id);
+    ctx.status(204);
+  }
+}

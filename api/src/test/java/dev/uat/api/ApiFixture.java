@@ -1,0 +1,167 @@
+package dev.uat.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.uat.auth.JwtKeys;
+import dev.uat.events.Event;
+import dev.uat.events.InProcessEventBus;
+import dev.uat.telemetry.TestTelemetry;
+import dev.uat.web.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The api through its HTTP interface, with a real database and a fake router that replays the
+ * OpenAI wire format (streaming chunks, as the router sends them). Subclasses choose the database:
+ * every suite runs on H2 and on PostgreSQL.
+ */
+@Timeout(60)
+abstract class ApiFixture {
+  static final String PASSWORD = "correct horse";
+
+  @TempDir Path dataDir;
+  final HttpClient client = HttpClient.newHttpClient();
+  final List<Event> events = new CopyOnWriteArrayList<>();
+  MockWebServer router;
+  TestTelemetry otel;
+  InProcessEventBus bus;
+  Api api;
+
+  /** The settings' database: H2 by default; PostgreSQL in the Postgres subclasses. */
+  abstract ApiSettings database(ApiSettings settings);
+
+  /** Rate limits for this suite; generous unless a test class needs them tight. */
+  ApiSettings.Limits limits() {
+    return ApiSettings.Limits.DEFAULT;
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    router = new MockWebServer();
+    router.start();
+    otel = new TestTelemetry("uat-api");
+    bus = new InProcessEventBus();
+    bus.subscribe(events::add);
+    ApiSettings settings =
+        database(
+            ApiSettings.defaults(dataDir, router.url("/").toString())
+                .withPort(0)
+                .withBcryptCost(4)
+                .withLimits(limits()));
+    api = Api.start(settings, otel.telemetry(), bus, JwtKeys.loadOrCreate(dataDir));
+  }
+
+  @AfterEach
+  void stop() {
+    api.close();
+    otel.close();
+    router.close();
+  }
+
+  HttpResponse<String> call(String method, String path, String token, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(api.url() + path))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode json(HttpResponse<String> r) throws Exception {
+    return Json.MAPPER.readTree(r.body());
+  }
+
+  /** Registers an account; returns its access token. */
+  String register(String email) throws Exception {
+    return registered(email).get("access_token").asText();
+  }
+
+  /** Registers an account; returns the whole answer (user, tokens, session). */
+  JsonNode registered(String email) throws Exception {
+    var r =
+        call(
+            "POST",
+            "/api/auth/register",
+            null,
+            "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return json(r);
+  }
+
+  JsonNode login(String email) throws Exception {
+    var r =
+        call(
+            "POST",
+            "/api/auth/login",
+            null,
+            "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return json(r);
+  }
+
+  /** The router answers the next chat with {@code parts}, streamed as OpenAI streams. */
+  void routerStreams(String model, String... parts) {
+    router.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "text/event-stream")
+            .body(sse(model, 12, parts))
+            .build());
+  }
+
+  void routerAnswers() {
+    routerStreams("llama3.2:latest", "Hello", " back");
+  }
+
+  /** An OpenAI chat completion stream with usage (stream_options.include_usage). */
+  static String sse(String model, int promptTokens, String... parts) {
+    StringBuilder b = new StringBuilder();
+    String head =
+        "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1764000000,\"model\":\""
+            + model
+            + "\",";
+    b.append("data: ")
+        .append(head)
+        .append(
+            "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n");
+    for (String p : parts) {
+      b.append("data: ")
+          .append(head)
+          .append("\"choices\":[{\"index\":0,\"delta\":{\"content\":")
+          .append(Json.writeString(p))
+          .append("},\"finish_reason\":null}]}\n\n");
+    }
+    b.append("data: ")
+        .append(head)
+        .append("\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n");
+    b.append("data: ")
+        .append(head)
+        .append("\"choices\":[],\"usage\":{\"prompt_tokens\":")
+        .append(promptTokens)
+        .append(",\"completion_tokens\":")
+        .append(parts.length)
+        .append(",\"total_tokens\":")
+        .append(promptTokens + parts.length)
+        .append("}}\n\n");
+    b.append("data: [DONE]\n\n");
+    return b.toString();
+  }
+}

@@ -1,0 +1,113 @@
+package dev.uat.router.provider;
+
+import java.time.Instant;
+
+/**
+ * A {@link ChatStream} read line by line from an upstream: subclasses parse one line of their wire
+ * format into a piece of text and the answer's metadata; this class collects the text, watches the
+ * end and builds the {@link ChatResponse}.
+ */
+abstract class UpstreamChatStream implements ChatStream {
+  final UpstreamHttp.Lines lines;
+  private final StringBuilder text = new StringBuilder(256);
+  private boolean first = true;
+  private ChatResponse result;
+
+  // set by parse()
+  String id;
+  String model;
+  String finishReason;
+  int inputTokens = ChatResponse.UNKNOWN;
+  int outputTokens = ChatResponse.UNKNOWN;
+  long created = Instant.now().getEpochSecond();
+  boolean ended;
+
+  UpstreamChatStream(UpstreamHttp.Lines lines, String requestedModel) {
+    this.lines = lines;
+    this.model = requestedModel;
+  }
+
+  /**
+   * Reads one line: returns the text piece it carries (or null), sets the metadata fields, and sets
+   * {@link #ended} at the upstream's end marker.
+   *
+   * @throws ProviderException when the line is an error or unreadable
+   */
+  abstract String parse(String line);
+
+  @Override
+  public final String next() {
+    if (result != null) {
+      return null;
+    }
+    while (true) {
+      String line = lines.readLine();
+      if (line == null) {
+        if (!ended) {
+          lines.close();
+          throw lines.fail(
+              ProviderException.Kind.FAILED,
+              "incomplete_response",
+              "ended the stream before the answer was complete",
+              null);
+        }
+        return finish();
+      }
+      if (line.isEmpty()) {
+        continue;
+      }
+      String piece = parse(line);
+      if (piece != null && !piece.isEmpty()) {
+        if (first) {
+          first = false;
+          lines.firstPieceArrived();
+        }
+        text.append(piece);
+        return piece;
+      }
+      if (ended) {
+        return finish();
+      }
+    }
+  }
+
+  private String finish() {
+    lines.close();
+    result =
+        new ChatResponse(
+            id == null ? ChatResponse.newId() : id,
+            model,
+            text.toString(),
+            finishReason == null ? "stop" : finishReason,
+            inputTokens,
+            outputTokens,
+            created);
+    return null;
+  }
+
+  @Override
+  public String id() {
+    if (id == null) {
+      id = ChatResponse.newId();
+    }
+    return id;
+  }
+
+  @Override
+  public String model() {
+    return model;
+  }
+
+  @Override
+  public ChatResponse result() {
+    if (result == null) {
+      throw new IllegalStateException("the stream has not ended");
+    }
+    return result;
+  }
+
+  @Override
+  public void close() {
+    lines.close();
+  }
+}

@@ -1,0 +1,210 @@
+package dev.uat.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.embedded.RedisServer;
+
+/** The exact-match response cache: in process by default, Redis when configured. */
+@Timeout(30)
+class CacheTest {
+  private final RecordingTelemetry otel = new RecordingTelemetry();
+  private FakeUpstream ollama;
+  private Router router;
+
+  @BeforeEach
+  void start() throws Exception {
+    ollama =
+        new FakeUpstream()
+            .on("/api/tags", 200, Wire.OLLAMA_TAGS)
+            .on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Hi there!", "stop"));
+  }
+
+  private Router router(String redisUrl) {
+    return Router.start(
+        RouterSettings.defaults()
+            .withPort(0)
+            .withProvider("ollama")
+            .withOllamaUrl(ollama.url())
+            .withRedisUrl(redisUrl),
+        otel.telemetry(),
+        Http.VERIFIER,
+        false);
+  }
+
+  @AfterEach
+  void stop() {
+    if (router != null) {
+      router.close();
+    }
+    ollama.close();
+    otel.close();
+  }
+
+  private HttpResponse<String> chat(Router r, String message, String... headers) throws Exception {
+    return Http.post(
+        r.url() + "/v1/chat/completions",
+        Http.chat("llama3.2:latest", message),
+        Http.TOKEN,
+        headers);
+  }
+
+  private long lookups(String result) {
+    return otel.metric("uat.router.cache.lookups").getLongSumData().getPoints().stream()
+        .filter(
+            p ->
+                result.equals(
+                    p.getAttributes().get(AttributeKey.stringKey("uat.router.cache.result"))))
+        .mapToLong(LongPointData::getValue)
+        .sum();
+  }
+
+  @Test
+  void sameRequestTwiceIsAnsweredFromTheCacheTheSecondTime() throws Exception {
+    router = router(null);
+
+    var miss = chat(router, "Hello?");
+    var hit = chat(router, "Hello?");
+
+    assertThat(miss.headers().firstValue("X-Router-Cache")).hasValue("miss");
+    assertThat(hit.headers().firstValue("X-Router-Cache")).hasValue("hit");
+    assertThat(Http.json(hit).at("/choices/0/message/content").asText()).isEqualTo("Hi there!");
+    assertThat(Http.json(hit).at("/usage/total_tokens").asInt()).isEqualTo(324);
+    assertThat(Http.json(hit).path("id").asText())
+        .isNotEqualTo(Http.json(miss).path("id").asText());
+    assertThat(ollama.requests("/api/chat")).hasSize(1);
+    assertThat(lookups("hit")).isEqualTo(1);
+    assertThat(lookups("miss")).isEqualTo(1);
+
+    List<SpanData> servers =
+        Http.trace(otel, "POST /v1/chat/completions", s -> true).stream()
+            .filter(s -> s.getKind() == SpanKind.SERVER)
+            .toList();
+    assertThat(servers).hasSize(1);
+    assertThat(servers.getFirst().getAttributes().get(Interceptors.CACHE_HIT)).isTrue();
+    // a hit makes no upstream attempt
+    assertThat(Http.chatTrace(otel)).noneMatch(s -> s.getName().startsWith("chat "));
+  }
+
+  @Test
+  void differentParametersOrMessagesAreDifferentEntries() throws Exception {
+    router = router(null);
+
+    chat(router, "Hello?");
+    chat(router, "Hello!");
+    Http.post(
+        router.url() + "/v1/chat/completions",
+        "{\"temperature\":0.5," + Http.chat("llama3.2:latest", "Hello?").substring(1));
+
+    assertThat(ollama.requests("/api/chat")).hasSize(3);
+  }
+
+  @Test
+  void cacheControlOptsOutPerRequest() throws Exception {
+    router = router(null);
+    chat(router, "Hello?");
+
+    var noCache = chat(router, "Hello?", "Cache-Control", "no-cache");
+    var noStore = chat(router, "Hello?", "Cache-Control", "no-store");
+
+    assertThat(noCache.headers().firstValue("X-Router-Cache")).hasValue("miss");
+    assertThat(noStore.headers().firstValue("X-Router-Cache")).hasValue("bypass");
+    assertThat(ollama.requests("/api/chat")).hasSize(3);
+  }
+
+  @Test
+  void streamedRequestIsCachedAndReplayedAsAStream() throws Exception {
+    ollama.on(
+        "/api/chat",
+        FakeUpstream.stream(
+            "application/x-ndjson", Wire.ollamaStream("llama3.2:latest", "Hi", " there")));
+    router = router(null);
+    String body = Http.streamedChat("llama3.2:latest", "Hello?");
+
+    var first = Http.post(router.url() + "/v1/chat/completions", body);
+    var second = Http.post(router.url() + "/v1/chat/completions", body);
+
+    assertThat(second.headers().firstValue("X-Router-Cache")).hasValue("hit");
+    List<String> events = StreamingTest.events(second.body());
+    assertThat(events.getLast()).isEqualTo("[DONE]");
+    assertThat(second.body()).contains("\"content\":\"Hi there\"");
+    assertThat(first.body()).contains("\"content\":\" there\"");
+    assertThat(ollama.requests("/api/chat")).hasSize(1);
+  }
+
+  @Test
+  void echoAnswersAreNotCached() throws Exception {
+    router =
+        Router.start(
+            RouterSettings.defaults().withPort(0).withProvider("echo"),
+            otel.telemetry(),
+            Http.VERIFIER,
+            false);
+
+    var first = Http.post(router.url() + "/v1/chat/completions", Http.chat(null, "x"));
+    var second = Http.post(router.url() + "/v1/chat/completions", Http.chat(null, "x"));
+
+    assertThat(first.headers().firstValue("X-Router-Cache")).hasValue("bypass");
+    assertThat(second.headers().firstValue("X-Router-Cache")).hasValue("bypass");
+  }
+
+  @Test
+  void redisCacheIsSharedBetweenRouterInstancesAndTraced() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    RedisServer redis = new RedisServer(port);
+    redis.start();
+    try {
+      String url = "redis://127.0.0.1:" + port;
+      router = router(url);
+      try (Router other = router(url)) {
+        var miss = chat(router, "Shared?");
+        var hit = chat(other, "Shared?");
+
+        assertThat(miss.headers().firstValue("X-Router-Cache")).hasValue("miss");
+        assertThat(hit.headers().firstValue("X-Router-Cache")).hasValue("hit");
+        assertThat(Http.json(hit).at("/choices/0/message/content").asText()).isEqualTo("Hi there!");
+        assertThat(ollama.requests("/api/chat")).hasSize(1);
+        assertThat(Http.get(other.url() + "/health/ready").statusCode()).isEqualTo(200);
+      }
+      List<SpanData> spans = otel.spans();
+      assertThat(spans)
+          .filteredOn(s -> s.getName().equals("GET") && s.getKind() == SpanKind.CLIENT)
+          .isNotEmpty()
+          .allSatisfy(
+              s -> {
+                assertThat(s.getAttributes().get(AttributeKey.stringKey("db.system.name")))
+                    .isEqualTo("redis");
+                assertThat(s.getAttributes().get(AttributeKey.longKey("server.port")))
+                    .isEqualTo(port);
+              });
+    } finally {
+      redis.stop();
+    }
+  }
+
+  @Test
+  void redisThatIsDownMakesMissesNotErrors() throws Exception {
+    router = router("redis://127.0.0.1:" + Http.deadPort());
+
+    var first = chat(router, "Hello?");
+    var second = chat(router, "Hello?");
+
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(second.statusCode()).isEqualTo(200);
+    assertThat(ollama.requests("/api/chat")).hasSize(2);
+    assertThat(Http.get(router.url() + "/health/ready").statusCode()).isEqualTo(503);
+  }
+}
