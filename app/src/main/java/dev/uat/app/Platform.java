@@ -12,6 +12,7 @@ import dev.uat.observatory.Observatory;
 import dev.uat.observatory.ObservatorySettings;
 import dev.uat.realtime.Realtime;
 import dev.uat.realtime.RealtimeSettings;
+import dev.uat.realtime.RedisEventBus;
 import dev.uat.router.Router;
 import dev.uat.router.RouterSettings;
 import dev.uat.telemetry.Telemetry;
@@ -37,6 +38,7 @@ public final class Platform implements AutoCloseable {
   private Api api;
   private Realtime realtime;
   private Edge edge;
+  private EventBus events;
 
   private Platform() {}
 
@@ -71,8 +73,10 @@ public final class Platform implements AutoCloseable {
                 TokenVerifier.local(keys),
                 "http://127.0.0.1:" + config.port("api-port")));
 
-    EventBus bus = track(new InProcessEventBus());
-    api = track(api(config, telemetry("uat-api", otlp, true), router.url(), bus, keys));
+    Telemetry apiTelemetry = telemetry("uat-api", otlp, true);
+    EventBus bus = track(events(config, apiTelemetry));
+    events = bus;
+    api = track(api(config, apiTelemetry, router.url(), bus, keys));
 
     realtime =
         track(
@@ -91,7 +95,18 @@ public final class Platform implements AutoCloseable {
                 telemetry("uat-edge", otlp, true),
                 api.url(),
                 router.url(),
-                realtime.url()));
+                realtime.url(),
+                config.get("observatory-url").orElse(observatory.queryUrl())));
+  }
+
+  /**
+   * The event bus between api and realtime: Redis when {@code redis-url} is set (instances share
+   * channels, history and presence), else in this process.
+   */
+  static EventBus events(Config config, Telemetry telemetry) {
+    return config.get("redis-url").isPresent()
+        ? RedisEventBus.connect(config.require("redis-url"), telemetry)
+        : new InProcessEventBus();
   }
 
   private Telemetry telemetry(String service, String otlp, boolean allInOne) {
@@ -151,11 +166,17 @@ public final class Platform implements AutoCloseable {
   }
 
   static Edge edge(
-      Config config, Telemetry telemetry, String apiUrl, String routerUrl, String realtimeUrl) {
+      Config config,
+      Telemetry telemetry,
+      String apiUrl,
+      String routerUrl,
+      String realtimeUrl,
+      String observatoryUrl) {
     return Edge.start(
         EdgeSettings.defaults(apiUrl, routerUrl, realtimeUrl)
             .withHost(config.require("host"))
-            .withPort(config.port("edge-port")),
+            .withPort(config.port("edge-port"))
+            .withObservatoryUrl(observatoryUrl),
         telemetry);
   }
 
@@ -177,6 +198,11 @@ public final class Platform implements AutoCloseable {
 
   public Edge edge() {
     return edge;
+  }
+
+  /** The bus the api publishes on and realtime delivers from. */
+  public EventBus events() {
+    return events;
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.uat.events.HttpEventBus;
 import dev.uat.events.InProcessEventBus;
 import dev.uat.realtime.Realtime;
 import dev.uat.realtime.RealtimeSettings;
+import dev.uat.realtime.RedisEventBus;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TelemetrySettings;
 import java.io.PrintStream;
@@ -96,6 +97,12 @@ public final class Uat implements Runnable {
     @Option(names = "--jdbc-url", description = "database (default: H2 file in the data directory)")
     String jdbcUrl;
 
+    @Option(
+        names = "--redis-url",
+        description =
+            "Redis for realtime fan-out, history and presence, e.g. redis://127.0.0.1:6379")
+    String redisUrl;
+
     Map<String, String> flags() {
       Map<String, String> f = new LinkedHashMap<>();
       f.put("data", data);
@@ -107,6 +114,7 @@ public final class Uat implements Runnable {
       f.put("model", model);
       f.put("otlp-endpoint", otlpEndpoint);
       f.put("jdbc-url", jdbcUrl);
+      f.put("redis-url", redisUrl);
       return f;
     }
 
@@ -148,6 +156,7 @@ public final class Uat implements Runnable {
     out.printf(
         "%nUniversal AI Tools is up in %d ms (data: %s)%n%n",
         millis, config.dataDir().toAbsolutePath());
+    out.printf("  Web chat        %s/%n", e);
     out.printf("  Chat API        %s/api     (register: POST %s/api/auth/register)%n", e, e);
     out.printf("  OpenAI API      %s/v1      (models: GET %s/v1/models)%n", e, e);
     out.printf("  WebSocket       %s/ws%n", e.replaceFirst("^http", "ws"));
@@ -186,12 +195,18 @@ public final class Uat implements Runnable {
     @Option(names = "--realtime-url", description = "where realtime is (for edge and api)")
     String realtimeUrl;
 
+    @Option(
+        names = "--observatory-url",
+        description = "the observatory UI the web client links traces to (for edge)")
+    String observatoryUrl;
+
     @Override
     public Integer call() throws InterruptedException {
       Map<String, String> more = new LinkedHashMap<>();
       more.put("api-url", apiUrl);
       more.put("router-url", routerUrl);
       more.put("realtime-url", realtimeUrl);
+      more.put("observatory-url", observatoryUrl);
       String portKey =
           switch (component) {
             case "edge", "api", "router", "realtime" -> component + "-port";
@@ -256,10 +271,12 @@ public final class Uat implements Runnable {
           Telemetry t = telemetry(open, "uat-api", otlp);
           JwtKeys keys = JwtKeys.loadOrCreate(config.dataDir());
           EventBus bus =
-              config.get("realtime-url").isPresent()
-                  ? new HttpEventBus(t, config.require("realtime-url"), new TokenIssuer(keys))
-                  : new InProcessEventBus();
-          if (config.get("realtime-url").isEmpty()) {
+              config.get("redis-url").isPresent()
+                  ? push(open, RedisEventBus.connect(config.require("redis-url"), t))
+                  : config.get("realtime-url").isPresent()
+                      ? new HttpEventBus(t, config.require("realtime-url"), new TokenIssuer(keys))
+                      : new InProcessEventBus();
+          if (config.get("realtime-url").isEmpty() && config.get("redis-url").isEmpty()) {
             System.err.println(
                 "uat: no --realtime-url: chat events will not reach any WebSocket client");
           }
@@ -268,13 +285,14 @@ public final class Uat implements Runnable {
         }
         case "realtime" -> {
           String apiUrl = config.require("api-url");
+          Telemetry t = telemetry(open, "uat-realtime", otlp);
           Realtime r =
               Realtime.start(
                   RealtimeSettings.defaults(apiUrl)
                       .withHost(config.require("host"))
                       .withPort(config.port("realtime-port")),
-                  telemetry(open, "uat-realtime", otlp),
-                  push(open, new InProcessEventBus()),
+                  t,
+                  push(open, Platform.events(config, t)),
                   TokenVerifier.remote(stripSlash(apiUrl) + "/api/auth/jwks", Realtime.AUDIENCE));
           return push(open, r).url();
         }
@@ -286,7 +304,10 @@ public final class Uat implements Runnable {
                       telemetry(open, "uat-edge", otlp),
                       config.require("api-url"),
                       config.require("router-url"),
-                      config.require("realtime-url")))
+                      config.require("realtime-url"),
+                      config
+                          .get("observatory-url")
+                          .orElse("http://127.0.0.1:" + config.port("observatory-port"))))
               .url();
         }
         default -> throw new IllegalStateException(component);

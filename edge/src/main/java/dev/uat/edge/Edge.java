@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * The gateway ({@code uat-edge}, :8000): {@code /api/*} to the api, {@code /v1/*} to the router,
- * {@code /ws} to realtime. Its SERVER span is the root of every request's trace.
+ * {@code /ws} to realtime, and the web chat client at {@code /} (static files, plus {@code
+ * /ui-config.json}). Its SERVER span is the root of every request's trace.
  */
 public final class Edge implements AutoCloseable {
   private static final List<HandlerType> METHODS =
@@ -34,6 +35,7 @@ public final class Edge implements AutoCloseable {
     WebSocketProxy websockets = new WebSocketProxy(settings.realtimeUrl());
     String api = strip(settings.apiUrl());
     String router = strip(settings.routerUrl());
+    WebClient web = WebClient.load(strip(settings.observatoryUrl()));
     Service service =
         Service.builder("edge", telemetry)
             .host(settings.host())
@@ -52,6 +54,7 @@ public final class Edge implements AutoCloseable {
                           ctx.attribute(
                               WebSocketProxy.TRACEPARENT_ATTRIBUTE, WebSocketProxy.traceparent()));
                   cfg.routes.ws("/ws", websockets::configure);
+                  web.routes(cfg);
                 })
             .start();
     return new Edge(service);

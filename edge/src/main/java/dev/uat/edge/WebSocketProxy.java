@@ -126,14 +126,21 @@ final class WebSocketProxy {
           .exceptionally(e -> null);
     }
 
+    /**
+     * The next frame is read from realtime only once this one is written to the client: a slow
+     * browser slows its upstream connection down, so that realtime's per-connection queue limit
+     * (close 4008) applies to it rather than the edge's memory.
+     */
     @Override
     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
       partial.append(data);
       if (last) {
-        client.sendText(partial.toString(), Callback.NOOP);
+        String text = partial.toString();
         partial.setLength(0);
+        client.sendText(text, Callback.from(() -> ws.request(1), error -> ws.request(1)));
+      } else {
+        ws.request(1);
       }
-      ws.request(1);
       return null;
     }
 

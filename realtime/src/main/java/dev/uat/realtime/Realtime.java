@@ -10,7 +10,7 @@ import dev.uat.telemetry.Telemetry;
 import dev.uat.web.HttpError;
 import dev.uat.web.Json;
 import dev.uat.web.Service;
-import io.javalin.websocket.WsContext;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -19,9 +19,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The realtime service ({@code uat-realtime}): a WebSocket hub at {@code /ws} that delivers the
- * events of an {@link EventBus} to authenticated subscribers. Also accepts events over HTTP at
- * {@code POST /internal/events} from services holding a service token addressed to {@code
- * uat-realtime} (the distributed mode without Redis).
+ * events of an {@link EventBus} to authenticated subscribers (protocol: docs/realtime.md). Also
+ * accepts events over HTTP at {@code POST /internal/events} from services holding a service token
+ * addressed to {@code uat-realtime}, and puts them on its bus.
+ *
+ * <p>With a {@link RedisEventBus}, channel history and presence live in Redis and every instance
+ * delivers every event; with any other bus, history is kept in this instance's memory.
  */
 public final class Realtime implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Realtime.class);
@@ -45,82 +48,130 @@ public final class Realtime implements AutoCloseable {
   public static Realtime start(
       RealtimeSettings settings, Telemetry telemetry, EventBus bus, TokenVerifier verifier) {
     requireNonNull(settings, "settings");
-    Hub hub = new Hub(telemetry, verifier, settings.apiUrl(), bus.system());
+    requireNonNull(telemetry, "telemetry");
+    requireNonNull(bus, "bus");
+    requireNonNull(verifier, "verifier");
     ScheduledExecutorService timers =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("realtime-timers").factory());
-    Service service =
-        Service.builder("realtime", telemetry)
-            .host(settings.host())
-            .port(settings.port())
-            .routes(
-                cfg -> {
-                  cfg.jetty.modifyWebSocketServletFactory(
-                      f -> f.setMaxTextMessageSize(settings.maxFrameBytes()));
-                  cfg.routes.ws(
-                      "/ws",
-                      ws -> {
-                        ws.onConnect(
-                            ctx -> {
-                              Hub.Connection c = hub.opened(ctx.sessionId(), ctx.session);
-                              ctx.enableAutomaticPings(25, TimeUnit.SECONDS);
-                              String token = TokenVerifier.bearer(ctx.header("Authorization"));
-                              if (token == null && settings.queryTokenEnabled()) {
-                                token = ctx.queryParam("token");
-                              }
-                              if (token != null) {
-                                hub.authenticate(c, token, null);
-                              } else {
-                                timers.schedule(
-                                    () -> closeIfAnonymous(c),
-                                    settings.authTimeout().toMillis(),
-                                    TimeUnit.MILLISECONDS);
-                              }
-                            });
-                        ws.onMessage(
-                            ctx -> {
-                              Hub.Connection c = hub.connection(ctx.sessionId());
-                              if (c != null) {
-                                hub.onFrame(c, ctx.message());
-                              }
-                            });
-                        ws.onBinaryMessage(
-                            ctx ->
-                                closeBadFrame(ctx, "binary frames are not part of the protocol"));
-                        ws.onClose(ctx -> hub.closed(ctx.sessionId()));
-                        ws.onError(ctx -> hub.closed(ctx.sessionId()));
-                      });
-                  cfg.routes.post(
-                      "/internal/events",
-                      ctx -> {
-                        try {
-                          verifier.verifyService(TokenVerifier.bearer(ctx.header("Authorization")));
-                        } catch (InvalidTokenException e) {
-                          throw HttpError.unauthorized(
-                              "a service token for uat-realtime is required");
-                        }
-                        Event event = Json.read(ctx.bodyAsBytes(), Event.class);
-                        hub.deliver(event);
-                        ctx.status(202);
-                      });
-                })
-            .start();
-    AutoCloseable subscription = bus.subscribe(hub::deliver);
-    return new Realtime(service, subscription, timers, hub);
-  }
-
-  private static void closeIfAnonymous(Hub.Connection c) {
-    if (c.principal == null && c.session.isOpen()) {
-      Hub.error(c, null, "unauthenticated", "no connect frame within the time allowed");
-      c.session.close(
-          Hub.CLOSE_UNAUTHENTICATED,
-          "unauthenticated",
-          org.eclipse.jetty.websocket.api.Callback.NOOP);
+    RedisEventBus redis = bus instanceof RedisEventBus r ? r : null;
+    History history =
+        redis != null
+            ? redis
+            : new MemoryHistory(
+                settings.historySize(), settings.historyAge(), System::currentTimeMillis);
+    Presence presence = redis != null ? redis : Presence.LOCAL;
+    Hub hub = new Hub(settings, telemetry, verifier, bus.system(), history, presence, timers);
+    Service service;
+    try {
+      Service.Builder builder =
+          Service.builder("realtime", telemetry)
+              .host(settings.host())
+              .port(settings.port())
+              .routes(
+                  cfg -> {
+                    cfg.jetty.modifyWebSocketServletFactory(
+                        f -> {
+                          f.setMaxTextMessageSize(settings.maxFrameBytes());
+                          f.setMaxBinaryMessageSize(1024);
+                          // liveness is ours (pings and pongs in the protocol); Jetty's idle
+                          // timeout only catches what slips through
+                          f.setIdleTimeout(
+                              settings
+                                  .pingInterval()
+                                  .plus(settings.pongTimeout())
+                                  .plus(settings.authTimeout())
+                                  .plus(Duration.ofSeconds(30)));
+                        });
+                    cfg.routes.ws(
+                        "/ws",
+                        ws -> {
+                          ws.onConnect(
+                              ctx -> {
+                                Connection c = hub.opened(ctx.sessionId(), ctx.session);
+                                if (c == null) {
+                                  return;
+                                }
+                                String token = TokenVerifier.bearer(ctx.header("Authorization"));
+                                if (token == null && settings.queryTokenEnabled()) {
+                                  token = ctx.queryParam("token");
+                                }
+                                if (token != null) {
+                                  hub.authenticate(
+                                      c, token, "true".equals(ctx.queryParam("ack")), null);
+                                }
+                              });
+                          ws.onMessage(
+                              ctx -> {
+                                Connection c = hub.connection(ctx.sessionId());
+                                if (c != null) {
+                                  hub.onFrame(c, ctx.message());
+                                }
+                              });
+                          ws.onBinaryMessage(
+                              ctx ->
+                                  ctx.closeSession(
+                                      Connection.BAD_FRAME,
+                                      "binary frames are not part of the protocol"));
+                          ws.onClose(ctx -> hub.closed(ctx.sessionId(), ctx.status()));
+                          ws.onError(ctx -> hub.closed(ctx.sessionId(), 1011));
+                        });
+                    cfg.routes.post(
+                        "/internal/events",
+                        ctx -> {
+                          try {
+                            verifier.verifyService(
+                                TokenVerifier.bearer(ctx.header("Authorization")));
+                          } catch (InvalidTokenException e) {
+                            throw HttpError.unauthorized(
+                                "a service token for uat-realtime is required");
+                          }
+                          Event event = Json.read(ctx.bodyAsBytes(), Event.class);
+                          bus.publish(event);
+                          ctx.status(202);
+                        });
+                  });
+      if (redis != null) {
+        builder.readiness("redis", redis::ping);
+      }
+      service = builder.start();
+    } catch (RuntimeException e) {
+      timers.shutdownNow();
+      hub.shutdown();
+      throw e;
     }
-  }
-
-  private static void closeBadFrame(WsContext ctx, String reason) {
-    ctx.closeSession(Hub.CLOSE_BAD_FRAME, reason);
+    AutoCloseable subscription =
+        redis != null ? redis.subscribePublications(hub::deliver) : bus.subscribe(hub::publish);
+    long tick =
+        Math.max(
+            10,
+            Math.min(
+                1000,
+                Math.min(settings.pongTimeout().toMillis(), settings.authTimeout().toMillis())
+                    / 4));
+    timers.scheduleWithFixedDelay(
+        () -> {
+          try {
+            hub.tick();
+          } catch (RuntimeException e) {
+            log.warn("realtime timer failed", e);
+          }
+        },
+        tick,
+        tick,
+        TimeUnit.MILLISECONDS);
+    timers.scheduleWithFixedDelay(
+        () -> {
+          try {
+            presence.heartbeat();
+          } catch (RuntimeException e) {
+            log.warn("presence heartbeat failed: {}", e.toString());
+          }
+        },
+        0,
+        10,
+        TimeUnit.SECONDS);
+    return new Realtime(service, subscription, timers, hub);
   }
 
   public int port() {
@@ -143,6 +194,7 @@ public final class Realtime implements AutoCloseable {
     } catch (Exception e) {
       log.warn("unsubscribing from the bus failed", e);
     }
+    hub.shutdown();
     timers.shutdownNow();
     service.close();
   }

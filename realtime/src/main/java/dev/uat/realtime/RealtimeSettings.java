@@ -5,15 +5,31 @@ import static java.util.Objects.requireNonNull;
 import java.time.Duration;
 
 /**
- * Configuration of the realtime hub.
+ * Configuration of the realtime hub. Start from {@link #defaults(String)} and change what differs
+ * with {@link #toBuilder()}.
  *
  * @param host interface to bind
  * @param port port, 0 for any free one
  * @param apiUrl base URL of the api, which decides who may subscribe to a conversation
  * @param authTimeout how long a new connection may stay unauthenticated
- * @param maxFrameBytes largest text frame a client may send
+ * @param maxFrameBytes largest text frame a client may send (larger: closed with 1009)
  * @param queryTokenEnabled whether {@code ?token=} authenticates the upgrade (off: tokens in URLs
  *     end up in logs)
+ * @param maxQueueBytes outbound bytes a connection may have waiting; more closes it with 4008
+ * @param pingInterval how often the server sends {@code {"type":"ping"}} to a quiet client
+ * @param pongTimeout how long after a ping the client has to send something (its pong) before it is
+ *     closed with 4009
+ * @param maxConnections open connections this instance accepts (more: closed with 1013)
+ * @param maxConnectionsPerUser connections one user may hold on this instance (more: 4029)
+ * @param maxFramesPerSecond sustained client frames per second; more are refused with {@code
+ *     rate_limited} (bursts of twice this are allowed)
+ * @param maxSubscriptions channels one connection may be subscribed to
+ * @param historySize events kept per channel for recovery
+ * @param historyAge how long an event stays recoverable
+ * @param deltaInterval shortest time between two {@code message.delta} frames of one stream (40 ms:
+ *     at most 25 frames per second)
+ * @param ackWindow how long a delivery span waits for the acknowledgements of clients that
+ *     acknowledge
  */
 public record RealtimeSettings(
     String host,
@@ -21,25 +37,236 @@ public record RealtimeSettings(
     String apiUrl,
     Duration authTimeout,
     int maxFrameBytes,
-    boolean queryTokenEnabled) {
+    boolean queryTokenEnabled,
+    long maxQueueBytes,
+    Duration pingInterval,
+    Duration pongTimeout,
+    int maxConnections,
+    int maxConnectionsPerUser,
+    int maxFramesPerSecond,
+    int maxSubscriptions,
+    int historySize,
+    Duration historyAge,
+    Duration deltaInterval,
+    Duration ackWindow) {
   public static final int DEFAULT_PORT = 8002;
+  public static final long DEFAULT_MAX_QUEUE_BYTES = 1024 * 1024;
+  public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(25);
+  public static final Duration DEFAULT_PONG_TIMEOUT = Duration.ofSeconds(8);
+  public static final int DEFAULT_HISTORY_SIZE = 1000;
+  public static final Duration DEFAULT_HISTORY_AGE = Duration.ofMinutes(5);
 
   public RealtimeSettings {
     requireNonNull(host, "host");
     requireNonNull(apiUrl, "apiUrl");
-    requireNonNull(authTimeout, "authTimeout");
+    positive(authTimeout, "authTimeout");
+    positive(pingInterval, "pingInterval");
+    positive(pongTimeout, "pongTimeout");
+    positive(historyAge, "historyAge");
+    positive(deltaInterval, "deltaInterval");
+    positive(ackWindow, "ackWindow");
+    atLeast(maxFrameBytes, 256, "maxFrameBytes");
+    atLeast(maxQueueBytes, 1024, "maxQueueBytes");
+    atLeast(maxConnections, 1, "maxConnections");
+    atLeast(maxConnectionsPerUser, 1, "maxConnectionsPerUser");
+    atLeast(maxFramesPerSecond, 1, "maxFramesPerSecond");
+    atLeast(maxSubscriptions, 1, "maxSubscriptions");
+    atLeast(historySize, 1, "historySize");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port out of range: " + port);
+    }
   }
 
   public static RealtimeSettings defaults(String apiUrl) {
     return new RealtimeSettings(
-        "127.0.0.1", DEFAULT_PORT, apiUrl, Duration.ofSeconds(10), 64 * 1024, false);
+        "127.0.0.1",
+        DEFAULT_PORT,
+        apiUrl,
+        Duration.ofSeconds(10),
+        64 * 1024,
+        false,
+        DEFAULT_MAX_QUEUE_BYTES,
+        DEFAULT_PING_INTERVAL,
+        DEFAULT_PONG_TIMEOUT,
+        20_000,
+        32,
+        50,
+        64,
+        DEFAULT_HISTORY_SIZE,
+        DEFAULT_HISTORY_AGE,
+        Duration.ofMillis(40),
+        Duration.ofSeconds(5));
   }
 
   public RealtimeSettings withHost(String host) {
-    return new RealtimeSettings(host, port, apiUrl, authTimeout, maxFrameBytes, queryTokenEnabled);
+    return toBuilder().host(host).build();
   }
 
   public RealtimeSettings withPort(int port) {
-    return new RealtimeSettings(host, port, apiUrl, authTimeout, maxFrameBytes, queryTokenEnabled);
+    return toBuilder().port(port).build();
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  private static void positive(Duration d, String name) {
+    requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive: " + d);
+    }
+  }
+
+  private static void atLeast(long value, long min, String name) {
+    if (value < min) {
+      throw new IllegalArgumentException(name + " must be at least " + min + ": " + value);
+    }
+  }
+
+  /** Changes some settings; {@link #build()} validates them all. */
+  public static final class Builder {
+    private String host;
+    private int port;
+    private String apiUrl;
+    private Duration authTimeout;
+    private int maxFrameBytes;
+    private boolean queryTokenEnabled;
+    private long maxQueueBytes;
+    private Duration pingInterval;
+    private Duration pongTimeout;
+    private int maxConnections;
+    private int maxConnectionsPerUser;
+    private int maxFramesPerSecond;
+    private int maxSubscriptions;
+    private int historySize;
+    private Duration historyAge;
+    private Duration deltaInterval;
+    private Duration ackWindow;
+
+    private Builder(RealtimeSettings s) {
+      host = s.host;
+      port = s.port;
+      apiUrl = s.apiUrl;
+      authTimeout = s.authTimeout;
+      maxFrameBytes = s.maxFrameBytes;
+      queryTokenEnabled = s.queryTokenEnabled;
+      maxQueueBytes = s.maxQueueBytes;
+      pingInterval = s.pingInterval;
+      pongTimeout = s.pongTimeout;
+      maxConnections = s.maxConnections;
+      maxConnectionsPerUser = s.maxConnectionsPerUser;
+      maxFramesPerSecond = s.maxFramesPerSecond;
+      maxSubscriptions = s.maxSubscriptions;
+      historySize = s.historySize;
+      historyAge = s.historyAge;
+      deltaInterval = s.deltaInterval;
+      ackWindow = s.ackWindow;
+    }
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder apiUrl(String apiUrl) {
+      this.apiUrl = apiUrl;
+      return this;
+    }
+
+    public Builder authTimeout(Duration authTimeout) {
+      this.authTimeout = authTimeout;
+      return this;
+    }
+
+    public Builder maxFrameBytes(int maxFrameBytes) {
+      this.maxFrameBytes = maxFrameBytes;
+      return this;
+    }
+
+    public Builder queryTokenEnabled(boolean queryTokenEnabled) {
+      this.queryTokenEnabled = queryTokenEnabled;
+      return this;
+    }
+
+    public Builder maxQueueBytes(long maxQueueBytes) {
+      this.maxQueueBytes = maxQueueBytes;
+      return this;
+    }
+
+    public Builder pingInterval(Duration pingInterval) {
+      this.pingInterval = pingInterval;
+      return this;
+    }
+
+    public Builder pongTimeout(Duration pongTimeout) {
+      this.pongTimeout = pongTimeout;
+      return this;
+    }
+
+    public Builder maxConnections(int maxConnections) {
+      this.maxConnections = maxConnections;
+      return this;
+    }
+
+    public Builder maxConnectionsPerUser(int maxConnectionsPerUser) {
+      this.maxConnectionsPerUser = maxConnectionsPerUser;
+      return this;
+    }
+
+    public Builder maxFramesPerSecond(int maxFramesPerSecond) {
+      this.maxFramesPerSecond = maxFramesPerSecond;
+      return this;
+    }
+
+    public Builder maxSubscriptions(int maxSubscriptions) {
+      this.maxSubscriptions = maxSubscriptions;
+      return this;
+    }
+
+    public Builder historySize(int historySize) {
+      this.historySize = historySize;
+      return this;
+    }
+
+    public Builder historyAge(Duration historyAge) {
+      this.historyAge = historyAge;
+      return this;
+    }
+
+    public Builder deltaInterval(Duration deltaInterval) {
+      this.deltaInterval = deltaInterval;
+      return this;
+    }
+
+    public Builder ackWindow(Duration ackWindow) {
+      this.ackWindow = ackWindow;
+      return this;
+    }
+
+    public RealtimeSettings build() {
+      return new RealtimeSettings(
+          host,
+          port,
+          apiUrl,
+          authTimeout,
+          maxFrameBytes,
+          queryTokenEnabled,
+          maxQueueBytes,
+          pingInterval,
+          pongTimeout,
+          maxConnections,
+          maxConnectionsPerUser,
+          maxFramesPerSecond,
+          maxSubscriptions,
+          historySize,
+          historyAge,
+          deltaInterval,
+          ackWindow);
+    }
   }
 }

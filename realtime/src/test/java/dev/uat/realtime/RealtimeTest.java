@@ -54,8 +54,10 @@ class RealtimeTest {
     otel = new TestTelemetry("uat-realtime");
     bus = new InProcessEventBus();
     RealtimeSettings settings =
-        new RealtimeSettings(
-            "127.0.0.1", 0, api.url("/").toString(), Duration.ofMillis(500), 64 * 1024, false);
+        RealtimeSettings.defaults(api.url("/").toString()).toBuilder()
+            .port(0)
+            .authTimeout(Duration.ofMillis(500))
+            .build();
     realtime =
         Realtime.start(
             settings, otel.telemetry(), bus, TokenVerifier.local(keys, Realtime.AUDIENCE));
@@ -160,7 +162,7 @@ class RealtimeTest {
     try (WsClient c = WsClient.open(ws)) {
       c.send("{\"type\":\"connect\",\"token\":\"forged.token.here\"}");
       assertThat(c.next().get("code").asText()).isEqualTo("unauthenticated");
-      assertThat(c.closeCode()).isEqualTo(Hub.CLOSE_UNAUTHENTICATED);
+      assertThat(c.closeCode()).isEqualTo(Connection.UNAUTHENTICATED);
     }
   }
 
@@ -176,7 +178,7 @@ class RealtimeTest {
   void silentConnectionIsClosedAfterTheAuthTimeout() throws Exception {
     try (WsClient c = WsClient.open(ws)) {
       assertThat(c.next().get("code").asText()).isEqualTo("unauthenticated");
-      assertThat(c.closeCode()).isEqualTo(Hub.CLOSE_UNAUTHENTICATED);
+      assertThat(c.closeCode()).isEqualTo(Connection.UNAUTHENTICATED);
     }
   }
 

@@ -1,0 +1,431 @@
+package dev.uat.realtime;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.uat.events.Event;
+import dev.uat.events.EventBus;
+import dev.uat.telemetry.Telemetry;
+import dev.uat.web.Json;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.opentelemetry.api.metrics.LongCounter;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The event bus of several realtime instances (and the api instances that publish to them): one
+ * Redis for all of them.
+ *
+ * <p>{@link #publish} runs one Lua script that numbers the event in its channel (a counter and an
+ * epoch in a hash), appends it to the channel's Redis stream (bounded: {@code historySize} entries,
+ * expiring {@code historyAge} after the last one) and PUBLISHes it, numbered, on one pub/sub
+ * channel that every realtime instance subscribes to. So every instance delivers every event with
+ * the same offset, and a client can recover on any instance what it missed on another. Publishing
+ * is asynchronous and never throws; failures are logged and counted in {@code
+ * uat.events.publish.failed}. Commands wait in a bounded queue (10,000) while Redis is unreachable.
+ *
+ * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset), {@code uat:rt:{<channel>}:stream}
+ * (entries {@code 0-<offset>} with fields {@code t} and {@code p}), {@code
+ * uat:rt:{<channel>}:presence} (hash: {@code <instance>|<user>} → connections), {@code
+ * uat:rt:instance:<id>} (a heartbeat); pub/sub channel {@code uat:rt:events}. The braces keep a
+ * channel's keys in one Redis Cluster slot.
+ */
+public final class RedisEventBus implements EventBus, History, Presence {
+  private static final Logger log = LoggerFactory.getLogger(RedisEventBus.class);
+
+  /** The pub/sub channel every instance listens on. */
+  static final String PUBSUB = "uat:rt:events";
+
+  /** Largest event (serialized) that is published; bigger ones are refused and counted. */
+  static final int MAX_EVENT_BYTES = 1024 * 1024;
+
+  private static final Duration PRESENCE_TTL = Duration.ofDays(1);
+  private static final Duration HEARTBEAT_TTL = Duration.ofSeconds(30);
+
+  // KEYS: meta, stream. ARGV: epoch candidate, max length, payload, ttl seconds, pub/sub channel,
+  // time (ms). Returns the offset.
+  private static final String PUBLISH_SCRIPT =
+      """
+      local epoch = redis.call('HGET', KEYS[1], 'epoch')
+      if not epoch then
+        epoch = ARGV[1]
+        redis.call('DEL', KEYS[2])
+        redis.call('HSET', KEYS[1], 'epoch', epoch)
+      end
+      local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
+      redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], '0-' .. offset, 't', ARGV[6], 'p', ARGV[3])
+      redis.call('EXPIRE', KEYS[1], ARGV[4])
+      redis.call('EXPIRE', KEYS[2], ARGV[4])
+      redis.call('PUBLISH', ARGV[5],
+        '{"offset":' .. offset .. ',"epoch":"' .. epoch .. '",' .. string.sub(ARGV[3], 2))
+      return offset
+      """;
+
+  private final RedisClient client;
+  private final StatefulRedisConnection<String, String> connection;
+  private final RedisAsyncCommands<String, String> async;
+  private final RedisCommands<String, String> sync;
+  private final String scriptSha;
+  private final int historySize;
+  private final Duration historyAge;
+  private final String instance = UUID.randomUUID().toString().substring(0, 8);
+  private final LongCounter failures;
+  private final List<Consumer<Publication>> subscribers = new CopyOnWriteArrayList<>();
+  private volatile StatefulRedisPubSubConnection<String, String> pubsub;
+
+  private RedisEventBus(
+      RedisClient client, Telemetry telemetry, int historySize, Duration historyAge) {
+    this.client = client;
+    this.connection = client.connect();
+    this.async = connection.async();
+    this.sync = connection.sync();
+    this.scriptSha = sync.scriptLoad(PUBLISH_SCRIPT);
+    this.historySize = historySize;
+    this.historyAge = historyAge;
+    this.failures =
+        telemetry
+            .meter()
+            .counterBuilder("uat.events.publish.failed")
+            .setDescription("Events that could not be handed to the realtime service.")
+            .build();
+  }
+
+  /**
+   * Connects to {@code redisUrl} ({@code redis://host:port/db}, {@code rediss://…} for TLS) with
+   * the default history: {@value RealtimeSettings#DEFAULT_HISTORY_SIZE} events, 5 minutes.
+   */
+  public static RedisEventBus connect(String redisUrl, Telemetry telemetry) {
+    return connect(
+        redisUrl,
+        telemetry,
+        RealtimeSettings.DEFAULT_HISTORY_SIZE,
+        RealtimeSettings.DEFAULT_HISTORY_AGE);
+  }
+
+  /** Connects; fails at once when Redis cannot be reached. */
+  public static RedisEventBus connect(
+      String redisUrl, Telemetry telemetry, int historySize, Duration historyAge) {
+    requireNonNull(redisUrl, "redisUrl");
+    requireNonNull(telemetry, "telemetry");
+    if (historySize < 1) {
+      throw new IllegalArgumentException("historySize must be positive");
+    }
+    RedisURI uri = RedisURI.create(redisUrl);
+    uri.setTimeout(Duration.ofSeconds(5));
+    RedisClient client = RedisClient.create(uri);
+    client.setOptions(ClientOptions.builder().requestQueueSize(10_000).build());
+    try {
+      return new RedisEventBus(client, telemetry, historySize, historyAge);
+    } catch (RuntimeException e) {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+      throw e;
+    }
+  }
+
+  static String metaKey(String channel) {
+    return "uat:rt:{" + channel + "}:meta";
+  }
+
+  static String streamKey(String channel) {
+    return "uat:rt:{" + channel + "}:stream";
+  }
+
+  static String presenceKey(String channel) {
+    return "uat:rt:{" + channel + "}:presence";
+  }
+
+  static String instanceKey(String instance) {
+    return "uat:rt:instance:" + instance;
+  }
+
+  @Override
+  public void publish(Event event) {
+    try {
+      Map<String, Object> envelope = new LinkedHashMap<>();
+      envelope.put("channel", event.channel());
+      envelope.put("event", event.event());
+      envelope.put("data", event.data());
+      envelope.put("traceparent", event.traceparent());
+      envelope.put("ts", event.timestampMillis());
+      String payload = Json.writeString(envelope);
+      if (payload.length() > MAX_EVENT_BYTES) {
+        failed(event, "larger than " + MAX_EVENT_BYTES + " bytes");
+        return;
+      }
+      String[] keys = {metaKey(event.channel()), streamKey(event.channel())};
+      String[] args = {
+        MemoryHistory.newEpoch(),
+        Integer.toString(historySize),
+        payload,
+        Long.toString(Math.max(1, historyAge.toSeconds())),
+        PUBSUB,
+        Long.toString(event.timestampMillis())
+      };
+      CompletionStage<Long> sent =
+          async.<Long>evalsha(scriptSha, ScriptOutputType.INTEGER, keys, args);
+      sent.whenComplete(
+          (offset, error) -> {
+            if (error instanceof RedisNoScriptException) {
+              // Redis restarted and forgot the script: send it whole
+              async
+                  .<Long>eval(PUBLISH_SCRIPT, ScriptOutputType.INTEGER, keys, args)
+                  .whenComplete(
+                      (o, e) -> {
+                        if (e != null) {
+                          failed(event, e.toString());
+                        }
+                      });
+            } else if (error != null) {
+              failed(event, error.toString());
+            }
+          });
+    } catch (RuntimeException e) {
+      failed(event, e.toString());
+    }
+  }
+
+  private void failed(Event event, String why) {
+    failures.add(1);
+    log.warn("event {} for {} not published to Redis: {}", event.event(), event.channel(), why);
+  }
+
+  @Override
+  public AutoCloseable subscribe(Consumer<Event> subscriber) {
+    requireNonNull(subscriber, "subscriber");
+    return subscribePublications(p -> subscriber.accept(p.event()));
+  }
+
+  /** Receives every event published by any instance, numbered. */
+  AutoCloseable subscribePublications(Consumer<Publication> subscriber) {
+    subscribers.add(subscriber);
+    listen();
+    return () -> subscribers.remove(subscriber);
+  }
+
+  private synchronized void listen() {
+    if (pubsub != null) {
+      return;
+    }
+    StatefulRedisPubSubConnection<String, String> ps = client.connectPubSub();
+    ps.addListener(
+        new RedisPubSubAdapter<>() {
+          @Override
+          public void message(String channel, String message) {
+            received(message);
+          }
+        });
+    ps.sync().subscribe(PUBSUB);
+    pubsub = ps;
+  }
+
+  private void received(String message) {
+    Publication p;
+    try {
+      JsonNode n = Json.MAPPER.readTree(message);
+      p = new Publication(event(n), n.path("offset").asLong(), n.path("epoch").asText());
+    } catch (IOException | RuntimeException e) {
+      log.warn("ignoring a malformed event from Redis: {}", e.toString());
+      return;
+    }
+    for (Consumer<Publication> s : subscribers) {
+      try {
+        s.accept(p);
+      } catch (RuntimeException e) {
+        log.warn("event subscriber failed on {} {}", p.event().event(), p.channel(), e);
+      }
+    }
+  }
+
+  private static Event event(JsonNode n) {
+    JsonNode tp = n.get("traceparent");
+    return new Event(
+        n.get("channel").asText(),
+        n.get("event").asText(),
+        n.has("data") ? n.get("data") : Json.MAPPER.nullNode(),
+        tp == null || tp.isNull() ? null : tp.asText(),
+        n.path("ts").asLong());
+  }
+
+  // ---------------------------------------------------------------- history
+
+  @Override
+  public Position position(String channel) {
+    List<KeyValue<String, String>> meta = sync.hmget(metaKey(channel), "epoch", "offset");
+    String epoch = meta.get(0).getValueOrElse(null);
+    if (epoch == null) {
+      return new Position(0, "");
+    }
+    return new Position(Long.parseLong(meta.get(1).getValueOrElse("0")), epoch);
+  }
+
+  @Override
+  public Recovery recover(String channel, long since, String epoch, int max) {
+    Position now = position(channel);
+    if (now.epoch().isEmpty()) {
+      return since == 0 ? new Recovery(true, now, List.of()) : Recovery.lost(now);
+    }
+    if (!now.epoch().equals(epoch) || since > now.offset() || since < 0) {
+      return Recovery.lost(now);
+    }
+    if (since == now.offset()) {
+      return new Recovery(true, now, List.of());
+    }
+    if (now.offset() - since > max) {
+      return Recovery.lost(now);
+    }
+    List<StreamMessage<String, String>> entries =
+        sync.xrange(
+            streamKey(channel),
+            Range.create("0-" + (since + 1), "+"),
+            Limit.from(Math.min(max, now.offset() - since + 64)));
+    if (entries.isEmpty() || offset(entries.getFirst()) != since + 1) {
+      return Recovery.lost(now); // trimmed or expired
+    }
+    long oldestAllowed = System.currentTimeMillis() - historyAge.toMillis();
+    if (Long.parseLong(entries.getFirst().getBody().getOrDefault("t", "0")) < oldestAllowed) {
+      return Recovery.lost(now);
+    }
+    List<Publication> out = new ArrayList<>(entries.size());
+    for (StreamMessage<String, String> m : entries) {
+      try {
+        out.add(
+            new Publication(
+                event(Json.MAPPER.readTree(m.getBody().get("p"))), offset(m), now.epoch()));
+      } catch (IOException e) {
+        return Recovery.lost(now);
+      }
+    }
+    // events may have been added after the position was read: the position is the last one read
+    return new Recovery(true, new Position(out.getLast().offset(), now.epoch()), out);
+  }
+
+  private static long offset(StreamMessage<String, String> m) {
+    String id = m.getId();
+    return Long.parseLong(id.substring(id.indexOf('-') + 1));
+  }
+
+  // ---------------------------------------------------------------- presence
+
+  @Override
+  public void joined(String channel, String userId) {
+    if (userId == null) {
+      return;
+    }
+    String key = presenceKey(channel);
+    async.hincrby(key, instance + "|" + userId, 1);
+    async.expire(key, PRESENCE_TTL.toSeconds());
+  }
+
+  @Override
+  public void left(String channel, String userId) {
+    String key = presenceKey(channel);
+    String field = instance + "|" + userId;
+    async
+        .hincrby(key, field, -1)
+        .thenAccept(
+            n -> {
+              if (n != null && n <= 0) {
+                async.hdel(key, field);
+              }
+            });
+  }
+
+  @Override
+  public void heartbeat() {
+    async.setex(instanceKey(instance), HEARTBEAT_TTL.toSeconds(), "1");
+  }
+
+  @Override
+  public Map<String, Integer> users(String channel, Map<String, Integer> local) {
+    Map<String, String> fields = sync.hgetall(presenceKey(channel));
+    Set<String> instances = new HashSet<>();
+    for (String f : fields.keySet()) {
+      int bar = f.indexOf('|');
+      if (bar > 0 && !f.startsWith(instance + "|")) {
+        instances.add(f.substring(0, bar));
+      }
+    }
+    Set<String> alive = new HashSet<>();
+    if (!instances.isEmpty()) {
+      List<String> ids = new ArrayList<>(instances);
+      List<KeyValue<String, String>> beats =
+          sync.mget(ids.stream().map(RedisEventBus::instanceKey).toArray(String[]::new));
+      for (int i = 0; i < ids.size(); i++) {
+        if (beats.get(i).hasValue()) {
+          alive.add(ids.get(i));
+        }
+      }
+    }
+    Map<String, Integer> out = new HashMap<>(local);
+    List<String> dead = new ArrayList<>();
+    for (Map.Entry<String, String> f : fields.entrySet()) {
+      int bar = f.getKey().indexOf('|');
+      if (bar <= 0 || f.getKey().startsWith(instance + "|")) {
+        continue;
+      }
+      if (!alive.contains(f.getKey().substring(0, bar))) {
+        dead.add(f.getKey());
+        continue;
+      }
+      int n = Integer.parseInt(f.getValue());
+      if (n > 0) {
+        out.merge(f.getKey().substring(bar + 1), n, Integer::sum);
+      }
+    }
+    if (!dead.isEmpty()) {
+      async.hdel(presenceKey(channel), dead.toArray(String[]::new));
+    }
+    return new java.util.TreeMap<>(out);
+  }
+
+  /** Throws when Redis does not answer; for readiness checks. */
+  void ping() {
+    sync.ping();
+  }
+
+  @Override
+  public String system() {
+    return "redis";
+  }
+
+  @Override
+  public void close() {
+    StatefulRedisPubSubConnection<String, String> ps = pubsub;
+    if (ps != null) {
+      ps.close();
+    }
+    connection.close();
+    client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+  }
+
+  @Override
+  public String toString() {
+    return "RedisEventBus{instance=" + instance + "}";
+  }
+}

@@ -1,0 +1,284 @@
+package dev.uat.realtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.uat.events.EventPublisher;
+import dev.uat.telemetry.TestTelemetry;
+import dev.uat.web.WsClient;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.embedded.RedisServer;
+
+/** Two realtime instances and an api-side publisher on one (embedded, real) Redis. */
+@Timeout(60)
+class RedisFanoutTest {
+  static RedisServer redis;
+  static String redisUrl;
+
+  private TestTelemetry apiTelemetry;
+  private RedisEventBus apiBus;
+  private Rig one;
+  private Rig two;
+
+  @BeforeAll
+  static void startRedis() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    redis =
+        RedisServer.newRedisServer()
+            .port(port)
+            .bind("127.0.0.1")
+            .setting("save \"\"")
+            .setting("appendonly no")
+            .build();
+    redis.start();
+    redisUrl = "redis://127.0.0.1:" + port;
+  }
+
+  @AfterAll
+  static void stopRedis() throws Exception {
+    redis.stop();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    apiTelemetry = new TestTelemetry("uat-api");
+    apiBus = RedisEventBus.connect(redisUrl, apiTelemetry.telemetry(), 5, Duration.ofMinutes(5));
+    one = new Rig(s -> s, bus("one"), "uat-realtime");
+    two = new Rig(s -> s, bus("two"), "uat-realtime");
+  }
+
+  private RedisEventBus bus(String name) {
+    return RedisEventBus.connect(redisUrl, dev.uat.telemetry.Telemetry.noop(name));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    one.close();
+    two.close();
+    apiBus.close();
+    apiTelemetry.close();
+  }
+
+  @Test
+  void eventPublishedOnEitherSideReachesSubscribersOfBothInstances() throws Exception {
+    String channel = "conversation:mine-shared";
+    try (WsClient a = one.connected("ada");
+        WsClient b = two.connected("bob")) {
+      Rig.subscribe(a, channel);
+      Rig.subscribe(b, channel);
+
+      new EventPublisher(apiBus, apiTelemetry.telemetry())
+          .publish(channel, "message.created", Map.of("text", "from the api"));
+      JsonNode atOne = a.next("event");
+      JsonNode atTwo = b.next("event");
+      assertThat(atOne.at("/data/text").asText()).isEqualTo("from the api");
+      assertThat(atTwo).isEqualTo(atOne);
+      assertThat(atOne.get("offset").asLong()).isEqualTo(1);
+
+      // the distributed mode without Redis on the api side: events posted to one instance
+      var posted =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(two.realtime.url() + "/internal/events"))
+                      .header(
+                          "Authorization",
+                          "Bearer " + Rig.ISSUER.service("uat-api", Realtime.AUDIENCE).value())
+                      .POST(
+                          HttpRequest.BodyPublishers.ofString(
+                              "{\"channel\":\""
+                                  + channel
+                                  + "\",\"event\":\"message.created\",\"data\":{\"text\":\"posted\"},\"timestampMillis\":1}"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(posted.statusCode()).isEqualTo(202);
+      assertThat(a.next("event").at("/data/text").asText()).isEqualTo("posted");
+      JsonNode second = b.next("event");
+      assertThat(second.at("/data/text").asText()).isEqualTo("posted");
+      assertThat(second.get("offset").asLong()).isEqualTo(2);
+      assertThat(second.get("epoch")).isEqualTo(atOne.get("epoch"));
+    }
+  }
+
+  @Test
+  void eachInstanceRecordsOneConsumerSpanUnderTheProducer() throws Exception {
+    String channel = "conversation:mine-traced";
+    try (WsClient a = one.connected("ada");
+        WsClient a2 = one.connected("ada");
+        WsClient b = two.connected("bob")) {
+      Rig.subscribe(a, channel);
+      Rig.subscribe(a2, channel);
+      Rig.subscribe(b, channel);
+      one.otel.reset();
+      two.otel.reset();
+
+      new EventPublisher(apiBus, apiTelemetry.telemetry())
+          .publish(channel, "message.created", Map.of("n", 1));
+      a.next("event");
+      a2.next("event");
+      JsonNode e = b.next("event");
+
+      SpanData producer = apiTelemetry.spans().getFirst();
+      assertThat(producer.getKind()).isEqualTo(SpanKind.PRODUCER);
+      assertThat(producer.getName()).isEqualTo("send conversation:{id}");
+      assertThat(producer.getAttributes().get(Hub.SYSTEM)).isEqualTo("redis");
+      assertThat(e.get("traceparent").asText())
+          .isEqualTo(
+              "00-"
+                  + producer.getTraceId()
+                  + "-"
+                  + producer.getSpanId()
+                  + "-"
+                  + producer.getSpanContext().getTraceFlags().asHex());
+      for (var instance : List.of(one, two)) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> consumers(instance).size() == 1);
+      }
+      SpanData atOne = consumers(one).getFirst();
+      SpanData atTwo = consumers(two).getFirst();
+      for (SpanData consumer : List.of(atOne, atTwo)) {
+        assertThat(consumer.getName()).isEqualTo("process conversation:{id}");
+        assertThat(consumer.getKind()).isEqualTo(SpanKind.CONSUMER);
+        assertThat(consumer.getTraceId()).isEqualTo(producer.getTraceId());
+        assertThat(consumer.getParentSpanId()).isEqualTo(producer.getSpanId());
+        assertThat(consumer.getAttributes().get(Hub.SYSTEM)).isEqualTo("redis");
+        assertThat(consumer.getAttributes().get(Hub.OPERATION_TYPE)).isEqualTo("process");
+        assertThat(consumer.getAttributes().get(Hub.DESTINATION_TEMPLATE))
+            .isEqualTo("conversation:{id}");
+        assertThat(consumer.getAttributes().get(Hub.MESSAGE_ID)).isEqualTo("1");
+        assertThat(
+                consumer
+                    .getResource()
+                    .getAttribute(
+                        io.opentelemetry.api.common.AttributeKey.stringKey("service.name")))
+            .isEqualTo("uat-realtime");
+      }
+      assertThat(atOne.getAttributes().get(Hub.RECIPIENTS)).isEqualTo(2L);
+      assertThat(atTwo.getAttributes().get(Hub.RECIPIENTS)).isEqualTo(1L);
+    }
+  }
+
+  private static List<SpanData> consumers(Rig rig) {
+    return rig.otel.spans().stream().filter(s -> s.getKind() == SpanKind.CONSUMER).toList();
+  }
+
+  @Test
+  void clientRecoversOnOneInstanceWhatItMissedOnTheOther() throws Exception {
+    String channel = "conversation:mine-moving";
+    EventPublisher events = new EventPublisher(apiBus, apiTelemetry.telemetry());
+    JsonNode seen;
+    try (WsClient a = one.connected("ada")) {
+      Rig.subscribe(a, channel);
+      events.publish(channel, "message.created", Map.of("n", 1));
+      seen = a.next("event");
+    }
+    events.publish(channel, "message.created", Map.of("n", 2));
+    events.publish(channel, "message.created", Map.of("n", 3));
+    try (WsClient b = two.connected("ada")) {
+      b.send(since(channel, seen));
+      JsonNode reply = b.next();
+      assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
+      assertThat(reply.get("offset").asLong()).isEqualTo(3);
+      assertThat(b.next("event").at("/data/n").asInt()).isEqualTo(2);
+      assertThat(b.next("event").at("/data/n").asInt()).isEqualTo(3);
+      events.publish(channel, "message.created", Map.of("n", 4));
+      assertThat(b.next("event").at("/data/n").asInt()).isEqualTo(4);
+      assertThat(b.poll(200)).isNull();
+    }
+  }
+
+  @Test
+  void gapBeyondTheStreamLengthIsNotRecovered() throws Exception {
+    String channel = "conversation:mine-gap";
+    EventPublisher events = new EventPublisher(apiBus, apiTelemetry.telemetry());
+    JsonNode seen;
+    try (WsClient a = one.connected("ada")) {
+      Rig.subscribe(a, channel);
+      events.publish(channel, "message.created", Map.of("n", 1));
+      seen = a.next("event");
+    }
+    for (int n = 2; n <= 8; n++) {
+      events.publish(channel, "message.created", Map.of("n", n)); // the stream keeps 5
+    }
+    try (WsClient b = two.connected("ada")) {
+      await().atMost(Duration.ofSeconds(5)).until(() -> apiBus.position(channel).offset() == 8);
+      b.send(since(channel, seen));
+      JsonNode reply = b.next();
+      assertThat(reply.get("recovered").asBoolean()).isFalse();
+      assertThat(reply.get("offset").asLong()).isEqualTo(8);
+      assertThat(b.poll(200)).isNull();
+    }
+  }
+
+  @Test
+  void presenceCountsTheSubscribersOfEveryInstance() throws Exception {
+    String channel = "conversation:mine-together";
+    try (WsClient a = one.connected("ada");
+        WsClient b = two.connected("bob");
+        WsClient b2 = two.connected("bob")) {
+      Rig.subscribe(a, channel);
+      Rig.subscribe(b, channel);
+      Rig.subscribe(b2, channel);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                a.send("{\"type\":\"presence\",\"channel\":\"" + channel + "\"}");
+                JsonNode p = a.next("presence");
+                assertThat(p.get("connections").asInt()).isEqualTo(3);
+                assertThat(p.get("users").toString())
+                    .isEqualTo(
+                        "[{\"user_id\":\"ada\",\"connections\":1},{\"user_id\":\"bob\",\"connections\":2}]");
+              });
+    }
+    try (WsClient a = one.connected("ada")) {
+      Rig.subscribe(a, channel);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () -> {
+                a.send("{\"type\":\"presence\",\"channel\":\"" + channel + "\"}");
+                assertThat(a.next("presence").get("connections").asInt()).isEqualTo(1);
+              });
+    }
+  }
+
+  @Test
+  void readinessChecksRedis() throws Exception {
+    var ready =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(one.realtime.url() + "/health/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.body()).contains("\"redis\":\"ok\"");
+  }
+
+  private static String since(String channel, JsonNode event) {
+    return "{\"type\":\"subscribe\",\"channel\":\""
+        + channel
+        + "\",\"since\":{\"offset\":"
+        + event.get("offset").asLong()
+        + ",\"epoch\":\""
+        + event.get("epoch").asText()
+        + "\"}}";
+  }
+}
