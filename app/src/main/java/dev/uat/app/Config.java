@@ -98,6 +98,7 @@ public final class Config {
     d.put("observatory-token", null);
     d.put("alertmanager-url", null);
     d.put("bcrypt-cost", "12");
+    d.put("jwt-key", null);
     return d;
   }
 

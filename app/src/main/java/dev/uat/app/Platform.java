@@ -17,9 +17,12 @@ import dev.uat.router.Router;
 import dev.uat.router.RouterSettings;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TelemetrySettings;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +67,7 @@ public final class Platform implements AutoCloseable {
     observatory = track(observatory(config, observatoryTelemetry));
     String otlp = config.get("otlp-endpoint").orElse(observatory.otlpUrl());
 
-    JwtKeys keys = JwtKeys.loadOrCreate(data);
+    JwtKeys keys = jwtKeys(config);
     router =
         track(
             router(
@@ -107,6 +110,26 @@ public final class Platform implements AutoCloseable {
     return config.get("redis-url").isPresent()
         ? RedisEventBus.connect(config.require("redis-url"), telemetry)
         : new InProcessEventBus();
+  }
+
+  /**
+   * The token signing key: {@code jwt-key} (a private EC JWK, inline JSON or a file path) when set,
+   * else the one kept in the data directory (made at first start).
+   */
+  static JwtKeys jwtKeys(Config config) {
+    Optional<String> given = config.get("jwt-key");
+    if (given.isEmpty()) {
+      return JwtKeys.loadOrCreate(config.dataDir());
+    }
+    String value = given.get().trim();
+    if (value.startsWith("{")) {
+      return JwtKeys.fromJson(value);
+    }
+    try {
+      return JwtKeys.fromJson(Files.readString(Path.of(value)));
+    } catch (IOException e) {
+      throw new Config.ConfigException("cannot read jwt-key file " + value + ": " + e.getMessage());
+    }
   }
 
   private Telemetry telemetry(String service, String otlp, boolean allInOne) {

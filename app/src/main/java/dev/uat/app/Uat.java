@@ -269,7 +269,7 @@ public final class Uat implements Runnable {
         }
         case "api" -> {
           Telemetry t = telemetry(open, "uat-api", otlp);
-          JwtKeys keys = JwtKeys.loadOrCreate(config.dataDir());
+          JwtKeys keys = Platform.jwtKeys(config);
           EventBus bus =
               config.get("redis-url").isPresent()
                   ? push(open, RedisEventBus.connect(config.require("redis-url"), t))

@@ -34,6 +34,25 @@ class ConfigTest {
   }
 
   @Test
+  void signingKeyComesFromConfigurationOrTheDataDirectory() throws Exception {
+    Path provisioned = Files.createDirectory(dir.resolve("provisioned"));
+    dev.uat.auth.JwtKeys original = dev.uat.auth.JwtKeys.loadOrCreate(provisioned);
+    Path file = provisioned.resolve(dev.uat.auth.JwtKeys.FILE); // a private EC JWK
+    String jwk = Files.readString(file);
+
+    Config fromFile = Config.load(null, Map.of("UAT_JWT_KEY", file.toString()), Map.of());
+    assertThat(Platform.jwtKeys(fromFile).keyId()).isEqualTo(original.keyId());
+    Config inline = Config.load(null, Map.of("UAT_JWT_KEY", jwk), Map.of());
+    assertThat(Platform.jwtKeys(inline).keyId()).isEqualTo(original.keyId());
+    Config none = Config.load(null, Map.of("UAT_DATA", dir.resolve("d").toString()), Map.of());
+    assertThat(Platform.jwtKeys(none).keyId()).isNotEqualTo(original.keyId());
+    assertThat(dir.resolve("d").resolve(dev.uat.auth.JwtKeys.FILE)).exists();
+    Config missing =
+        Config.load(null, Map.of("UAT_JWT_KEY", dir.resolve("nope").toString()), Map.of());
+    assertThatThrownBy(() -> Platform.jwtKeys(missing)).hasMessageContaining("jwt-key");
+  }
+
+  @Test
   void portZeroStaysZeroWhateverTheOffset() {
     Config c = Config.load(null, Map.of("UAT_PORT_OFFSET", "100", "UAT_API_PORT", "0"), Map.of());
     assertThat(c.port("api-port")).isZero();
