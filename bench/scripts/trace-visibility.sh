@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 N=${1:-20}
 ./uat build >/dev/null
 WORK=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
-UAT_BCRYPT_COST=4 ./uat up --provider echo --data "$WORK/data" --port-offset 4000 >"$WORK/log" 2>&1 &
+UAT_BCRYPT_COST=4 UAT_RATE_LIMIT_CHATS=0 ./uat up --provider echo --data "$WORK/data" --port-offset 4000 >"$WORK/log" 2>&1 &
 for _ in $(seq 1 120); do curl -sf http://127.0.0.1:12000/health/ready >/dev/null && break; sleep 0.5; done
 TOKEN=$(curl -sf -X POST http://127.0.0.1:12000/api/auth/register -H 'Content-Type: application/json' \
   -d '{"email":"v@example.com","password":"visibility"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')

@@ -99,6 +99,10 @@ public final class Config {
     d.put("alertmanager-url", null);
     d.put("bcrypt-cost", "12");
     d.put("jwt-key", null);
+    d.put("rate-limit-requests", "600");
+    d.put("rate-limit-chats", "60");
+    d.put("rate-limit-login-failures", "10");
+    d.put("rate-limit-logins", "30");
     return d;
   }
 

@@ -147,7 +147,12 @@ public final class Platform implements AutoCloseable {
             config.require("host"),
             config.port("otlp-port"),
             config.port("observatory-port"),
-            config.longValue("observatory-max-bytes")),
+            config.port("zipkin-port"),
+            config.longValue("observatory-max-bytes"),
+            config.dataDir(),
+            Boolean.parseBoolean(config.require("observatory-persist").trim()),
+            config.get("observatory-token").orElse(""),
+            config.get("alertmanager-url").orElse("")),
         telemetry);
   }
 
@@ -177,7 +182,13 @@ public final class Platform implements AutoCloseable {
         ApiSettings.defaults(config.dataDir(), routerUrl)
             .withHost(config.require("host"))
             .withPort(config.port("api-port"))
-            .withBcryptCost(config.integer("bcrypt-cost"));
+            .withBcryptCost(config.integer("bcrypt-cost"))
+            .withLimits(
+                new ApiSettings.Limits(
+                    config.integer("rate-limit-requests"),
+                    config.integer("rate-limit-chats"),
+                    config.integer("rate-limit-login-failures"),
+                    config.integer("rate-limit-logins")));
     if (config.get("jdbc-url").isPresent()) {
       s =
           s.withJdbc(

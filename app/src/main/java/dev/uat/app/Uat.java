@@ -164,6 +164,7 @@ public final class Uat implements Runnable {
         "  Traces          %s   (query API: %s/api/traces/<id>)%n",
         p.observatory().queryUrl(), p.observatory().queryUrl());
     out.printf("  OTLP receiver   %s/v1/traces%n", p.observatory().otlpUrl());
+    out.printf("  Zipkin receiver %s/api/v2/spans%n", p.observatory().zipkinUrl());
     out.printf(
         "  Model provider  %s, default model %s%n",
         p.router().providerName(), p.router().defaultModel());

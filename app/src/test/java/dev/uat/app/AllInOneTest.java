@@ -25,10 +25,7 @@ class AllInOneTest {
     flags.put("data", data.toString());
     flags.put("provider", "echo");
     flags.put("bcrypt-cost", "4");
-    for (String port :
-        new String[] {
-          "edge-port", "api-port", "router-port", "realtime-port", "observatory-port", "otlp-port"
-        }) {
+    for (String port : Config.PORTS) {
       flags.put(port, "0");
     }
     platform = Platform.up(Config.load(null, Map.of(), flags));

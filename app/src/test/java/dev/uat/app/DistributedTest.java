@@ -35,10 +35,7 @@ class DistributedTest {
     flags.put("data", data.toString());
     flags.put("provider", "echo");
     flags.put("bcrypt-cost", "4");
-    for (String port :
-        new String[] {
-          "edge-port", "api-port", "router-port", "realtime-port", "observatory-port", "otlp-port"
-        }) {
+    for (String port : Config.PORTS) {
       flags.put(port, Integer.toString(freePort()));
     }
     String base = "http://127.0.0.1:";

@@ -43,10 +43,7 @@ class OpenAiClientTest {
     flags.put("data", data.toString());
     flags.put("provider", "echo");
     flags.put("bcrypt-cost", "4");
-    for (String port :
-        new String[] {
-          "edge-port", "api-port", "router-port", "realtime-port", "observatory-port", "otlp-port"
-        }) {
+    for (String port : Config.PORTS) {
       flags.put(port, "0");
     }
     platform = Platform.up(Config.load(null, Map.of(), flags));

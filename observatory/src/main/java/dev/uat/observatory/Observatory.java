@@ -2,84 +2,245 @@ package dev.uat.observatory;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.observatory.alerts.AlertEvaluator;
+import dev.uat.observatory.alerts.AlertRules;
+import dev.uat.observatory.alerts.AlertmanagerClient;
+import dev.uat.observatory.ingest.Journal;
+import dev.uat.observatory.ingest.Pipeline;
+import dev.uat.observatory.metrics.GenAiMetrics;
+import dev.uat.observatory.metrics.RedMetrics;
+import dev.uat.observatory.model.Span;
 import dev.uat.observatory.otlp.OtlpHttpReceiver;
+import dev.uat.observatory.query.ApiV3;
 import dev.uat.observatory.query.JaegerQueryApi;
 import dev.uat.observatory.store.InMemoryStorage;
 import dev.uat.observatory.store.SpanStore;
+import dev.uat.observatory.ui.UiApi;
+import dev.uat.observatory.ui.UiAuth;
+import dev.uat.observatory.ui.UiRoutes;
+import dev.uat.observatory.zipkin.ZipkinHttpReceiver;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Service;
 import io.opentelemetry.api.metrics.Meter;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The embedded trace backend: an OTLP/HTTP receiver ({@code POST /v1/traces} on {@link
- * #otlpPort()}, service {@code observatory-otlp}) and a Jaeger-compatible query API ({@code
- * /api/traces/{id}}, {@code /api/services} on {@link #queryPort()}, service {@code observatory})
- * over a bounded in-memory store. Both servers also serve {@code /health/live}, {@code
- * /health/ready} and {@code /metrics}.
+ * The embedded trace backend. Three servers:
  *
- * <p>{@link #start} binds both ports and returns once they accept connections; it throws (and
- * leaves nothing running) when a port cannot be bound. Thread-safe. {@link #close()} stops both
- * servers and drops the stored spans.
+ * <ul>
+ *   <li>the OTLP/HTTP receiver ({@code POST /v1/traces} on {@link #otlpPort()}, service {@code
+ *       observatory-otlp});
+ *   <li>the Zipkin v2 receiver ({@code POST /api/v2/spans} on {@link #zipkinPort()}, service {@code
+ *       observatory-zipkin});
+ *   <li>the query port ({@link #queryPort()}, service {@code observatory}): the Jaeger v1 query
+ *       API, Jaeger api_v3, the UI and its JSON, {@code /api/alerts}.
+ * </ul>
+ *
+ * All three also serve {@code /health/live}, {@code /health/ready} and {@code /metrics} (with the
+ * spanmetrics RED metrics of the spans received).
+ *
+ * <p>Behind them: a bounded in-memory store, RED and GenAI metrics fed by a background worker, the
+ * alert evaluator, and (when {@link ObservatorySettings#persist()}) a journal on disk replayed at
+ * start. {@link #start} binds every port and returns once they accept connections; it throws (and
+ * leaves nothing running) when a port cannot be bound. Thread-safe. {@link #close()} stops
+ * everything and drops the stored spans (the journal keeps them).
  *
  * <p>The {@link Telemetry} given records the observatory's own metrics ({@code
  * uat.observatory.spans.received}, {@code .spans.rejected}, {@code .traces.evicted}, {@code
- * .store.bytes}, {@code .store.traces}, {@code .store.spans}). Its traces must be off: a traced
- * ingest would export spans about each export, to itself.
+ * .store.bytes}, {@code .store.traces}, {@code .store.spans}, {@code .ingest.refused}, {@code
+ * .derived.dropped}, {@code .journal.dropped}, {@code .alerts.firing}) and the spanmetrics. Its
+ * traces must be off: a traced ingest would export spans about each export, to itself.
  */
 public final class Observatory implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Observatory.class);
+
+  /** The observatory's folder in the data directory. */
+  public static final String DIRECTORY = "observatory";
+
   private final InMemoryStorage storage;
+  private final Pipeline pipeline;
+  private final AlertEvaluator alerts;
   private final Service otlp;
+  private final Service zipkin;
   private final Service query;
-  private final List<AutoCloseable> instruments;
+  private final String token; // "" when none is needed
+  private final Deque<AutoCloseable> open;
 
   private Observatory(
-      InMemoryStorage storage, Service otlp, Service query, List<AutoCloseable> instruments) {
+      InMemoryStorage storage,
+      Pipeline pipeline,
+      AlertEvaluator alerts,
+      Service otlp,
+      Service zipkin,
+      Service query,
+      String token,
+      Deque<AutoCloseable> open) {
     this.storage = storage;
+    this.pipeline = pipeline;
+    this.alerts = alerts;
     this.otlp = otlp;
+    this.zipkin = zipkin;
     this.query = query;
-    this.instruments = instruments;
+    this.token = token;
+    this.open = open;
   }
 
   /**
-   * Starts the receiver and the query API.
+   * Starts the receivers, the query API and UI, and what runs behind them.
    *
-   * @throws RuntimeException when a server cannot start (e.g. the port is taken)
+   * @throws RuntimeException when a server cannot start (e.g. the port is taken), the data
+   *     directory cannot be used or the alert rules file is invalid
    */
   public static Observatory start(ObservatorySettings settings, Telemetry telemetry) {
+    return start(settings, telemetry, Clock.systemUTC());
+  }
+
+  static Observatory start(ObservatorySettings settings, Telemetry telemetry, Clock clock) {
     requireNonNull(settings, "settings");
     requireNonNull(telemetry, "telemetry");
-    InMemoryStorage storage = new InMemoryStorage(settings.maxStoreBytes());
-    List<AutoCloseable> instruments = storeMetrics(storage, telemetry.meter());
-    Service otlp = null;
+    Meter meter = telemetry.meter();
+    Deque<AutoCloseable> open = new ArrayDeque<>();
     try {
-      OtlpHttpReceiver receiver = new OtlpHttpReceiver(storage, telemetry.meter());
-      otlp =
+      InMemoryStorage storage = new InMemoryStorage(settings.maxStoreBytes());
+      open.push(storage);
+      storeMetrics(storage, meter).forEach(open::push);
+      RedMetrics red = new RedMetrics(meter);
+      GenAiMetrics genAi = new GenAiMetrics();
+      Pipeline pipeline =
+          new Pipeline(
+              storage,
+              List.of(red, genAi),
+              meter,
+              Pipeline.DEFAULT_MAX_IN_FLIGHT_BYTES,
+              Pipeline.DEFAULT_QUEUE_SPANS);
+      open.push(pipeline);
+      OtlpHttpReceiver otlpReceiver = new OtlpHttpReceiver(pipeline, meter);
+      ZipkinHttpReceiver zipkinReceiver = new ZipkinHttpReceiver(pipeline, meter);
+      Path home = settings.dataDir() == null ? null : settings.dataDir().resolve(DIRECTORY);
+      if (settings.persist()) {
+        Journal journal =
+            Journal.open(
+                home.resolve("journal"),
+                settings.maxStoreBytes(),
+                Math.max(1 << 20, settings.maxStoreBytes() / 8),
+                meter,
+                (format, body, receivedMillis) -> {
+                  List<Span> spans =
+                      switch (format) {
+                        case ZIPKIN_JSON -> zipkinReceiver.decodeStored(body);
+                        default -> otlpReceiver.decodeStored(format, body);
+                      };
+                  pipeline.replay(spans, receivedMillis);
+                });
+        open.push(journal);
+        pipeline.attach(journal);
+      }
+      pipeline.start();
+
+      String token = settings.token();
+      if (token.isEmpty() && !settings.loopback()) {
+        token = generateToken();
+        log.warn(
+            "the observatory listens on {} (not loopback): its UI and query API need the token"
+                + " {} (set observatory-token to choose one)",
+            settings.host(),
+            token);
+      }
+
+      Service otlp =
           Service.builder("observatory-otlp", telemetry)
               .host(settings.host())
               .port(settings.otlpPort())
               .maxBodyBytes(OtlpHttpReceiver.MAX_BODY_BYTES)
               .readiness("store", storage::check)
-              .routes(receiver::register)
+              .routes(otlpReceiver::register)
               .start();
-      JaegerQueryApi api = new JaegerQueryApi(storage);
-      Service query =
+      open.push(otlp);
+      Service zipkin =
+          Service.builder("observatory-zipkin", telemetry)
+              .host(settings.host())
+              .port(settings.zipkinPort())
+              .maxBodyBytes(OtlpHttpReceiver.MAX_BODY_BYTES)
+              .readiness("store", storage::check)
+              .routes(zipkinReceiver::register)
+              .start();
+      open.push(zipkin);
+
+      String publicUrl = "http://" + urlHost(settings.host()) + ":";
+      AlertmanagerClient alertmanager = null;
+      Service query = null;
+      AlertEvaluator alerts =
+          new AlertEvaluator(
+              home == null ? null : home.resolve(AlertRules.FILE_NAME),
+              AlertRules.defaults(),
+              red,
+              storage,
+              null,
+              meter,
+              clock);
+      open.push(alerts);
+      JaegerQueryApi jaeger = new JaegerQueryApi(storage, clock);
+      ApiV3 v3 = new ApiV3(storage);
+      UiApi ui =
+          new UiApi(
+              storage,
+              red,
+              genAi,
+              alerts,
+              clock,
+              params -> JaegerQueryApi.searchQuery(params, clock.millis()));
+      UiRoutes pages = new UiRoutes();
+      UiAuth auth = token.isEmpty() ? null : new UiAuth(token);
+      query =
           Service.builder("observatory", telemetry)
               .host(settings.host())
               .port(settings.queryPort())
               .readiness("store", storage::check)
-              .routes(api::register)
+              .routes(
+                  cfg -> {
+                    if (auth != null) {
+                      auth.register(cfg);
+                    }
+                    jaeger.register(cfg);
+                    v3.register(cfg);
+                    ui.register(cfg);
+                    pages.register(cfg);
+                  })
               .start();
-      return new Observatory(storage, otlp, query, instruments);
-    } catch (RuntimeException e) {
-      if (otlp != null) {
-        otlp.close();
+      open.push(query);
+      if (!settings.alertmanagerUrl().isBlank()) {
+        alertmanager = new AlertmanagerClient(settings.alertmanagerUrl(), publicUrl + query.port());
+        alerts.sendTo(alertmanager);
       }
-      closeAll(instruments);
-      storage.close();
+      alerts.start();
+      return new Observatory(storage, pipeline, alerts, otlp, zipkin, query, token, open);
+    } catch (RuntimeException e) {
+      closeAll(open);
       throw e;
     }
+  }
+
+  private static String urlHost(String host) {
+    if (host.equals("0.0.0.0") || host.equals("::") || host.isEmpty()) {
+      return "127.0.0.1";
+    }
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
+
+  private static String generateToken() {
+    byte[] bytes = new byte[24];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   private static List<AutoCloseable> storeMetrics(InMemoryStorage storage, Meter meter) {
@@ -119,9 +280,14 @@ public final class Observatory implements AutoCloseable {
     return otlp.port();
   }
 
-  /** The query API's bound port. */
+  /** The query API's (and UI's) bound port. */
   public int queryPort() {
     return query.port();
+  }
+
+  /** The Zipkin receiver's bound port. */
+  public int zipkinPort() {
+    return zipkin.port();
   }
 
   /** {@code http://127.0.0.1:<otlpPort>}; OTLP exporters append {@code /v1/traces}. */
@@ -129,9 +295,19 @@ public final class Observatory implements AutoCloseable {
     return "http://127.0.0.1:" + otlpPort();
   }
 
-  /** {@code http://127.0.0.1:<queryPort>}. */
+  /** {@code http://127.0.0.1:<queryPort>}: the UI ({@code /trace/<id>}) and the query API. */
   public String queryUrl() {
     return "http://127.0.0.1:" + queryPort();
+  }
+
+  /** {@code http://127.0.0.1:<zipkinPort>}; Zipkin reporters post to {@code /api/v2/spans}. */
+  public String zipkinUrl() {
+    return "http://127.0.0.1:" + zipkinPort();
+  }
+
+  /** The token the query port requires, when it requires one. */
+  public Optional<String> token() {
+    return token.isEmpty() ? Optional.empty() : Optional.of(token);
   }
 
   /** The read role of the store, for in-process use and tests. */
@@ -139,26 +315,41 @@ public final class Observatory implements AutoCloseable {
     return storage;
   }
 
-  @Override
-  public void close() {
-    otlp.close();
-    query.close();
-    closeAll(instruments);
-    storage.close();
+  /** The alert evaluator (its state is also at {@code GET /api/alerts}). */
+  public AlertEvaluator alerts() {
+    return alerts;
   }
 
-  private static void closeAll(List<AutoCloseable> closeables) {
-    for (AutoCloseable closeable : closeables) {
+  /** Spans received but not yet counted in the RED and GenAI metrics. */
+  public long pendingDerivedSpans() {
+    return pipeline.queuedSpans();
+  }
+
+  @Override
+  public void close() {
+    closeAll(open);
+  }
+
+  private static void closeAll(Deque<AutoCloseable> closeables) {
+    while (!closeables.isEmpty()) {
       try {
-        closeable.close();
+        closeables.pop().close();
       } catch (Exception e) {
-        // instruments do not fail to close
+        log.warn("closing the observatory: {}", e.toString());
       }
     }
   }
 
   @Override
   public String toString() {
-    return "Observatory{otlp=" + otlpUrl() + ", query=" + queryUrl() + ", " + storage + "}";
+    return "Observatory{otlp="
+        + otlpUrl()
+        + ", zipkin="
+        + zipkinUrl()
+        + ", query="
+        + queryUrl()
+        + ", "
+        + storage
+        + "}";
   }
 }

@@ -2,39 +2,146 @@ package dev.uat.observatory;
 
 import static java.util.Objects.requireNonNull;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+
 /**
- * Where the observatory listens and how much it keeps.
+ * Where the observatory listens, how much it keeps, and where its files go.
  *
- * @param host the interface both servers bind to
+ * @param host the interface every server binds to
  * @param otlpPort the OTLP/HTTP receiver's port; 0 picks a free one
- * @param queryPort the query API's port; 0 picks a free one
+ * @param queryPort the query API and UI port; 0 picks a free one
+ * @param zipkinPort the Zipkin receiver's port; 0 picks a free one
  * @param maxStoreBytes approximate heap the stored spans may take before the oldest traces are
  *     evicted
+ * @param dataDir the platform's data directory (the observatory uses {@code <dataDir>/observatory}
+ *     for its alert rules and journal), or null for none: shipped alert rules, no persistence
+ * @param persist whether to journal received spans to disk and replay them at start (needs a {@code
+ *     dataDir})
+ * @param token the token the query API and UI require, "" for none; when the host is not a loopback
+ *     address and no token is given, one is generated at start
+ * @param alertmanagerUrl an Alertmanager to push alerts to ({@code http://host:9093}), "" for none
  */
-public record ObservatorySettings(String host, int otlpPort, int queryPort, long maxStoreBytes) {
+public record ObservatorySettings(
+    String host,
+    int otlpPort,
+    int queryPort,
+    int zipkinPort,
+    long maxStoreBytes,
+    Path dataDir,
+    boolean persist,
+    String token,
+    String alertmanagerUrl) {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_OTLP_PORT = 4318;
   public static final int DEFAULT_QUERY_PORT = 16686;
+  public static final int DEFAULT_ZIPKIN_PORT = 9411;
   public static final long DEFAULT_MAX_STORE_BYTES = 64L * 1024 * 1024;
 
   public ObservatorySettings {
     requireNonNull(host, "host");
     checkPort(otlpPort, "otlpPort");
     checkPort(queryPort, "queryPort");
+    checkPort(zipkinPort, "zipkinPort");
     if (maxStoreBytes <= 0) {
       throw new IllegalArgumentException("maxStoreBytes must be positive: " + maxStoreBytes);
     }
+    if (persist && dataDir == null) {
+      throw new IllegalArgumentException("persist needs a dataDir");
+    }
+    requireNonNull(token, "token");
+    requireNonNull(alertmanagerUrl, "alertmanagerUrl");
   }
 
-  /** 127.0.0.1, OTLP on 4318, query on 16686, 64 MiB of spans. */
+  /**
+   * The receivers and query API on these ports, Zipkin on any free port, no data directory, no
+   * token, no Alertmanager.
+   */
+  public ObservatorySettings(String host, int otlpPort, int queryPort, long maxStoreBytes) {
+    this(host, otlpPort, queryPort, 0, maxStoreBytes, null, false, "", "");
+  }
+
+  /** 127.0.0.1, OTLP on 4318, query and UI on 16686, Zipkin on 9411, 64 MiB of spans. */
   public static ObservatorySettings defaults() {
     return new ObservatorySettings(
-        DEFAULT_HOST, DEFAULT_OTLP_PORT, DEFAULT_QUERY_PORT, DEFAULT_MAX_STORE_BYTES);
+        DEFAULT_HOST,
+        DEFAULT_OTLP_PORT,
+        DEFAULT_QUERY_PORT,
+        DEFAULT_ZIPKIN_PORT,
+        DEFAULT_MAX_STORE_BYTES,
+        null,
+        false,
+        "",
+        "");
+  }
+
+  public ObservatorySettings withZipkinPort(int port) {
+    return new ObservatorySettings(
+        host, otlpPort, queryPort, port, maxStoreBytes, dataDir, persist, token, alertmanagerUrl);
+  }
+
+  public ObservatorySettings withDataDir(Path dir, boolean persist) {
+    return new ObservatorySettings(
+        host, otlpPort, queryPort, zipkinPort, maxStoreBytes, dir, persist, token, alertmanagerUrl);
+  }
+
+  public ObservatorySettings withToken(String token) {
+    return new ObservatorySettings(
+        host,
+        otlpPort,
+        queryPort,
+        zipkinPort,
+        maxStoreBytes,
+        dataDir,
+        persist,
+        token,
+        alertmanagerUrl);
+  }
+
+  public ObservatorySettings withAlertmanagerUrl(String url) {
+    return new ObservatorySettings(
+        host, otlpPort, queryPort, zipkinPort, maxStoreBytes, dataDir, persist, token, url);
+  }
+
+  /** Whether {@link #host()} is a loopback address (no token needed then). */
+  public boolean loopback() {
+    if (host.equals("localhost")) {
+      return true;
+    }
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   private static void checkPort(int port, String name) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException(name + " out of range: " + port);
     }
+  }
+
+  @Override
+  public String toString() {
+    return "ObservatorySettings{host="
+        + host
+        + ", otlpPort="
+        + otlpPort
+        + ", queryPort="
+        + queryPort
+        + ", zipkinPort="
+        + zipkinPort
+        + ", maxStoreBytes="
+        + maxStoreBytes
+        + ", dataDir="
+        + dataDir
+        + ", persist="
+        + persist
+        + ", token="
+        + (token.isEmpty() ? "none" : "(set)")
+        + ", alertmanagerUrl="
+        + alertmanagerUrl
+        + "}";
   }
 }

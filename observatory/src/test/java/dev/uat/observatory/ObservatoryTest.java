@@ -319,7 +319,9 @@ class ObservatoryTest {
   @Test
   void defaultSettingsAreTheDocumentedPortsAndBudget() {
     assertThat(ObservatorySettings.defaults())
-        .isEqualTo(new ObservatorySettings("127.0.0.1", 4318, 16686, 64L * 1024 * 1024));
+        .isEqualTo(
+            new ObservatorySettings(
+                "127.0.0.1", 4318, 16686, 9411, 64L * 1024 * 1024, null, false, "", ""));
   }
 
   // --- helpers ---

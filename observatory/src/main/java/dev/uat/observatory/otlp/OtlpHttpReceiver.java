@@ -2,7 +2,10 @@ package dev.uat.observatory.otlp;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.uat.observatory.store.SpanConsumer;
+import dev.uat.observatory.ingest.Bodies;
+import dev.uat.observatory.ingest.Format;
+import dev.uat.observatory.ingest.Pipeline;
+import dev.uat.observatory.model.Span;
 import dev.uat.web.HttpError;
 import dev.uat.web.Json;
 import io.javalin.config.JavalinConfig;
@@ -10,14 +13,12 @@ import io.javalin.http.Context;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The OTLP/HTTP receiver: {@code POST /v1/traces} in the protobuf ({@code application/x-protobuf})
@@ -37,10 +38,10 @@ import java.util.zip.GZIPInputStream;
  */
 public final class OtlpHttpReceiver {
   /** Largest request body accepted, as sent (8 MiB). */
-  public static final long MAX_BODY_BYTES = 8L * 1024 * 1024;
+  public static final long MAX_BODY_BYTES = Bodies.MAX_BODY_BYTES;
 
   /** Largest request body accepted after gzip decompression (64 MiB). */
-  public static final long MAX_DECOMPRESSED_BYTES = 64L * 1024 * 1024;
+  public static final long MAX_DECOMPRESSED_BYTES = Bodies.MAX_DECOMPRESSED_BYTES;
 
   static final String PROTOBUF = "application/x-protobuf";
   static final String JSON = "application/json";
@@ -51,14 +52,14 @@ public final class OtlpHttpReceiver {
       io.opentelemetry.api.common.Attributes.of(
           AttributeKey.stringKey("uat.observatory.receiver"), "otlp_http");
 
-  private final SpanConsumer consumer;
+  private final Pipeline pipeline;
   private final OtlpProtoDecoder protoDecoder = new OtlpProtoDecoder();
   private final OtlpJsonDecoder jsonDecoder = new OtlpJsonDecoder();
   private final LongCounter received;
   private final LongCounter rejected;
 
-  public OtlpHttpReceiver(SpanConsumer consumer, Meter meter) {
-    this.consumer = requireNonNull(consumer, "consumer");
+  public OtlpHttpReceiver(Pipeline pipeline, Meter meter) {
+    this.pipeline = requireNonNull(pipeline, "pipeline");
     requireNonNull(meter, "meter");
     this.received =
         meter
@@ -83,23 +84,51 @@ public final class OtlpHttpReceiver {
 
   private void traces(Context ctx) throws IOException {
     boolean protobuf = isProtobuf(ctx.header("Content-Type"));
-    byte[] body = decompress(ctx.header("Content-Encoding"), readBody(ctx));
-    DecodedSpans decoded;
+    long declared = ctx.req().getContentLengthLong();
+    try (Pipeline.Permit permit = pipeline.admit(declared > 0 ? declared : 64 * 1024)) {
+      byte[] sent = readBody(ctx);
+      permit.growTo(sent.length);
+      byte[] body = decompress(ctx.header("Content-Encoding"), sent);
+      permit.growTo(sent.length + (long) body.length);
+      DecodedSpans decoded = decode(protobuf, body);
+      pipeline.deliver(
+          decoded.spans,
+          protobuf ? Format.OTLP_PROTOBUF : Format.OTLP_JSON,
+          body,
+          System.currentTimeMillis());
+      received.add(decoded.spans.size() + decoded.rejected, OTLP_HTTP);
+      if (decoded.rejected > 0) {
+        rejected.add(decoded.rejected, OTLP_HTTP);
+      }
+      respond(ctx, protobuf, decoded);
+    }
+  }
+
+  private DecodedSpans decode(boolean protobuf, byte[] body) {
     try {
-      decoded = protobuf ? protoDecoder.decode(body) : jsonDecoder.decode(body);
+      return protobuf ? protoDecoder.decode(body) : jsonDecoder.decode(body);
     } catch (OtlpFormatException e) {
       throw HttpError.badRequest(
           protobuf ? "invalid_protobuf" : "invalid_json",
           "the body is not an OTLP ExportTraceServiceRequest: " + e.getMessage());
     }
-    if (!decoded.spans.isEmpty()) {
-      consumer.accept(decoded.spans);
+  }
+
+  /**
+   * Decodes a body that was stored in the journal (the replay at start).
+   *
+   * @throws IllegalArgumentException when it is not a valid request
+   */
+  public List<Span> decodeStored(Format format, byte[] body) {
+    try {
+      return switch (format) {
+        case OTLP_PROTOBUF -> protoDecoder.decode(body).spans;
+        case OTLP_JSON -> jsonDecoder.decode(body).spans;
+        default -> throw new IllegalArgumentException("not an OTLP format: " + format);
+      };
+    } catch (OtlpFormatException e) {
+      throw new IllegalArgumentException(e.getMessage());
     }
-    received.add(decoded.spans.size() + decoded.rejected, OTLP_HTTP);
-    if (decoded.rejected > 0) {
-      rejected.add(decoded.rejected, OTLP_HTTP);
-    }
-    respond(ctx, protobuf, decoded);
   }
 
   private static void discard(Context ctx) {
@@ -147,52 +176,12 @@ public final class OtlpHttpReceiver {
     };
   }
 
-  /** The body as sent, refused with 413 above the limit whether or not it declares a length. */
   private static byte[] readBody(Context ctx) throws IOException {
-    long declared = ctx.req().getContentLengthLong();
-    if (declared > MAX_BODY_BYTES) {
-      throw tooLarge(MAX_BODY_BYTES);
-    }
-    InputStream in = ctx.req().getInputStream();
-    byte[] body = in.readNBytes((int) (declared >= 0 ? declared : MAX_BODY_BYTES + 1));
-    if (body.length > MAX_BODY_BYTES) {
-      throw tooLarge(MAX_BODY_BYTES);
-    }
-    return body;
+    return Bodies.read(ctx);
   }
 
   static byte[] decompress(String contentEncoding, byte[] body) {
-    String encoding =
-        contentEncoding == null ? "" : contentEncoding.trim().toLowerCase(Locale.ROOT);
-    return switch (encoding) {
-      case "", "identity" -> body;
-      case "gzip", "x-gzip" -> gunzip(body);
-      default ->
-          throw new HttpError(
-              415,
-              "unsupported_content_encoding",
-              "Content-Encoding " + encoding + " is not supported; use gzip or none");
-    };
-  }
-
-  private static byte[] gunzip(byte[] body) {
-    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, body.length * 4));
-      byte[] chunk = new byte[16 * 1024];
-      for (int n; (n = in.read(chunk)) >= 0; ) {
-        if (out.size() + n > MAX_DECOMPRESSED_BYTES) {
-          throw tooLarge(MAX_DECOMPRESSED_BYTES);
-        }
-        out.write(chunk, 0, n);
-      }
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw HttpError.badRequest("invalid_gzip", "the body is not valid gzip data");
-    }
-  }
-
-  private static HttpError tooLarge(long limit) {
-    return HttpError.tooLarge("the body is larger than " + limit + " bytes");
+    return Bodies.decompress(contentEncoding, body);
   }
 
   /** An {@code ExportTraceServiceResponse} with {@code partial_success} set. */

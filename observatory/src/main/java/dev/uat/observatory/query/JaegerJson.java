@@ -70,11 +70,69 @@ final class JaegerJson {
   }
 
   static byte[] traces(List<Trace> traces) {
+    return traces(traces, List.of());
+  }
+
+  /**
+   * Traces as a search answers them; {@code missingIds} (asked for by id, not found) become entries
+   * of {@code errors}, {@code {"msg","traceID"}}, as Jaeger writes them.
+   */
+  static byte[] traces(List<Trace> traces, List<String> missingIds) {
+    return write(
+        g -> {
+          g.writeStartObject();
+          g.writeArrayFieldStart("data");
+          for (Trace trace : traces) {
+            trace(g, trace);
+          }
+          g.writeEndArray();
+          g.writeNumberField("total", 0);
+          g.writeNumberField("limit", 0);
+          g.writeNumberField("offset", 0);
+          if (missingIds.isEmpty()) {
+            g.writeNullField("errors");
+          } else {
+            g.writeArrayFieldStart("errors");
+            for (String id : missingIds) {
+              g.writeStartObject();
+              g.writeStringField("msg", "trace not found");
+              g.writeStringField("traceID", id);
+              g.writeEndObject();
+            }
+            g.writeEndArray();
+          }
+          g.writeEndObject();
+        });
+  }
+
+  /** {@code /api/operations}: {@code [{"name","spanKind"}]}. */
+  static byte[] operations(List<dev.uat.observatory.store.Operation> operations) {
     return envelope(
         g -> {
           g.writeStartArray();
-          for (Trace trace : traces) {
-            trace(g, trace);
+          for (dev.uat.observatory.store.Operation operation : operations) {
+            g.writeStartObject();
+            g.writeStringField("name", operation.name());
+            String kind = dev.uat.observatory.store.SpanMatcher.kindTag(operation.kind());
+            g.writeStringField("spanKind", kind == null ? "" : kind);
+            g.writeEndObject();
+          }
+          g.writeEndArray();
+        },
+        operations.size());
+  }
+
+  /** {@code /api/dependencies}: {@code [{"parent","child","callCount"}]}, total 0 as Jaeger. */
+  static byte[] dependencies(List<dev.uat.observatory.store.DependencyLink> links) {
+    return envelope(
+        g -> {
+          g.writeStartArray();
+          for (dev.uat.observatory.store.DependencyLink link : links) {
+            g.writeStartObject();
+            g.writeStringField("parent", link.parent());
+            g.writeStringField("child", link.child());
+            g.writeNumberField("callCount", link.callCount());
+            g.writeEndObject();
           }
           g.writeEndArray();
         },

@@ -18,8 +18,8 @@ final class SpanSizes {
   /** The span record (20 fields) plus its slot in the trace's span array. */
   static final long SPAN = 144;
 
-  /** Per stored trace: map node, key, entry, span array header, arrival-queue node. */
-  static final long TRACE = 160;
+  /** Per stored trace: map node, key, entry with its summary, span array header, queue nodes. */
+  static final long TRACE = 320;
 
   private SpanSizes() {}
 

@@ -28,4 +28,24 @@ public interface SpanStore {
 
   /** The names of the services that sent spans, sorted. */
   List<String> services();
+
+  /**
+   * The span names {@code service} used, with their kinds, sorted by name then kind; they stay
+   * listed after their spans are evicted. Empty for an unknown service.
+   */
+  List<Operation> operations(String service);
+
+  /** Traces matching {@code query}, newest first, at most {@link TraceQuery#limit()}. */
+  List<Trace> findTraces(TraceQuery query);
+
+  /** The summaries of the traces {@link #findTraces} would return, in the same order. */
+  default List<TraceSummary> findTraceSummaries(TraceQuery query) {
+    return findTraces(query).stream().map(TraceSummary::of).toList();
+  }
+
+  /**
+   * Calls between services in the stored traces that started between {@code endEpochMillis -
+   * lookbackMillis} and {@code endEpochMillis}, one link per (parent, child) pair, sorted.
+   */
+  List<DependencyLink> dependencies(long endEpochMillis, long lookbackMillis);
 }

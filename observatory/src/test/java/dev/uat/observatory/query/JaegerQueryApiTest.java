@@ -52,6 +52,22 @@ class JaegerQueryApiTest {
     storage.close();
   }
 
+  private JsonNode get(String path, int status) throws Exception {
+    HttpResponse<byte[]> response =
+        client.send(
+            HttpRequest.newBuilder(URI.create(service.url() + path)).build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(response.statusCode()).as(path).isEqualTo(status);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
+    return Json.MAPPER.readTree(response.body());
+  }
+
+  private static List<String> fields(JsonNode node) {
+    List<String> names = new java.util.ArrayList<>();
+    node.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
   private JsonNode trace(String id) throws Exception {
     HttpResponse<byte[]> response =
         client.send(
@@ -152,5 +168,176 @@ class JaegerQueryApiTest {
                  {"key":"map","type":"string","value":"{\\"inner\\":{\\"deep\\":[]}}"},
                  {"key":"w3c.tracestate","type":"string","value":"vendor=x"}]
                 """));
+  }
+
+  private static final long NOW_MICROS = System.currentTimeMillis() * 1000;
+
+  private static Span.Builder recent(TraceId traceId, long spanId, Resource resource) {
+    long start = (NOW_MICROS - 60_000_000 + spanId * 1000) * 1000;
+    return Span.builder()
+        .traceId(traceId)
+        .spanId(spanId)
+        .name("op" + spanId)
+        .kind(dev.uat.observatory.model.SpanKind.SERVER)
+        .startEpochNanos(start)
+        .endEpochNanos(start + 5_000_000)
+        .resource(resource);
+  }
+
+  @Test
+  void searchAnswersTracesInTheJaegerEnvelope() throws Exception {
+    TraceId slow = new TraceId(7, 1);
+    TraceId fast = new TraceId(7, 2);
+    storage.accept(
+        List.of(
+            recent(slow, 1, API)
+                .name("POST /api/chat")
+                .endEpochNanos((NOW_MICROS - 60_000_000 + 1000) * 1000 + 300_000_000)
+                .attributes(Attributes.of("http.route", "/api/chat"))
+                .build(),
+            recent(slow, 2, ROUTER).parentSpanId(1).build(),
+            recent(fast, 3, API).name("POST /api/chat").build()));
+
+    JsonNode body =
+        get(
+            "/api/traces?service=uat-api&operation=POST%20/api/chat&tag=http.route:/api/chat"
+                + "&minDuration=100ms&lookback=1h&limit=20",
+            200);
+
+    assertThat(fields(body)).containsExactly("data", "total", "limit", "offset", "errors");
+    assertThat(body.get("total").asInt()).isZero();
+    assertThat(body.get("limit").asInt()).isZero();
+    assertThat(body.get("offset").asInt()).isZero();
+    assertThat(body.get("errors").isNull()).isTrue();
+    assertThat(body.get("data")).hasSize(1);
+    JsonNode trace = body.get("data").get(0);
+    assertThat(fields(trace)).containsExactly("traceID", "spans", "processes", "warnings");
+    assertThat(trace.get("traceID").asText()).isEqualTo(slow.toHex());
+    assertThat(trace.get("spans")).hasSize(2);
+    assertThat(fields(trace.get("spans").get(0)))
+        .containsExactly(
+            "traceID",
+            "spanID",
+            "flags",
+            "operationName",
+            "references",
+            "startTime",
+            "duration",
+            "tags",
+            "logs",
+            "processID",
+            "warnings");
+    assertThat(fields(trace.get("processes").get("p1"))).containsExactly("serviceName", "tags");
+
+    assertThat(get("/api/traces?service=uat-api&lookback=1h", 200).get("data")).hasSize(2);
+    assertThat(get("/api/traces?service=uat-api&maxDuration=10ms&lookback=1h", 200).get("data"))
+        .hasSize(1);
+    assertThat(
+            get(
+                    "/api/traces?service=uat-api&lookback=1h&tags=%7B%22http.route%22%3A%22x%22%7D",
+                    200)
+                .get("data"))
+        .isEmpty();
+  }
+
+  @Test
+  void searchByTraceIdsListsTheMissingOnesAsErrors() throws Exception {
+    TraceId present = new TraceId(0, 0xabcL);
+    storage.accept(List.of(recent(present, 1, API).build()));
+
+    JsonNode body = get("/api/traces?traceID=abc&traceID=def", 200);
+
+    assertThat(body.get("data")).hasSize(1);
+    assertThat(body.get("data").get(0).get("traceID").asText()).isEqualTo("0000000000000abc");
+    assertThat(body.get("errors"))
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "[{\"msg\":\"trace not found\",\"traceID\":\"0000000000000def\"}]"));
+  }
+
+  @Test
+  void badSearchParametersAre400InTheJaegerShape() throws Exception {
+    JsonNode body = get("/api/traces?lookback=1h", 400);
+
+    assertThat(body)
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "{\"data\":null,\"total\":0,\"limit\":0,\"offset\":0,"
+                    + "\"errors\":[{\"code\":400,\"msg\":\"parameter 'service' is required\"}]}"));
+    assertThat(
+            get("/api/traces?service=s&minDuration=fast", 400)
+                .get("errors")
+                .get(0)
+                .get("msg")
+                .asText())
+        .contains("minDuration");
+  }
+
+  @Test
+  void operationsComeInBothJaegerForms() throws Exception {
+    TraceId id = new TraceId(8, 1);
+    storage.accept(
+        List.of(
+            recent(id, 1, API).name("POST /api/chat").build(),
+            recent(id, 2, API)
+                .name("SELECT")
+                .kind(dev.uat.observatory.model.SpanKind.CLIENT)
+                .build(),
+            recent(id, 3, API)
+                .name("SELECT")
+                .kind(dev.uat.observatory.model.SpanKind.INTERNAL)
+                .build()));
+
+    JsonNode legacy = get("/api/services/uat-api/operations", 200);
+    assertThat(legacy)
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "{\"data\":[\"POST /api/chat\",\"SELECT\"],\"total\":2,\"limit\":0,"
+                    + "\"offset\":0,\"errors\":null}"));
+
+    JsonNode all = get("/api/operations?service=uat-api", 200);
+    assertThat(all.get("data"))
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "[{\"name\":\"POST /api/chat\",\"spanKind\":\"server\"},"
+                    + "{\"name\":\"SELECT\",\"spanKind\":\"internal\"},"
+                    + "{\"name\":\"SELECT\",\"spanKind\":\"client\"}]"));
+    assertThat(all.get("total").asInt()).isEqualTo(3);
+    assertThat(get("/api/operations?service=uat-api&spanKind=client", 200).get("data"))
+        .isEqualTo(Json.MAPPER.readTree("[{\"name\":\"SELECT\",\"spanKind\":\"client\"}]"));
+    assertThat(get("/api/operations", 400).get("errors").get(0).get("msg").asText())
+        .isEqualTo("parameter 'service' is required");
+    assertThat(get("/api/services/nobody/operations", 200).get("data")).isEmpty();
+  }
+
+  @Test
+  void dependenciesAreParentChildCallCountsAsJaegerWritesThem() throws Exception {
+    TraceId id = new TraceId(9, 1);
+    storage.accept(
+        List.of(
+            recent(id, 1, API).build(),
+            recent(id, 2, ROUTER).parentSpanId(1).build(),
+            recent(id, 3, ROUTER).parentSpanId(1).build()));
+    long endTs = System.currentTimeMillis();
+
+    JsonNode body = get("/api/dependencies?endTs=" + endTs + "&lookback=3600000", 200);
+
+    assertThat(body)
+        .isEqualTo(
+            Json.MAPPER.readTree(
+                "{\"data\":[{\"parent\":\"uat-api\",\"child\":\"uat-router\",\"callCount\":2}],"
+                    + "\"total\":0,\"limit\":0,\"offset\":0,\"errors\":null}"));
+    assertThat(
+            get("/api/dependencies?endTs=" + endTs + "&lookback=3600000&service=other", 200)
+                .get("data"))
+        .isEmpty();
+    assertThat(
+            get("/api/dependencies?endTs=" + (endTs - 7_200_000) + "&lookback=60000", 200)
+                .get("data"))
+        .as("outside the window")
+        .isEmpty();
+    assertThat(
+            get("/api/dependencies?endTs=yesterday", 400).get("errors").get(0).get("code").asInt())
+        .isEqualTo(400);
   }
 }

@@ -1,0 +1,103 @@
+package dev.uat.observatory.zipkin;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.uat.observatory.ingest.Bodies;
+import dev.uat.observatory.ingest.Format;
+import dev.uat.observatory.ingest.Pipeline;
+import dev.uat.observatory.model.Span;
+import dev.uat.web.HttpError;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The Zipkin v2 receiver: {@code POST /api/v2/spans} with a JSON list of spans ({@code
+ * Content-Type: application/json}, or none; gzip allowed), answered 202 with an empty body as
+ * Zipkin does. A body that is not such a list gets 400 and stores nothing; spans with malformed ids
+ * are skipped and counted. Other content types (Zipkin's protobuf, Thrift) get 415. Limits and
+ * pressure answers are those of the OTLP receiver (413, 429/503 with {@code Retry-After}).
+ *
+ * <p>Metrics: {@code uat.observatory.spans.received} and {@code .spans.rejected} with {@code
+ * uat.observatory.receiver=zipkin}. Thread-safe.
+ */
+public final class ZipkinHttpReceiver {
+  private static final io.opentelemetry.api.common.Attributes ZIPKIN =
+      io.opentelemetry.api.common.Attributes.of(
+          AttributeKey.stringKey("uat.observatory.receiver"), "zipkin");
+
+  private final Pipeline pipeline;
+  private final ZipkinJsonDecoder decoder = new ZipkinJsonDecoder();
+  private final LongCounter received;
+  private final LongCounter rejected;
+
+  public ZipkinHttpReceiver(Pipeline pipeline, Meter meter) {
+    this.pipeline = requireNonNull(pipeline, "pipeline");
+    this.received =
+        meter
+            .counterBuilder("uat.observatory.spans.received")
+            .setUnit("{span}")
+            .setDescription("Spans received in well-formed export requests")
+            .build();
+    this.rejected =
+        meter
+            .counterBuilder("uat.observatory.spans.rejected")
+            .setUnit("{span}")
+            .setDescription("Spans rejected from well-formed export requests (invalid ids)")
+            .build();
+  }
+
+  public void register(JavalinConfig cfg) {
+    cfg.routes.post("/api/v2/spans", this::spans);
+  }
+
+  private void spans(Context ctx) throws IOException {
+    String type = ctx.header("Content-Type");
+    String mediaType = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (!mediaType.isEmpty() && !mediaType.equals("application/json")) {
+      throw new HttpError(
+          415,
+          "unsupported_media_type",
+          "the Zipkin receiver takes Content-Type application/json (Zipkin v2 JSON), not "
+              + mediaType);
+    }
+    long declared = ctx.req().getContentLengthLong();
+    try (Pipeline.Permit permit = pipeline.admit(declared > 0 ? declared : 64 * 1024)) {
+      byte[] sent = Bodies.read(ctx);
+      permit.growTo(sent.length);
+      byte[] body = Bodies.decompress(ctx.header("Content-Encoding"), sent);
+      permit.growTo(sent.length + (long) body.length);
+      ZipkinJsonDecoder.Decoded decoded;
+      try {
+        decoded = decoder.decode(body);
+      } catch (ZipkinJsonDecoder.FormatException | ArithmeticException e) {
+        throw HttpError.badRequest(
+            "invalid_json", "the body is not a JSON list of Zipkin v2 spans: " + e.getMessage());
+      }
+      pipeline.deliver(decoded.spans(), Format.ZIPKIN_JSON, body, System.currentTimeMillis());
+      received.add(decoded.spans().size() + decoded.rejected(), ZIPKIN);
+      if (decoded.rejected() > 0) {
+        rejected.add(decoded.rejected(), ZIPKIN);
+      }
+      ctx.status(202);
+    }
+  }
+
+  /**
+   * Decodes a body that was stored in the journal (the replay at start).
+   *
+   * @throws IllegalArgumentException when it is not a valid list of spans
+   */
+  public List<Span> decodeStored(byte[] body) {
+    try {
+      return decoder.decode(body).spans();
+    } catch (ZipkinJsonDecoder.FormatException e) {
+      throw new IllegalArgumentException(e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package dev.uat.observatory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.uat.observatory.model.Span;
+import dev.uat.observatory.testing.OtlpProtoEncoder;
+import dev.uat.observatory.testing.SyntheticTraces;
+import dev.uat.telemetry.TestTelemetry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** RED metrics on /metrics under the OpenTelemetry spanmetrics names. */
+@Timeout(60)
+class SpanMetricsTest {
+  private final HttpClient client = HttpClient.newHttpClient();
+  private TestTelemetry own;
+  private Observatory observatory;
+
+  @BeforeEach
+  void start() throws Exception {
+    own = new TestTelemetry("uat-observatory");
+    observatory =
+        Observatory.start(new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20), own.telemetry());
+    SyntheticTraces traces = new SyntheticTraces(9);
+    List<Span> spans = new ArrayList<>();
+    long now = System.currentTimeMillis() * 1_000_000;
+    for (int i = 0; i < 20; i++) {
+      spans.addAll(traces.chatTrace(now - i * 1_000_000L, i < 4 ? 1 : 0));
+    }
+    HttpResponse<String> response =
+        client.send(
+            HttpRequest.newBuilder(URI.create(observatory.otlpUrl() + "/v1/traces"))
+                .header("Content-Type", "application/x-protobuf")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(OtlpProtoEncoder.encode(spans)))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> observatory.pendingDerivedSpans() == 0);
+  }
+
+  @AfterEach
+  void stop() {
+    observatory.close();
+    own.close();
+  }
+
+  private String metrics(String accept) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(observatory.queryUrl() + "/metrics"));
+    if (accept != null) {
+      request.header("Accept", accept);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  @Test
+  void callsAndDurationsAreExportedWithTheSpanmetricsNamesAndLabels() throws Exception {
+    String text = metrics(null);
+
+    assertThat(text)
+        .contains(
+            "traces_span_metrics_calls_total{service_name=\"uat-api\",span_kind=\"SPAN_KIND_SERVER\","
+                + "span_name=\"POST /api/chat\",status_code=\"STATUS_CODE_ERROR\"} 4.0")
+        .contains(
+            "traces_span_metrics_calls_total{service_name=\"uat-api\",span_kind=\"SPAN_KIND_SERVER\","
+                + "span_name=\"POST /api/chat\",status_code=\"STATUS_CODE_UNSET\"} 16.0")
+        .contains(
+            "traces_span_metrics_calls_total{service_name=\"uat-api\",span_kind=\"SPAN_KIND_CLIENT\","
+                + "span_name=\"SELECT uat.conversations\",status_code=\"STATUS_CODE_UNSET\"} 20.0");
+    // the connector's default buckets, in milliseconds
+    for (String le :
+        List.of(
+            "2.0", "4.0", "6.0", "8.0", "10.0", "50.0", "100.0", "200.0", "400.0", "800.0",
+            "1000.0", "1400.0", "2000.0", "5000.0", "10000.0", "15000.0", "+Inf")) {
+      assertThat(text)
+          .contains(
+              "traces_span_metrics_duration_milliseconds_bucket{service_name=\"uat-api\","
+                  + "span_kind=\"SPAN_KIND_CLIENT\",span_name=\"SELECT uat.conversations\","
+                  + "status_code=\"STATUS_CODE_UNSET\",le=\""
+                  + le
+                  + "\"} ");
+    }
+    assertThat(text)
+        .contains(
+            "traces_span_metrics_duration_milliseconds_bucket{service_name=\"uat-api\","
+                + "span_kind=\"SPAN_KIND_CLIENT\",span_name=\"SELECT uat.conversations\","
+                + "status_code=\"STATUS_CODE_UNSET\",le=\"2.0\"} 20")
+        .contains(
+            "traces_span_metrics_duration_milliseconds_count{service_name=\"uat-api\","
+                + "span_kind=\"SPAN_KIND_CLIENT\",span_name=\"SELECT uat.conversations\","
+                + "status_code=\"STATUS_CODE_UNSET\"} 20");
+  }
+
+  @Test
+  void openMetricsCarriesTraceIdsOfIngestedSpansAsExemplars() throws Exception {
+    String text = metrics("application/openmetrics-text; version=1.0.0");
+
+    assertThat(text)
+        .containsPattern(
+            "traces_span_metrics_duration_milliseconds_bucket\\{service_name=\"uat-api\",span_kind=\"SPAN_KIND_SERVER\","
+                + "span_name=\"POST /api/chat\",status_code=\"STATUS_CODE_ERROR\",le=\"[^\"]+\"} \\d+ # \\{span_id=\"[0-9a-f]{16}\",trace_id=\"[0-9a-f]{32}\"}");
+  }
+}

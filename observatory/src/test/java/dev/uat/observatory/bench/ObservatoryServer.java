@@ -1,0 +1,36 @@
+package dev.uat.observatory.bench;
+
+import dev.uat.observatory.Observatory;
+import dev.uat.observatory.ObservatorySettings;
+import dev.uat.telemetry.Telemetry;
+import dev.uat.telemetry.TelemetrySettings;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The observatory alone in its own JVM, as {@code uat serve observatory} runs it, for the
+ * benchmark: {@code ObservatoryServer <otlpPort> <queryPort> <zipkinPort> <maxStoreBytes>}.
+ */
+public final class ObservatoryServer {
+  private ObservatoryServer() {}
+
+  public static void main(String[] args) throws Exception {
+    Telemetry telemetry =
+        Telemetry.create(
+            new TelemetrySettings("uat-observatory", "http://127.0.0.1:1", false, false));
+    Observatory observatory =
+        Observatory.start(
+            new ObservatorySettings(
+                "127.0.0.1",
+                Integer.parseInt(args[0]),
+                Integer.parseInt(args[1]),
+                Integer.parseInt(args[2]),
+                Long.parseLong(args[3]),
+                null,
+                false,
+                "",
+                ""),
+            telemetry);
+    System.out.println("READY " + observatory);
+    new CountDownLatch(1).await();
+  }
+}

@@ -1,0 +1,136 @@
+package dev.uat.observatory.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.uat.observatory.Observatory;
+import dev.uat.observatory.ObservatorySettings;
+import dev.uat.telemetry.TestTelemetry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The token that guards the query port. */
+@Timeout(60)
+class UiAuthTest {
+  private static final String TOKEN = "s3cret-token";
+  private final HttpClient client = HttpClient.newHttpClient(); // follows no redirects
+  private TestTelemetry own = new TestTelemetry("uat-observatory");
+  private Observatory observatory;
+
+  @AfterEach
+  void stop() {
+    if (observatory != null) {
+      observatory.close();
+    }
+    own.close();
+  }
+
+  private void start(String token) {
+    observatory =
+        Observatory.start(
+            new ObservatorySettings("127.0.0.1", 0, 0, 1 << 20).withToken(token), own.telemetry());
+  }
+
+  private HttpResponse<String> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(observatory.queryUrl() + path));
+    if (headers.length > 0) {
+      request.headers(headers);
+    }
+    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void onLoopbackWithoutATokenEverythingIsOpen() throws Exception {
+    start("");
+
+    assertThat(observatory.token()).isEmpty();
+    assertThat(get("/api/services").statusCode()).isEqualTo(200);
+    assertThat(get("/trace/abc").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aConfiguredTokenIsRequiredByTheApiAndThePages() throws Exception {
+    start(TOKEN);
+
+    assertThat(observatory.token()).hasValue(TOKEN);
+    HttpResponse<String> api = get("/api/services");
+    assertThat(api.statusCode()).isEqualTo(401);
+    assertThat(api.body()).contains("\"code\":\"unauthorized\"");
+    assertThat(get("/api/services", "Authorization", "Bearer wrong").statusCode()).isEqualTo(401);
+    assertThat(get("/api/services", "Authorization", "Bearer " + TOKEN).statusCode())
+        .isEqualTo(200);
+    assertThat(get("/metrics", "Authorization", "Bearer " + TOKEN).statusCode()).isEqualTo(200);
+    assertThat(get("/metrics").statusCode()).isEqualTo(401);
+    assertThat(get("/health/ready").statusCode()).as("health stays open").isEqualTo(200);
+
+    HttpResponse<String> page = get("/trace/0af7651916cd43dd8448eb211c80319c");
+    assertThat(page.statusCode()).isEqualTo(401);
+    assertThat(page.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+    assertThat(page.body())
+        .contains("<form method=\"post\" action=\"/login\">")
+        .contains("value=\"/trace/0af7651916cd43dd8448eb211c80319c\"");
+  }
+
+  @Test
+  void aTokenInTheLinkSetsACookieAndIsDroppedFromTheAddress() throws Exception {
+    start(TOKEN);
+
+    HttpResponse<String> login = get("/trace/abc?token=" + TOKEN);
+
+    assertThat(login.statusCode()).isIn(302, 303);
+    assertThat(login.headers().firstValue("Location")).hasValue("/trace/abc");
+    String cookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+    assertThat(cookie)
+        .startsWith(UiAuth.COOKIE + "=")
+        .contains("HttpOnly")
+        .contains("SameSite=Strict");
+    String pair = cookie.split(";", 2)[0];
+    assertThat(get("/trace/abc", "Cookie", pair).statusCode()).isEqualTo(200);
+    assertThat(get("/api/ui/trace/abc", "Cookie", pair).statusCode())
+        .as("not found, but let in")
+        .isEqualTo(404);
+    assertThat(get("/trace/abc?token=wrong").statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void theLoginFormChecksTheTokenAndRedirectsOnlyWithinTheSite() throws Exception {
+    start(TOKEN);
+
+    HttpResponse<String> wrong = post("token=nope&next=/alerts");
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(wrong.body()).contains("That token is not valid.");
+
+    HttpResponse<String> right = post("token=" + TOKEN + "&next=/alerts");
+    assertThat(right.statusCode()).isIn(302, 303);
+    assertThat(right.headers().firstValue("Location")).hasValue("/alerts");
+    assertThat(right.headers().firstValue("Set-Cookie")).isPresent();
+
+    HttpResponse<String> offsite = post("token=" + TOKEN + "&next=//evil.example/");
+    assertThat(offsite.headers().firstValue("Location")).hasValue("/");
+  }
+
+  private HttpResponse<String> post(String form) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(URI.create(observatory.queryUrl() + "/login"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void onlyLoopbackHostsGoWithoutAToken() {
+    ObservatorySettings base = ObservatorySettings.defaults();
+    assertThat(base.loopback()).isTrue();
+    assertThat(new ObservatorySettings("localhost", 0, 0, 1).loopback()).isTrue();
+    assertThat(new ObservatorySettings("::1", 0, 0, 1).loopback()).isTrue();
+    assertThat(new ObservatorySettings("0.0.0.0", 0, 0, 1).loopback()).isFalse();
+    assertThat(new ObservatorySettings("192.0.2.10", 0, 0, 1).loopback()).isFalse();
+    assertThat(base.withToken("x").toString()).doesNotContain("x,").contains("token=(set)");
+  }
+}
