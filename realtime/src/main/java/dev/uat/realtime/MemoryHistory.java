@@ -10,24 +10,41 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
  * The history of one instance: a ring of the last {@code size} events per channel, none older than
- * {@code age}. A channel whose newest event is older than {@code age} is forgotten, and starts a
- * new epoch when it next has an event. {@link #append} is called by the hub's delivery thread;
- * reads may come from any thread.
+ * {@code age}, and at most {@code maxEvents} events across all channels. A channel whose newest
+ * event is older than {@code age} is forgotten, and starts a new epoch when it next has an event;
+ * past {@code maxEvents}, the channels that were quiet longest are forgotten first (their clients
+ * get {@code recovered: false} and reload from the api). {@link #append} is called by the hub's
+ * delivery thread; reads may come from any thread.
  */
 final class MemoryHistory implements History {
+  /**
+   * Events kept across all channels by default: a few hundred bytes each, so some 20 MB at most.
+   * Without it, a busy instance (a new conversation per chat) kept every channel for the whole
+   * {@code age} and filled the heap.
+   */
+  static final int DEFAULT_MAX_EVENTS = 50_000;
+
   private final int size;
   private final long ageMillis;
+  private final int maxEvents;
   private final LongSupplier clock;
   private final Map<String, Log> logs = new ConcurrentHashMap<>();
+  private final AtomicLong kept = new AtomicLong();
 
   MemoryHistory(int size, Duration age, LongSupplier clockMillis) {
+    this(size, age, DEFAULT_MAX_EVENTS, clockMillis);
+  }
+
+  MemoryHistory(int size, Duration age, int maxEvents, LongSupplier clockMillis) {
     this.size = size;
     this.ageMillis = age.toMillis();
+    this.maxEvents = maxEvents;
     this.clock = clockMillis;
   }
 
@@ -36,8 +53,12 @@ final class MemoryHistory implements History {
     long now = clock.getAsLong();
     Log log = logs.get(event.channel());
     if (log == null || log.expired(now)) {
-      log = new Log(size, newEpoch());
-      logs.put(event.channel(), log);
+      Log fresh = new Log(size, newEpoch());
+      Log old = logs.put(event.channel(), fresh);
+      if (old != null) {
+        kept.addAndGet(-old.size());
+      }
+      log = fresh;
     }
     return log.append(event, now);
   }
@@ -67,10 +88,39 @@ final class MemoryHistory implements History {
     return log.since(since, epoch, max, now - ageMillis);
   }
 
-  /** Forgets channels whose newest event has expired; called now and then by the hub. */
+  /**
+   * Forgets channels whose newest event has expired, then, past {@code maxEvents}, the channels
+   * quiet longest; called now and then by the hub.
+   */
   void sweep() {
     long now = clock.getAsLong();
-    logs.values().removeIf(l -> l.expired(now));
+    logs.values()
+        .removeIf(
+            l -> {
+              if (l.expired(now)) {
+                kept.addAndGet(-l.size());
+                return true;
+              }
+              return false;
+            });
+    if (kept.get() <= maxEvents) {
+      return;
+    }
+    List<Map.Entry<String, Log>> byQuiet = new ArrayList<>(logs.entrySet());
+    byQuiet.sort(java.util.Comparator.comparingLong(e -> e.getValue().newest));
+    for (Map.Entry<String, Log> e : byQuiet) {
+      if (kept.get() <= maxEvents * 3L / 4) { // some room, so that sorting is not every tick
+        break;
+      }
+      if (logs.remove(e.getKey(), e.getValue())) {
+        kept.addAndGet(-e.getValue().size());
+      }
+    }
+  }
+
+  /** Events kept across all channels. */
+  long events() {
+    return kept.get();
   }
 
   int channels() {
@@ -90,6 +140,15 @@ final class MemoryHistory implements History {
       this.capacity = capacity;
     }
 
+    int size() {
+      lock.lock();
+      try {
+        return kept.size();
+      } finally {
+        lock.unlock();
+      }
+    }
+
     boolean expired(long now) {
       return top > 0 && now - newest > ageMillis;
     }
@@ -100,6 +159,8 @@ final class MemoryHistory implements History {
         Publication p = new Publication(event, top + 1, epoch);
         if (kept.size() == capacity) {
           kept.removeFirst();
+        } else {
+          MemoryHistory.this.kept.incrementAndGet();
         }
         kept.addLast(p);
         top++;

@@ -63,4 +63,31 @@ class MemoryHistoryTest {
     history.sweep();
     assertThat(history.channels()).isEqualTo(1);
   }
+
+  @Test
+  void pastTheBudgetTheChannelsQuietLongestAreForgotten() throws Exception {
+    MemoryHistory small = new MemoryHistory(3, Duration.ofSeconds(60), 8, now::get);
+    for (int c = 0; c < 6; c++) { // six channels, two events each: 12 > 8
+      now.addAndGet(10);
+      small.append(
+          new dev.uat.events.Event(
+              "conversation:" + c, "message.created", java.util.Map.of(), null, now.get()));
+      small.append(
+          new dev.uat.events.Event(
+              "conversation:" + c, "message.created", java.util.Map.of(), null, now.get()));
+    }
+    assertThat(small.events()).isEqualTo(12);
+    String quietest = small.position("conversation:0").epoch();
+    assertThat(small.recover("conversation:0", 1, quietest, 10).recovered()).isTrue();
+
+    small.sweep();
+
+    assertThat(small.events()).isLessThanOrEqualTo(6);
+    assertThat(small.recover("conversation:0", 1, quietest, 10).recovered())
+        .as("the quietest channel is gone")
+        .isFalse();
+    var newest = small.position("conversation:5");
+    assertThat(newest.offset()).isEqualTo(2);
+    assertThat(small.recover("conversation:5", 1, newest.epoch(), 10).events()).hasSize(1);
+  }
 }
