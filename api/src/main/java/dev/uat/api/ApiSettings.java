@@ -89,122 +89,150 @@ public record ApiSettings(
   }
 
   public ApiSettings withHost(String host) {
-    return new ApiSettings(
-        host,
-        port,
-        dataDir,
-        jdbcUrl,
-        jdbcUser,
-        jdbcPassword,
-        routerUrl,
-        defaultModel,
-        bcryptCost,
-        maxMessageChars,
-        historyMessages,
-        routerTimeout,
-        limits);
+    return copy().host(host).build();
   }
 
   public ApiSettings withPort(int port) {
-    return new ApiSettings(
-        host,
-        port,
-        dataDir,
-        jdbcUrl,
-        jdbcUser,
-        jdbcPassword,
-        routerUrl,
-        defaultModel,
-        bcryptCost,
-        maxMessageChars,
-        historyMessages,
-        routerTimeout,
-        limits);
+    return copy().port(port).build();
   }
 
   public ApiSettings withJdbc(String url, String user, String password) {
-    return new ApiSettings(
-        host,
-        port,
-        dataDir,
-        url,
-        user,
-        password,
-        routerUrl,
-        defaultModel,
-        bcryptCost,
-        maxMessageChars,
-        historyMessages,
-        routerTimeout,
-        limits);
+    return copy().jdbcUrl(url).jdbcUser(user).jdbcPassword(password).build();
   }
 
   public ApiSettings withBcryptCost(int cost) {
-    return new ApiSettings(
-        host,
-        port,
-        dataDir,
-        jdbcUrl,
-        jdbcUser,
-        jdbcPassword,
-        routerUrl,
-        defaultModel,
-        cost,
-        maxMessageChars,
-        historyMessages,
-        routerTimeout,
-        limits);
+    return copy().bcryptCost(cost).build();
   }
 
   public ApiSettings withDefaultModel(String model) {
-    return new ApiSettings(
-        host,
-        port,
-        dataDir,
-        jdbcUrl,
-        jdbcUser,
-        jdbcPassword,
-        routerUrl,
-        model,
-        bcryptCost,
-        maxMessageChars,
-        historyMessages,
-        routerTimeout,
-        limits);
+    return copy().defaultModel(model).build();
   }
 
   public ApiSettings withRouterTimeout(Duration timeout) {
-    return new ApiSettings(
-        host,
-        port,
-        dataDir,
-        jdbcUrl,
-        jdbcUser,
-        jdbcPassword,
-        routerUrl,
-        defaultModel,
-        bcryptCost,
-        maxMessageChars,
-        historyMessages,
-        timeout,
-        limits);
+    return copy().routerTimeout(timeout).build();
   }
 
   public ApiSettings withLimits(Limits limits) {
-    return new ApiSettings(
-        host,
-        port,
-        dataDir,
-        jdbcUrl,
-        jdbcUser,
-        jdbcPassword,
-        routerUrl,
-        defaultModel,
-        bcryptCost,
-        maxMessageChars,
-        historyMessages,
-        routerTimeout,
-        limits);
+    return copy().limits(limits).build();
+  }
+
+  private Copy copy() {
+    return new Copy(this);
+  }
+
+  /** A changeable copy, for the {@code with…} methods: one place that names every field. */
+  private static final class Copy {
+    private String host;
+    private int port;
+    private Path dataDir;
+    private String jdbcUrl;
+    private String jdbcUser;
+    private String jdbcPassword;
+    private String routerUrl;
+    private String defaultModel;
+    private int bcryptCost;
+    private int maxMessageChars;
+    private int historyMessages;
+    private Duration routerTimeout;
+    private Limits limits;
+
+    Copy(ApiSettings s) {
+      host = s.host;
+      port = s.port;
+      dataDir = s.dataDir;
+      jdbcUrl = s.jdbcUrl;
+      jdbcUser = s.jdbcUser;
+      jdbcPassword = s.jdbcPassword;
+      routerUrl = s.routerUrl;
+      defaultModel = s.defaultModel;
+      bcryptCost = s.bcryptCost;
+      maxMessageChars = s.maxMessageChars;
+      historyMessages = s.historyMessages;
+      routerTimeout = s.routerTimeout;
+      limits = s.limits;
+    }
+
+    Copy host(String v) {
+      host = v;
+      return this;
+    }
+
+    Copy port(int v) {
+      port = v;
+      return this;
+    }
+
+    Copy dataDir(Path v) {
+      dataDir = v;
+      return this;
+    }
+
+    Copy jdbcUrl(String v) {
+      jdbcUrl = v;
+      return this;
+    }
+
+    Copy jdbcUser(String v) {
+      jdbcUser = v;
+      return this;
+    }
+
+    Copy jdbcPassword(String v) {
+      jdbcPassword = v;
+      return this;
+    }
+
+    Copy routerUrl(String v) {
+      routerUrl = v;
+      return this;
+    }
+
+    Copy defaultModel(String v) {
+      defaultModel = v;
+      return this;
+    }
+
+    Copy bcryptCost(int v) {
+      bcryptCost = v;
+      return this;
+    }
+
+    Copy maxMessageChars(int v) {
+      maxMessageChars = v;
+      return this;
+    }
+
+    Copy historyMessages(int v) {
+      historyMessages = v;
+      return this;
+    }
+
+    Copy routerTimeout(Duration v) {
+      routerTimeout = v;
+      return this;
+    }
+
+    Copy limits(Limits v) {
+      limits = v;
+      return this;
+    }
+
+    ApiSettings build() {
+      return new ApiSettings(
+          host,
+          port,
+          dataDir,
+          jdbcUrl,
+          jdbcUser,
+          jdbcPassword,
+          routerUrl,
+          defaultModel,
+          bcryptCost,
+          maxMessageChars,
+          historyMessages,
+          routerTimeout,
+          limits);
+    }
   }
 
   /** The JDBC URL in effect: the configured one, or the H2 file in the data directory. */

@@ -127,213 +127,176 @@ public record RouterSettings(
   }
 
   public RouterSettings withHost(String host) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().host(host).build();
   }
 
   public RouterSettings withPort(int port) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().port(port).build();
   }
 
   public RouterSettings withProvider(String provider) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().provider(provider).build();
   }
 
   public RouterSettings withOllamaUrl(String ollamaUrl) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().ollamaUrl(ollamaUrl).build();
   }
 
   /** The OpenAI-compatible server and its key (null for none). */
   public RouterSettings withOpenai(String openaiUrl, String openaiKey) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().openaiUrl(openaiUrl).openaiKey(openaiKey).build();
   }
 
   public RouterSettings withDefaultModel(String defaultModel) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().defaultModel(defaultModel).build();
   }
 
   public RouterSettings withRequestTimeout(Duration requestTimeout) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().requestTimeout(requestTimeout).build();
   }
 
   /** The api that validates API keys; null: only JWTs are accepted. */
   public RouterSettings withApiUrl(String apiUrl) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().apiUrl(apiUrl).build();
   }
 
   /** The data directory of the default H2 usage database. */
   public RouterSettings withDataDir(Path dataDir) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().dataDir(dataDir).build();
   }
 
   /** The usage database's JDBC URL (credentials in the URL); null for the H2 default. */
   public RouterSettings withJdbcUrl(String jdbcUrl) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().jdbcUrl(jdbcUrl).build();
   }
 
   /** Redis for the response cache; null for the in-process cache. */
   public RouterSettings withRedisUrl(String redisUrl) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().redisUrl(redisUrl).build();
   }
 
   /** The YAML router configuration file; null for none. */
   public RouterSettings withConfigFile(Path configFile) {
-    return new RouterSettings(
-        host,
-        port,
-        provider,
-        ollamaUrl,
-        openaiUrl,
-        openaiKey,
-        defaultModel,
-        requestTimeout,
-        apiUrl,
-        dataDir,
-        jdbcUrl,
-        redisUrl,
-        configFile);
+    return copy().configFile(configFile).build();
+  }
+
+  private Copy copy() {
+    return new Copy(this);
+  }
+
+  /** A changeable copy, for the {@code with…} methods: one place that names every field. */
+  private static final class Copy {
+    private String host;
+    private int port;
+    private String provider;
+    private String ollamaUrl;
+    private String openaiUrl;
+    private String openaiKey;
+    private String defaultModel;
+    private Duration requestTimeout;
+    private String apiUrl;
+    private Path dataDir;
+    private String jdbcUrl;
+    private String redisUrl;
+    private Path configFile;
+
+    Copy(RouterSettings s) {
+      host = s.host;
+      port = s.port;
+      provider = s.provider;
+      ollamaUrl = s.ollamaUrl;
+      openaiUrl = s.openaiUrl;
+      openaiKey = s.openaiKey;
+      defaultModel = s.defaultModel;
+      requestTimeout = s.requestTimeout;
+      apiUrl = s.apiUrl;
+      dataDir = s.dataDir;
+      jdbcUrl = s.jdbcUrl;
+      redisUrl = s.redisUrl;
+      configFile = s.configFile;
+    }
+
+    Copy host(String v) {
+      host = v;
+      return this;
+    }
+
+    Copy port(int v) {
+      port = v;
+      return this;
+    }
+
+    Copy provider(String v) {
+      provider = v;
+      return this;
+    }
+
+    Copy ollamaUrl(String v) {
+      ollamaUrl = v;
+      return this;
+    }
+
+    Copy openaiUrl(String v) {
+      openaiUrl = v;
+      return this;
+    }
+
+    Copy openaiKey(String v) {
+      openaiKey = v;
+      return this;
+    }
+
+    Copy defaultModel(String v) {
+      defaultModel = v;
+      return this;
+    }
+
+    Copy requestTimeout(Duration v) {
+      requestTimeout = v;
+      return this;
+    }
+
+    Copy apiUrl(String v) {
+      apiUrl = v;
+      return this;
+    }
+
+    Copy dataDir(Path v) {
+      dataDir = v;
+      return this;
+    }
+
+    Copy jdbcUrl(String v) {
+      jdbcUrl = v;
+      return this;
+    }
+
+    Copy redisUrl(String v) {
+      redisUrl = v;
+      return this;
+    }
+
+    Copy configFile(Path v) {
+      configFile = v;
+      return this;
+    }
+
+    RouterSettings build() {
+      return new RouterSettings(
+          host,
+          port,
+          provider,
+          ollamaUrl,
+          openaiUrl,
+          openaiKey,
+          defaultModel,
+          requestTimeout,
+          apiUrl,
+          dataDir,
+          jdbcUrl,
+          redisUrl,
+          configFile);
+    }
   }
 
   /** The usage database URL in effect. */
