@@ -5,13 +5,12 @@ import static java.util.Objects.requireNonNull;
 import dev.uat.observatory.ingest.Bodies;
 import dev.uat.observatory.ingest.Format;
 import dev.uat.observatory.ingest.Pipeline;
+import dev.uat.observatory.ingest.ReceiverMetrics;
 import dev.uat.observatory.model.Span;
 import dev.uat.web.HttpError;
 import dev.uat.web.Json;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,31 +47,16 @@ public final class OtlpHttpReceiver {
 
   private static final byte[] EMPTY_PROTOBUF = new byte[0];
   private static final byte[] EMPTY_JSON = "{}".getBytes(StandardCharsets.UTF_8);
-  private static final io.opentelemetry.api.common.Attributes OTLP_HTTP =
-      io.opentelemetry.api.common.Attributes.of(
-          AttributeKey.stringKey("uat.observatory.receiver"), "otlp_http");
 
   private final Pipeline pipeline;
   private final OtlpProtoDecoder protoDecoder = new OtlpProtoDecoder();
   private final OtlpJsonDecoder jsonDecoder = new OtlpJsonDecoder();
-  private final LongCounter received;
-  private final LongCounter rejected;
+  private final ReceiverMetrics metrics;
 
   public OtlpHttpReceiver(Pipeline pipeline, Meter meter) {
     this.pipeline = requireNonNull(pipeline, "pipeline");
     requireNonNull(meter, "meter");
-    this.received =
-        meter
-            .counterBuilder("uat.observatory.spans.received")
-            .setUnit("{span}")
-            .setDescription("Spans received in well-formed export requests")
-            .build();
-    this.rejected =
-        meter
-            .counterBuilder("uat.observatory.spans.rejected")
-            .setUnit("{span}")
-            .setDescription("Spans rejected from well-formed export requests (invalid ids)")
-            .build();
+    this.metrics = new ReceiverMetrics(meter, "otlp_http");
   }
 
   /** Registers the routes; pass as {@code Service.builder(..).routes(receiver::register)}. */
@@ -96,10 +80,7 @@ public final class OtlpHttpReceiver {
           protobuf ? Format.OTLP_PROTOBUF : Format.OTLP_JSON,
           body,
           System.currentTimeMillis());
-      received.add(decoded.spans.size() + decoded.rejected, OTLP_HTTP);
-      if (decoded.rejected > 0) {
-        rejected.add(decoded.rejected, OTLP_HTTP);
-      }
+      metrics.record(decoded.spans.size(), decoded.rejected);
       respond(ctx, protobuf, decoded);
     }
   }

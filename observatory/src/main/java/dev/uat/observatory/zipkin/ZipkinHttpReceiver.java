@@ -5,12 +5,11 @@ import static java.util.Objects.requireNonNull;
 import dev.uat.observatory.ingest.Bodies;
 import dev.uat.observatory.ingest.Format;
 import dev.uat.observatory.ingest.Pipeline;
+import dev.uat.observatory.ingest.ReceiverMetrics;
 import dev.uat.observatory.model.Span;
 import dev.uat.web.HttpError;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import java.io.IOException;
 import java.util.List;
@@ -27,29 +26,14 @@ import java.util.Locale;
  * uat.observatory.receiver=zipkin}. Thread-safe.
  */
 public final class ZipkinHttpReceiver {
-  private static final io.opentelemetry.api.common.Attributes ZIPKIN =
-      io.opentelemetry.api.common.Attributes.of(
-          AttributeKey.stringKey("uat.observatory.receiver"), "zipkin");
 
   private final Pipeline pipeline;
   private final ZipkinJsonDecoder decoder = new ZipkinJsonDecoder();
-  private final LongCounter received;
-  private final LongCounter rejected;
+  private final ReceiverMetrics metrics;
 
   public ZipkinHttpReceiver(Pipeline pipeline, Meter meter) {
     this.pipeline = requireNonNull(pipeline, "pipeline");
-    this.received =
-        meter
-            .counterBuilder("uat.observatory.spans.received")
-            .setUnit("{span}")
-            .setDescription("Spans received in well-formed export requests")
-            .build();
-    this.rejected =
-        meter
-            .counterBuilder("uat.observatory.spans.rejected")
-            .setUnit("{span}")
-            .setDescription("Spans rejected from well-formed export requests (invalid ids)")
-            .build();
+    this.metrics = new ReceiverMetrics(meter, "zipkin");
   }
 
   public void register(JavalinConfig cfg) {
@@ -80,10 +64,7 @@ public final class ZipkinHttpReceiver {
             "invalid_json", "the body is not a JSON list of Zipkin v2 spans: " + e.getMessage());
       }
       pipeline.deliver(decoded.spans(), Format.ZIPKIN_JSON, body, System.currentTimeMillis());
-      received.add(decoded.spans().size() + decoded.rejected(), ZIPKIN);
-      if (decoded.rejected() > 0) {
-        rejected.add(decoded.rejected(), ZIPKIN);
-      }
+      metrics.record(decoded.spans().size(), decoded.rejected());
       ctx.status(202);
     }
   }
