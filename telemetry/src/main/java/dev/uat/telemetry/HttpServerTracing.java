@@ -86,7 +86,22 @@ public final class HttpServerTracing implements Filter {
   private final TextMapPropagator propagator;
   private final DoubleHistogram duration;
 
+  /** Request attribute under which the resolved client address is kept for the handlers. */
+  public static final String CLIENT_ADDRESS_ATTRIBUTE = "uat.client.address";
+
+  private final java.util.function.BinaryOperator<String> clientAddress;
+
+  /** Believes no {@code X-Forwarded-For}: the peer is the client. */
   public HttpServerTracing(Telemetry telemetry) {
+    this(telemetry, (peer, forwarded) -> peer);
+  }
+
+  /**
+   * @param clientAddress the client's address from the peer address and {@code X-Forwarded-For}
+   */
+  public HttpServerTracing(
+      Telemetry telemetry, java.util.function.BinaryOperator<String> clientAddress) {
+    this.clientAddress = java.util.Objects.requireNonNull(clientAddress, "clientAddress");
     this.tracer = telemetry.tracer();
     this.propagator = telemetry.propagators().getTextMapPropagator();
     this.duration =
@@ -204,13 +219,11 @@ public final class HttpServerTracing implements Filter {
     duration.record((System.nanoTime() - startNanos) / 1e9, metric.build(), context);
   }
 
-  private static String clientAddress(HttpServletRequest request) {
-    String forwarded = request.getHeader("X-Forwarded-For");
-    if (forwarded != null && !forwarded.isBlank()) {
-      int comma = forwarded.indexOf(',');
-      return (comma < 0 ? forwarded : forwarded.substring(0, comma)).trim();
-    }
-    return request.getRemoteAddr();
+  private String clientAddress(HttpServletRequest request) {
+    String client =
+        clientAddress.apply(request.getRemoteAddr(), request.getHeader("X-Forwarded-For"));
+    request.setAttribute(CLIENT_ADDRESS_ATTRIBUTE, client);
+    return client;
   }
 
   private static String protocolVersion(String protocol) {

@@ -79,6 +79,16 @@ public final class Service implements AutoCloseable {
     void run() throws Exception;
   }
 
+  /**
+   * The client's address as this service's {@link Exposure} resolves it: the peer, or what a
+   * trusted proxy's {@code X-Forwarded-For} says. Use this for rate limits and audit records, never
+   * the raw header.
+   */
+  public static String clientAddress(Context ctx) {
+    Object resolved = ctx.req().getAttribute(HttpServerTracing.CLIENT_ADDRESS_ATTRIBUTE);
+    return resolved instanceof String s ? s : ctx.req().getRemoteAddr();
+  }
+
   /** Renders an error into the response; the default writes our JSON error shape. */
   public static void renderError(Context ctx, HttpError error) {
     if (error.status() == 413) {
@@ -127,6 +137,7 @@ public final class Service implements AutoCloseable {
     private String host = "127.0.0.1";
     private int port;
     private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+    private Exposure exposure = Exposure.LOOPBACK;
     private final Map<String, Check> checks = new LinkedHashMap<>();
     private Consumer<JavalinConfig> routes = cfg -> {};
 
@@ -157,6 +168,12 @@ public final class Service implements AutoCloseable {
       return this;
     }
 
+    /** Trusted proxies and who may read {@code /metrics}; default {@link Exposure#LOOPBACK}. */
+    public Builder exposure(Exposure exposure) {
+      this.exposure = requireNonNull(exposure, "exposure");
+      return this;
+    }
+
     /** Adds a dependency that {@code /health/ready} checks. */
     public Builder readiness(String dependency, Check check) {
       checks.put(requireNonNull(dependency, "dependency"), requireNonNull(check, "check"));
@@ -170,7 +187,8 @@ public final class Service implements AutoCloseable {
 
     public Service start() {
       MetricsEndpoint metrics = new MetricsEndpoint(telemetry);
-      HttpServerTracing tracing = new HttpServerTracing(telemetry);
+      Exposure exposure = this.exposure;
+      HttpServerTracing tracing = new HttpServerTracing(telemetry, exposure::clientAddress);
       Javalin app =
           Javalin.create(
               cfg -> {
@@ -207,6 +225,10 @@ public final class Service implements AutoCloseable {
                 cfg.routes.get(
                     "/metrics",
                     ctx -> {
+                      if (!exposure.metricsAllowed(ctx.req().getRemoteAddr())) {
+                        throw HttpError.forbidden(
+                            "/metrics is served to the addresses in metrics-allow only");
+                      }
                       String accept = ctx.header("Accept");
                       ctx.contentType(metrics.contentType(accept));
                       metrics.write(accept, ctx.outputStream());
