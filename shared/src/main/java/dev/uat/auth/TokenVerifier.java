@@ -2,6 +2,8 @@ package dev.uat.auth;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
@@ -23,7 +25,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Verifies the platform's tokens identically in every component: signature by a key of the
@@ -32,13 +33,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * JwtScheme#MAX_CLOCK_SKEW_SECONDS}s skew, and what the token is for. Thread-safe.
  */
 public final class TokenVerifier {
-  /** Verified access tokens kept, by default: an ES256 check costs ~0.4 ms, a lookup ~0. */
-  public static final int DEFAULT_CACHE_SIZE = 10_000;
+  /**
+   * Bytes of verified access tokens kept, by default: an ES256 check costs ~0.4 ms, a lookup ~0.
+   * Only tokens with a valid signature enter, each weighed by its length (~1.5 KB with its
+   * principal), so ~2,500 tokens fit.
+   */
+  public static final int DEFAULT_CACHE_SIZE = 4 * 1024 * 1024;
 
   private final DefaultJWTProcessor<SecurityContext> access;
   private final int cacheSize;
   private final Clock clock;
-  private final ConcurrentHashMap<String, Principal> verified = new ConcurrentHashMap<>();
+  private final Cache<String, Principal> verified;
   private final DefaultJWTProcessor<SecurityContext> refresh;
   private final DefaultJWTProcessor<SecurityContext> service;
 
@@ -54,6 +59,11 @@ public final class TokenVerifier {
       throw new IllegalArgumentException("cacheSize must not be negative");
     }
     this.cacheSize = cacheSize;
+    this.verified =
+        Caffeine.newBuilder()
+            .maximumWeight(cacheSize)
+            .<String, Principal>weigher((token, p) -> 400 + 2 * token.length())
+            .build();
     this.access = processor(keys, JwtScheme.AUDIENCE, JwtScheme.ACCESS);
     this.refresh = processor(keys, JwtScheme.AUDIENCE, JwtScheme.REFRESH);
     this.service = processor(keys, serviceAudience, JwtScheme.SERVICE);
@@ -70,9 +80,9 @@ public final class TokenVerifier {
   }
 
   /**
-   * Verifies with local keys, keeping up to {@code cacheSize} verified access tokens (0: verify
-   * every time). A kept token is the exact string that passed every check; it is still refused once
-   * expired.
+   * Verifies with local keys, keeping up to {@code cacheSize} bytes of verified access tokens (0:
+   * verify every time). A kept token is the exact string that passed every check; it is still
+   * refused once expired.
    */
   public static TokenVerifier local(JwtKeys keys, String serviceAudience, int cacheSize) {
     return new TokenVerifier(new ImmutableJWKSet<>(keys.publicKeys()), serviceAudience, cacheSize);
@@ -96,21 +106,24 @@ public final class TokenVerifier {
   /** The principal of a valid access token. */
   public Principal verifyAccess(String token) throws InvalidTokenException {
     if (token != null && cacheSize > 0) {
-      Principal known = verified.get(token);
+      Principal known = verified.getIfPresent(token);
       if (known != null) {
         if (clock
             .instant()
             .isBefore(known.expiresAt().plusSeconds(JwtScheme.MAX_CLOCK_SKEW_SECONDS))) {
           return known;
         }
-        verified.remove(token);
+        verified.invalidate(token);
+        throw new InvalidTokenException(InvalidTokenException.Reason.EXPIRED, "Expired JWT");
       }
     }
     Principal principal = principal(process(access, token));
+    if (!clock
+        .instant()
+        .isBefore(principal.expiresAt().plusSeconds(JwtScheme.MAX_CLOCK_SKEW_SECONDS))) {
+      throw new InvalidTokenException(InvalidTokenException.Reason.EXPIRED, "Expired JWT");
+    }
     if (cacheSize > 0) {
-      if (verified.size() >= cacheSize) {
-        verified.clear(); // crude but bounded; tokens are re-verified once
-      }
       verified.put(token, principal);
     }
     return principal;
@@ -151,8 +164,13 @@ public final class TokenVerifier {
     }
     try {
       return p.process(token, null);
-    } catch (BadJWTException e) {
-      throw new InvalidTokenException(e.getMessage()); // expired, wrong audience, ...
+    } catch (BadJWTException e) { // expired, wrong audience, ...
+      String message = String.valueOf(e.getMessage());
+      throw new InvalidTokenException(
+          message.startsWith("Expired")
+              ? InvalidTokenException.Reason.EXPIRED
+              : InvalidTokenException.Reason.INVALID,
+          message);
     } catch (BadJOSEException e) {
       throw new InvalidTokenException("signature or algorithm not accepted");
     } catch (ParseException e) {

@@ -66,15 +66,21 @@ class TokenVerifierTest {
             return now.get();
           }
         };
-    TokenVerifier cached = new TokenVerifier(counting, "uat-service", 10, clock);
+    TokenVerifier cached = new TokenVerifier(counting, "uat-service", 64 * 1024, clock);
 
     assertThat(cached.verifyAccess(token.value()).userId()).isEqualTo("user-1");
     assertThat(cached.verifyAccess(token.value()).userId()).isEqualTo("user-1");
     assertThat(keyLookups).hasValue(1); // the second answer came from the cache
 
     now.set(token.expiresAt().plusSeconds(JwtScheme.MAX_CLOCK_SKEW_SECONDS + 1));
-    cached.verifyAccess(token.value());
-    assertThat(keyLookups).hasValue(2); // expired in the cache: checked in full again
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> cached.verifyAccess(token.value()))
+        .isInstanceOfSatisfying(
+            InvalidTokenException.class,
+            e -> assertThat(e.reason()).isEqualTo(InvalidTokenException.Reason.EXPIRED));
+    // expired in the cache: dropped, so the next try is checked in full again
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> cached.verifyAccess(token.value()))
+        .isInstanceOf(InvalidTokenException.class);
+    assertThat(keyLookups).hasValue(2);
   }
 
   @Test

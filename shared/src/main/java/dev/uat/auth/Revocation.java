@@ -1,0 +1,90 @@
+package dev.uat.auth;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.uat.events.Event;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A signal that credentials stopped being valid before their expiry: one login session ended
+ * (logout, refresh-token reuse, a session deleted), every session of an account ended (logout-all,
+ * password change), or an API key revoked. The api announces them on the event bus ({@link
+ * #CHANNEL}); every component's {@link Credentials} forgets what it had cached and tells its
+ * listeners (realtime closes the sockets concerned). Without the bus a component still learns
+ * within {@link Credentials#RECHECK}.
+ *
+ * @param kind what ended
+ * @param id the session id, account id or key id
+ */
+public record Revocation(Kind kind, String id) {
+  /** The internal bus channel; realtime never delivers it to a client. */
+  public static final String CHANNEL = "internal:auth";
+
+  /** Event name on {@link #CHANNEL}. */
+  public static final String EVENT = "credentials.revoked";
+
+  public enum Kind {
+    /** One login session ({@code sid}) ended. */
+    SESSION,
+    /** Every session and key of one account ended. */
+    USER,
+    /** One API key revoked. */
+    KEY
+  }
+
+  public Revocation {
+    requireNonNull(kind, "kind");
+    requireNonNull(id, "id");
+  }
+
+  public static Revocation session(String sessionId) {
+    return new Revocation(Kind.SESSION, sessionId);
+  }
+
+  public static Revocation user(String userId) {
+    return new Revocation(Kind.USER, userId);
+  }
+
+  public static Revocation key(String keyId) {
+    return new Revocation(Kind.KEY, keyId);
+  }
+
+  /** Whether this revocation ends {@code p}'s access. */
+  public boolean concerns(Principal p) {
+    return switch (kind) {
+      case SESSION -> id.equals(p.sessionId());
+      case USER -> id.equals(p.userId());
+      case KEY -> p.isApiKey() && id.equals(p.tokenId());
+    };
+  }
+
+  /** As an event on {@link #CHANNEL}; its data survives a JSON round trip. */
+  public Event toEvent() {
+    return new Event(
+        CHANNEL,
+        EVENT,
+        Map.of("kind", kind.name().toLowerCase(Locale.ROOT), "id", id),
+        null,
+        System.currentTimeMillis());
+  }
+
+  /** The revocation an event carries, or empty if it carries none. */
+  public static Optional<Revocation> fromEvent(Event event) {
+    if (!CHANNEL.equals(event.channel())
+        || !EVENT.equals(event.event())
+        || !(event.data() instanceof Map<?, ?> data)
+        || !(data.get("kind") instanceof String kind)
+        || !(data.get("id") instanceof String id)
+        || id.isEmpty()
+        || id.length() > 64) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new Revocation(Kind.valueOf(kind.toUpperCase(Locale.ROOT)), id));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+}
