@@ -6,7 +6,12 @@ import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Service;
 import io.javalin.http.HandlerType;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.SessionHandler;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.session.NullSessionCache;
+import org.eclipse.jetty.session.NullSessionDataStore;
 
 /**
  * The gateway ({@code uat-edge}, :8000): {@code /api/*} to the api, {@code /v1/*} to the router,
@@ -35,9 +40,11 @@ public final class Edge implements AutoCloseable {
           HandlerType.OPTIONS);
 
   private final Service service;
+  private final ServletContextHandler context;
 
-  private Edge(Service service) {
+  private Edge(Service service, ServletContextHandler context) {
     this.service = service;
+    this.context = context;
   }
 
   public static Edge start(EdgeSettings settings, Telemetry telemetry) {
@@ -60,6 +67,7 @@ public final class Edge implements AutoCloseable {
     String router = strip(settings.routerUrl());
     WebClient web = WebClient.load(strip(settings.observatoryUrl()));
     JsonErrorHandler errors = new JsonErrorHandler(metrics);
+    AtomicReference<ServletContextHandler> context = new AtomicReference<>();
     Service service =
         Service.builder("edge", telemetry)
             .host(settings.host())
@@ -69,6 +77,11 @@ public final class Edge implements AutoCloseable {
             .routes(
                 cfg -> {
                   cfg.jetty.modifyServer(server -> server.setErrorHandler(errors));
+                  cfg.jetty.modifyServletContextHandler(
+                      h -> {
+                        keepNoSessions(h.getSessionHandler());
+                        context.set(h);
+                      });
                   cfg.jetty.modifyHttpConfiguration(
                       http -> http.setUriCompliance(lenientPath(http.getUriCompliance())));
                   for (HandlerType method : METHODS) {
@@ -81,7 +94,23 @@ public final class Edge implements AutoCloseable {
                   web.routes(cfg);
                 })
             .start();
-    return new Edge(service);
+    return new Edge(service, context.get());
+  }
+
+  /**
+   * Javalin creates an HTTP session for every WebSocket upgrade, and Jetty's default cache keeps
+   * sessions that never expire: one object per {@code /ws} connection, forever. No component uses
+   * sessions (credentials are bearer tokens), so none is kept.
+   */
+  static void keepNoSessions(SessionHandler sessions) {
+    NullSessionCache cache = new NullSessionCache(sessions);
+    cache.setSessionDataStore(new NullSessionDataStore());
+    sessions.setSessionCache(cache);
+  }
+
+  /** Whether the server holds the HTTP session {@code id} (for tests: it never should). */
+  boolean holdsSession(String id) throws Exception {
+    return context.getSessionHandler().getSessionCache().contains(id);
   }
 
   /**

@@ -93,7 +93,13 @@ final class HttpProxy {
 
   void forward(Context ctx, String upstreamBase) throws IOException {
     HttpServletRequest req = ctx.req();
-    URI target = targets.uri(upstreamBase, req.getRequestURI(), req.getQueryString());
+    URI target;
+    try {
+      target = targets.uri(upstreamBase, req.getRequestURI(), req.getQueryString());
+    } catch (HttpError e) {
+      BodyReader.drain(req); // so that a client still writing its body reads the refusal
+      throw e;
+    }
     try (RequestBody body = bodies.read(req)) {
       forward(ctx, target, body);
     }

@@ -50,7 +50,7 @@ final class JsonErrorHandler extends ErrorHandler {
   private void count(int status) {
     if (status == 414) {
       metrics.refused(EdgeMetrics.URL_TOO_LONG);
-    } else if (status >= 400 && status < 500) {
+    } else if (status == 400 || status == 431) {
       metrics.refused(EdgeMetrics.MALFORMED_REQUEST);
     }
   }
@@ -66,6 +66,10 @@ final class JsonErrorHandler extends ErrorHandler {
       case 414 -> {
         code = "url_too_long";
         message = "the URL is longer than the edge accepts";
+      }
+      case 404 -> {
+        code = "not_found";
+        message = "no such route";
       }
       case 431 -> {
         code = "headers_too_large";

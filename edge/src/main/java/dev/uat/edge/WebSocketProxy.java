@@ -171,6 +171,16 @@ final class WebSocketProxy {
             });
   }
 
+  /** Whether a close frame may carry {@code code} (RFC 6455 7.4: not 1005, 1006, 1015). */
+  static boolean transmittable(int code) {
+    return code >= 1000
+        && code < 5000
+        && code != 1004
+        && code != 1005
+        && code != 1006
+        && code != 1015;
+  }
+
   /** One client connection and its upstream twin. */
   private final class Relay implements WebSocket.Listener {
     private final Session client;
@@ -239,7 +249,7 @@ final class WebSocketProxy {
      * {@link #CLOSE_GRACE}, the connection is aborted, which fails them and gives their bytes back.
      */
     synchronized void closeUpstream(int code, String reason) {
-      int c = code >= 1000 && code < 5000 && code != 1005 && code != 1006 ? code : 1000;
+      int c = transmittable(code) ? code : 1000;
       sending
           .thenCombine(socket, (x, ws) -> ws)
           .thenCompose(ws -> ws.sendClose(c, reason == null ? "" : reason))
@@ -272,15 +282,19 @@ final class WebSocketProxy {
 
     @Override
     public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-      if (client.isOpen()) {
-        client.close(statusCode, reason, Callback.NOOP);
+      if (client.isOpen() && !refused.get()) {
+        if (transmittable(statusCode)) {
+          client.close(statusCode, reason, Callback.NOOP);
+        } else { // 1006: the connection to realtime was lost, no close frame came
+          client.close(1011, "realtime connection lost", Callback.NOOP);
+        }
       }
       return null;
     }
 
     @Override
     public void onError(WebSocket ws, Throwable error) {
-      if (client.isOpen()) {
+      if (client.isOpen() && !refused.get()) {
         client.close(1011, "realtime connection failed", Callback.NOOP);
       }
     }
