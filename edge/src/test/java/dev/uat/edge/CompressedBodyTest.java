@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.DeflaterOutputStream;
@@ -99,6 +101,26 @@ class CompressedBodyTest {
       var normal = rig.send(post(rig, "/api/chat", "gzip", gzip(JSON.getBytes())));
       assertThat(normal.statusCode()).isEqualTo(200);
       assertThat(rig.api.takeRequest().getBody().utf8()).isEqualTo(JSON);
+    }
+  }
+
+  @Test
+  void manyGzipBombsAtOnceAreRefusedWithinTheInFlightBudget() throws Exception {
+    byte[] bomb = gzipBomb(64L * 1024 * 1024);
+    try (Rig rig = new Rig(s -> s)) { // 1 MiB a body, 16 MiB in flight: the defaults
+      List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        all.add(
+            rig.http.sendAsync(
+                post(rig, "/api/chat", "gzip", bomb), HttpResponse.BodyHandlers.ofString()));
+      }
+      for (var response : all) {
+        // 413 once inflated past 1 MiB, or 503 while 16 bodies are being inflated already
+        assertThat(response.get(30, TimeUnit.SECONDS).statusCode()).isIn(413, 503);
+      }
+      assertThat(rig.api.getRequestCount()).isZero();
+      var normal = rig.send(post(rig, "/api/chat", "gzip", gzip(JSON.getBytes())));
+      assertThat(normal.statusCode()).isEqualTo(200);
     }
   }
 
