@@ -360,13 +360,14 @@ class IngestLimitsTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(chunked.statusCode()).isEqualTo(413);
+    assertThat(send(otlp(PROTOBUF), large).statusCode()).as("with a length").isEqualTo(413);
     HttpResponse<String> brotli =
         send(zipkin().header("Content-Encoding", "br"), "[]".getBytes(UTF_8));
     assertThat(brotli.statusCode()).isEqualTo(415);
     assertThat(errorCode(brotli)).isEqualTo("unsupported_content_encoding");
 
     assertThat(metric("uat_observatory_ingest_refused_total", "reason=\"body_too_large\""))
-        .isEqualTo(1);
+        .isEqualTo(2);
     assertThat(metric("uat_observatory_ingest_refused_total", "reason=\"content_encoding\""))
         .isEqualTo(1);
     ordinaryExportsStillWork(5);
