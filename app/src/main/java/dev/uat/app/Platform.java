@@ -144,15 +144,16 @@ public final class Platform implements AutoCloseable {
   static Observatory observatory(Config config, Telemetry telemetry) {
     return Observatory.start(
         new ObservatorySettings(
-            config.internalHost(),
-            config.port("otlp-port"),
-            config.port("observatory-port"),
-            config.port("zipkin-port"),
-            config.longValue("observatory-max-bytes"),
-            config.dataDir(),
-            Boolean.parseBoolean(config.require("observatory-persist").trim()),
-            config.get("observatory-token").orElse(""),
-            config.get("alertmanager-url").orElse("")),
+                config.internalHost(),
+                config.port("otlp-port"),
+                config.port("observatory-port"),
+                config.port("zipkin-port"),
+                config.longValue("observatory-max-bytes"),
+                config.dataDir(),
+                Boolean.parseBoolean(config.require("observatory-persist").trim()),
+                config.get("observatory-token").orElse(""),
+                config.get("alertmanager-url").orElse(""))
+            .withAllowedHosts(config.list("observatory-allowed-hosts")),
         telemetry);
   }
 
@@ -210,6 +211,7 @@ public final class Platform implements AutoCloseable {
         EdgeSettings.defaults(apiUrl, routerUrl, realtimeUrl)
             .withHost(config.publicHost())
             .withPort(config.port("edge-port"))
+            .withExposure(config.exposure())
             .withObservatoryUrl(observatoryUrl),
         telemetry);
   }
