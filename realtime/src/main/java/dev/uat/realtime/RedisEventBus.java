@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
  * the same offset, and a client can recover on any instance what it missed on another. Publishing
  * is asynchronous and never throws; failures are logged and counted in {@code
  * uat.events.publish.failed}. Commands wait in a bounded queue (10,000) while Redis is unreachable.
+ * Events of {@code internal:} channels (revocations) are only PUBLISHed (offset 0), never kept.
  *
  * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset), {@code uat:rt:{<channel>}:stream}
  * (entries {@code 0-<offset>} with fields {@code t} and {@code p}), {@code
@@ -178,6 +179,18 @@ public final class RedisEventBus implements EventBus, History, Presence {
         failed(event, "larger than " + MAX_EVENT_BYTES + " bytes");
         return;
       }
+      if (event.channel().startsWith(Hub.INTERNAL)) {
+        // the platform's own signals (revocations): to every instance, never into a stream
+        async
+            .publish(PUBSUB, "{\"offset\":0,\"epoch\":\"\"," + payload.substring(1))
+            .whenComplete(
+                (n, error) -> {
+                  if (error != null) {
+                    failed(event, error.toString());
+                  }
+                });
+        return;
+      }
       String[] keys = {metaKey(event.channel()), streamKey(event.channel())};
       String[] args = {
         MemoryHistory.newEpoch(),
@@ -264,10 +277,15 @@ public final class RedisEventBus implements EventBus, History, Presence {
 
   private static Event event(JsonNode n) {
     JsonNode tp = n.get("traceparent");
+    String channel = n.get("channel").asText();
+    JsonNode data = n.has("data") ? n.get("data") : Json.MAPPER.nullNode();
     return new Event(
-        n.get("channel").asText(),
+        channel,
         n.get("event").asText(),
-        n.has("data") ? n.get("data") : Json.MAPPER.nullNode(),
+        // internal signals are read as maps (dev.uat.auth.Revocation#fromEvent expects one)
+        channel.startsWith(Hub.INTERNAL) && data.isObject()
+            ? Json.MAPPER.convertValue(data, Map.class)
+            : data,
         tp == null || tp.isNull() ? null : tp.asText(),
         n.path("ts").asLong());
   }
