@@ -87,6 +87,12 @@ final class Hub implements Connection.Listener {
   /** Events waiting for the delivery thread at most; more are dropped and counted. */
   static final int MAX_PENDING = 100_000;
 
+  /**
+   * Bytes of events waiting for the delivery thread at most (each weighed as three times its JSON
+   * plus 256: its tree and its bytes); more are dropped and counted.
+   */
+  static final long MAX_PENDING_BYTES = 32L * 1024 * 1024;
+
   private static final Pattern CONVERSATION_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final int MAX_CHANNEL_LENGTH = 128;
 
@@ -124,6 +130,8 @@ final class Hub implements Connection.Listener {
 
   private final ScheduledThreadPoolExecutor delivery;
   private final AtomicInteger pending = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong pendingBytes =
+      new java.util.concurrent.atomic.AtomicLong();
   private final ScheduledExecutorService timers;
 
   private final Map<String, Connection> connections = new ConcurrentHashMap<>();
@@ -718,21 +726,25 @@ final class Hub implements Connection.Listener {
       return; // the platform's own signals: neither kept nor delivered
     }
     long received = System.currentTimeMillis();
-    submit(() -> dispatch(memory.append(event), received));
+    // converted here, on the publisher's thread, so that what waits is weighed
+    MemoryHistory.Prepared prepared = MemoryHistory.prepare(event);
+    submit(() -> dispatch(memory.append(prepared), received), prepared.weight());
   }
 
-  /** A numbered event (from Redis). */
-  void deliver(Publication p) {
+  /** A numbered event (from Redis) whose message was {@code bytes} long. */
+  void deliver(Publication p, int bytes) {
     if (p.channel().startsWith(INTERNAL)) {
       return;
     }
     long received = System.currentTimeMillis();
-    submit(() -> dispatch(p, received));
+    submit(() -> dispatch(p, received), 256 + 3L * bytes);
   }
 
-  private void submit(Runnable task) {
-    if (pending.incrementAndGet() > MAX_PENDING) {
+  private void submit(Runnable task, long weight) {
+    long bytes = pendingBytes.addAndGet(weight);
+    if (pending.incrementAndGet() > MAX_PENDING || bytes > MAX_PENDING_BYTES) {
       pending.decrementAndGet();
+      pendingBytes.addAndGet(-weight);
       metrics.dropped.add(1);
       return;
     }
@@ -740,10 +752,12 @@ final class Hub implements Connection.Listener {
       delivery.execute(
           () -> {
             pending.decrementAndGet();
+            pendingBytes.addAndGet(-weight);
             task.run();
           });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       pending.decrementAndGet(); // shutting down
+      pendingBytes.addAndGet(-weight);
     }
   }
 

@@ -78,18 +78,54 @@ final class MemoryHistory implements History {
   }
 
   /**
-   * Gives {@code event} the next offset of its channel and keeps it. The returned publication's
-   * data is a {@link JsonNode} (converted once here, shared by the coalescer and the encoder).
+   * An event made ready for the history on the publisher's thread: its data as a {@link JsonNode}
+   * (converted once, shared by the coalescer and the encoder) and as serialized JSON.
+   *
+   * @param event the event, its data a {@link JsonNode}
+   * @param json the data's UTF-8 JSON, which is what the history keeps
+   * @param deltaOf the message a {@code message.delta} belongs to, else null
+   * @param stored the message a {@code message.created} stores, else null
    */
-  Publication append(Event event) {
+  record Prepared(Event event, byte[] json, String deltaOf, String stored) {
+    /** What it holds while it waits for the delivery thread: the tree and the bytes. */
+    long weight() {
+      return 256 + 3L * json.length;
+    }
+  }
+
+  /** Prepares {@code event} for {@link #append(Prepared)}; any thread. */
+  static Prepared prepare(Event event) {
     JsonNode data = event.data() instanceof JsonNode n ? n : Json.MAPPER.valueToTree(event.data());
     Event e =
         new Event(
             event.channel(), event.event(), data, event.traceparent(), event.timestampMillis());
-    byte[] json = Json.write(data);
-    String deltaOf = Streams.DELTA.equals(e.event()) ? text(data.get("message_id")) : null;
-    String stored = Streams.CREATED.equals(e.event()) ? text(data.path("message").get("id")) : null;
-    Entry entry = new Entry(0, e.event(), json, e.traceparent(), e.timestampMillis(), deltaOf);
+    return new Prepared(
+        e,
+        Json.write(data),
+        Streams.DELTA.equals(e.event()) ? text(data.get("message_id")) : null,
+        Streams.CREATED.equals(e.event()) ? text(data.path("message").get("id")) : null);
+  }
+
+  /** Gives {@code event} the next offset of its channel and keeps it (tests). */
+  Publication append(Event event) {
+    return append(prepare(event));
+  }
+
+  /**
+   * Gives a prepared event the next offset of its channel and keeps it. The returned publication's
+   * data is a {@link JsonNode}.
+   */
+  Publication append(Prepared prepared) {
+    Event e = prepared.event();
+    String stored = prepared.stored();
+    Entry entry =
+        new Entry(
+            0,
+            e.event(),
+            prepared.json(),
+            e.traceparent(),
+            e.timestampMillis(),
+            prepared.deltaOf());
     synchronized (this) {
       long now = clock.getAsLong();
       Log log = logs.get(e.channel());

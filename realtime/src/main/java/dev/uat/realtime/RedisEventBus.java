@@ -137,7 +137,13 @@ public final class RedisEventBus implements EventBus, History, Presence {
   private final long channelBytes;
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final LongCounter failures;
-  private final List<Consumer<Publication>> subscribers = new CopyOnWriteArrayList<>();
+  private final List<PublicationSubscriber> subscribers = new CopyOnWriteArrayList<>();
+
+  /** Receives a numbered event and the length of the message it came in. */
+  interface PublicationSubscriber {
+    void accept(Publication p, int bytes);
+  }
+
   private volatile StatefulRedisPubSubConnection<String, String> pubsub;
 
   private RedisEventBus(
@@ -315,11 +321,11 @@ public final class RedisEventBus implements EventBus, History, Presence {
   @Override
   public AutoCloseable subscribe(Consumer<Event> subscriber) {
     requireNonNull(subscriber, "subscriber");
-    return subscribePublications(p -> subscriber.accept(p.event()));
+    return subscribePublications((p, bytes) -> subscriber.accept(p.event()));
   }
 
   /** Receives every event published by any instance, numbered. */
-  AutoCloseable subscribePublications(Consumer<Publication> subscriber) {
+  AutoCloseable subscribePublications(PublicationSubscriber subscriber) {
     subscribers.add(subscriber);
     listen();
     return () -> subscribers.remove(subscriber);
@@ -350,9 +356,9 @@ public final class RedisEventBus implements EventBus, History, Presence {
       log.warn("ignoring a malformed event from Redis: {}", e.toString());
       return;
     }
-    for (Consumer<Publication> s : subscribers) {
+    for (PublicationSubscriber s : subscribers) {
       try {
-        s.accept(p);
+        s.accept(p, message.length());
       } catch (RuntimeException e) {
         log.warn("event subscriber failed on {} {}", p.event().event(), p.channel(), e);
       }
