@@ -80,7 +80,7 @@ public final class Api implements AutoCloseable {
               audit,
               settings.limits(),
               metrics);
-      KeyRoutes keyRoutes = new KeyRoutes(apiKeys, auth, audit);
+      KeyRoutes keyRoutes = new KeyRoutes(apiKeys, auth, audit, metrics);
       AuditRoutes auditRoutes = new AuditRoutes(audit, auth);
       ChatRoutes chatRoutes =
           new ChatRoutes(

@@ -22,6 +22,10 @@ final class ApiMetrics {
     CHATS("chats_per_minute"),
     /** Login and register attempts per client address per minute (429). */
     LOGINS_PER_ADDRESS("logins_per_address"),
+    /** A chat message longer than {@link ApiSettings#maxMessageChars} (400). */
+    MESSAGE_CHARS("message_chars"),
+    /** A key not made: the account holds {@link ApiKeys#MAX_KEYS_PER_USER} active ones (409). */
+    KEYS_PER_USER("keys_per_user"),
     /** A login refused because its (account, address) pair is backing off (429). */
     LOGIN_BACKOFF("login_backoff"),
     /** A conversation page ended early at the response byte cap. */

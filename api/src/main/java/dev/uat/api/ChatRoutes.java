@@ -474,6 +474,7 @@ final class ChatRoutes {
       throw HttpError.invalid("field 'message' is required and must not be blank");
     }
     if (message.length() > settings.maxMessageChars()) {
+      metrics.hit(ApiMetrics.Limit.MESSAGE_CHARS);
       throw HttpError.invalid(
           "field 'message' must be at most " + settings.maxMessageChars() + " characters");
     }

@@ -65,11 +65,13 @@ final class KeyRoutes {
   private final ApiKeys keys;
   private final Authenticator auth;
   private final Audit audit;
+  private final ApiMetrics metrics;
 
-  KeyRoutes(ApiKeys keys, Authenticator auth, Audit audit) {
+  KeyRoutes(ApiKeys keys, Authenticator auth, Audit audit, ApiMetrics metrics) {
     this.keys = keys;
     this.auth = auth;
     this.audit = audit;
+    this.metrics = metrics;
   }
 
   void register(JavalinConfig cfg) {
@@ -98,6 +100,7 @@ final class KeyRoutes {
     }
     Instant expiresAt = expiry(scopes, req.expiresInDays());
     if (keys.countActive(p.userId()) >= ApiKeys.MAX_KEYS_PER_USER) {
+      metrics.hit(ApiMetrics.Limit.KEYS_PER_USER);
       throw HttpError.conflict(
           "too_many_keys",
           "at most " + ApiKeys.MAX_KEYS_PER_USER + " active keys; revoke one first");

@@ -291,6 +291,19 @@ abstract class AbstractSecurityTest extends ApiFixture {
   }
 
   @Test
+  void activeKeysPerAccountAreCappedAndTheRefusalCounted() throws Exception {
+    String token = register("many-keys@example.com");
+    for (int i = 0; i < ApiKeys.MAX_KEYS_PER_USER; i++) {
+      assertThat(call("POST", "/api/keys", token, "{\"name\":\"k" + i + "\"}").statusCode())
+          .isEqualTo(201);
+    }
+    var refused = call("POST", "/api/keys", token, "{\"name\":\"one too many\"}");
+    assertThat(refused.statusCode()).isEqualTo(409);
+    assertThat(json(refused).at("/error/code").asText()).isEqualTo("too_many_keys");
+    assertThat(metrics()).contains("uat_api_limit_hits_total{uat_api_limit=\"keys_per_user\"}");
+  }
+
+  @Test
   void introspectionDescribesLiveCredentialsOnly() throws Exception {
     JsonNode user = registered("intro@example.com");
     String token = user.get("access_token").asText();
