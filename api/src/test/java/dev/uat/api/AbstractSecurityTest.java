@@ -480,6 +480,70 @@ abstract class AbstractSecurityTest extends ApiFixture {
   }
 
   @Test
+  void parallelReadsOfAConversationOfHugeMessagesStayBoundedAndChatsGoOn() throws Exception {
+    // 12 answers of 1,000,000 two-byte characters (the most an answer may hold): 24 MB as Java
+    // strings and 24 MB of JSON. Read whole, eight at once, that is far past the launcher's 256 MiB
+    // heap (this suite runs under -Xmx256m -XX:+ExitOnOutOfMemoryError, api/pom.xml).
+    String token = register("flood@example.com");
+    routerAnswers();
+    String conversation =
+        json(call("POST", "/api/chat", token, "{\"message\":\"start\"}"))
+            .get("conversation_id")
+            .asText();
+    Store store = new Store(api.database());
+    String huge = "\u0436".repeat(RouterClient.MAX_ANSWER_CHARS);
+    for (int i = 0; i < 12; i++) {
+      store.addMessage(Store.newId(), conversation, "assistant", huge, "m", 1, 1, null);
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Integer>> reads = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        reads.add(
+            pool.submit(
+                () -> {
+                  int messages = 0;
+                  String cursor = null;
+                  do {
+                    var r =
+                        call(
+                            "GET",
+                            "/api/conversations/"
+                                + conversation
+                                + (cursor == null ? "" : "?cursor=" + cursor),
+                            token,
+                            null);
+                    assertThat(r.statusCode()).isEqualTo(200);
+                    assertThat(r.body().getBytes(StandardCharsets.UTF_8).length)
+                        .isLessThanOrEqualTo(ConversationPages.MAX_RESPONSE_BYTES);
+                    JsonNode page = json(r);
+                    messages += page.get("messages").size();
+                    cursor =
+                        page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+                  } while (cursor != null);
+                  return messages;
+                }));
+      }
+      for (Future<Integer> f : reads) {
+        assertThat(f.get()).isEqualTo(14); // every message, one page at a time
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    routerAnswers();
+    var chat =
+        call(
+            "POST",
+            "/api/chat",
+            token,
+            "{\"conversation_id\":\"" + conversation + "\",\"message\":\"still there?\"}");
+    assertThat(chat.statusCode()).isEqualTo(200);
+    assertThat(metrics())
+        .contains("uat_api_limit_hits_total{uat_api_limit=\"conversation_response_bytes\"}")
+        .contains("uat_api_limit_hits_total{uat_api_limit=\"history_bytes\"}");
+  }
+
+  @Test
   void messageLargerThanTheWholeCapIsSentCut() throws Exception {
     String token = register("huge@example.com");
     // two UTF-8 bytes a character: the plan (one a character) fits, the measure does not
