@@ -69,6 +69,9 @@ public final class Config {
     Map<String, String> d = new LinkedHashMap<>();
     d.put("data", "./data");
     d.put("host", "127.0.0.1");
+    d.put("internal-host", "127.0.0.1");
+    d.put("trusted-proxies", dev.uat.web.Exposure.LOOPBACK_BLOCKS);
+    d.put("metrics-allow", dev.uat.web.Exposure.LOOPBACK_BLOCKS);
     d.put("port-offset", "0");
     d.put("edge-port", "8000");
     d.put("api-port", "9999");
@@ -96,6 +99,7 @@ public final class Config {
     d.put("observatory-max-bytes", Long.toString(64L * 1024 * 1024));
     d.put("observatory-persist", "false");
     d.put("observatory-token", null);
+    d.put("observatory-allowed-hosts", null);
     d.put("alertmanager-url", null);
     d.put("bcrypt-cost", "12");
     d.put("jwt-key", null);
@@ -234,6 +238,42 @@ public final class Config {
 
   public Path dataDir() {
     return Path.of(require("data"));
+  }
+
+  /** A comma-separated setting as a list of its non-blank items (empty when unset). */
+  public java.util.List<String> list(String key) {
+    return get(key).stream()
+        .flatMap(v -> java.util.Arrays.stream(v.split(",")))
+        .map(String::strip)
+        .filter(v -> !v.isEmpty())
+        .toList();
+  }
+
+  /** The public bind: where users reach the edge. */
+  public String publicHost() {
+    return require("host");
+  }
+
+  /** Where every other listener binds (api, router, realtime, observatory, receivers). */
+  public String internalHost() {
+    return require("internal-host");
+  }
+
+  /** Which proxies are believed about client addresses, and who may read {@code /metrics}. */
+  public dev.uat.web.Exposure exposure() {
+    try {
+      return dev.uat.web.Exposure.of(
+          get("trusted-proxies").orElse(""), get("metrics-allow").orElse(""));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          "trusted-proxies / metrics-allow: "
+              + e.getMessage()
+              + " ("
+              + source("trusted-proxies")
+              + ", "
+              + source("metrics-allow")
+              + ")");
+    }
   }
 
   String source(String key) {

@@ -58,8 +58,8 @@ public final class Platform implements AutoCloseable {
   }
 
   private void startAll(Config config) {
-    String host = config.require("host");
-    Path data = config.dataDir();
+    String host = config.internalHost();
+    DataDirectory.prepare(config.dataDir());
     Telemetry observatoryTelemetry =
         track(
             Telemetry.create(
@@ -144,22 +144,23 @@ public final class Platform implements AutoCloseable {
   static Observatory observatory(Config config, Telemetry telemetry) {
     return Observatory.start(
         new ObservatorySettings(
-            config.require("host"),
-            config.port("otlp-port"),
-            config.port("observatory-port"),
-            config.port("zipkin-port"),
-            config.longValue("observatory-max-bytes"),
-            config.dataDir(),
-            Boolean.parseBoolean(config.require("observatory-persist").trim()),
-            config.get("observatory-token").orElse(""),
-            config.get("alertmanager-url").orElse("")),
+                config.internalHost(),
+                config.port("otlp-port"),
+                config.port("observatory-port"),
+                config.port("zipkin-port"),
+                config.longValue("observatory-max-bytes"),
+                config.dataDir(),
+                Boolean.parseBoolean(config.require("observatory-persist").trim()),
+                config.get("observatory-token").orElse(""),
+                config.get("alertmanager-url").orElse(""))
+            .withAllowedHosts(config.list("observatory-allowed-hosts")),
         telemetry);
   }
 
   static Router router(Config config, Telemetry telemetry, TokenVerifier verifier, String apiUrl) {
     RouterSettings s =
         RouterSettings.defaults()
-            .withHost(config.require("host"))
+            .withHost(config.internalHost())
             .withPort(config.port("router-port"))
             .withProvider(config.require("provider"))
             .withOllamaUrl(config.require("ollama-url"))
@@ -180,7 +181,7 @@ public final class Platform implements AutoCloseable {
   static Api api(Config config, Telemetry telemetry, String routerUrl, EventBus bus, JwtKeys keys) {
     ApiSettings s =
         ApiSettings.defaults(config.dataDir(), routerUrl)
-            .withHost(config.require("host"))
+            .withHost(config.internalHost())
             .withPort(config.port("api-port"))
             .withBcryptCost(config.integer("bcrypt-cost"))
             .withLimits(
@@ -208,8 +209,9 @@ public final class Platform implements AutoCloseable {
       String observatoryUrl) {
     return Edge.start(
         EdgeSettings.defaults(apiUrl, routerUrl, realtimeUrl)
-            .withHost(config.require("host"))
+            .withHost(config.publicHost())
             .withPort(config.port("edge-port"))
+            .withExposure(config.exposure())
             .withObservatoryUrl(observatoryUrl),
         telemetry);
   }

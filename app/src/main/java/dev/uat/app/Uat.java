@@ -69,8 +69,19 @@ public final class Uat implements Runnable {
     @Option(names = "--data", description = "data directory (default ./data)")
     String data;
 
-    @Option(names = "--host", description = "interface to bind (default 127.0.0.1)")
+    @Option(
+        names = "--host",
+        description =
+            "interface the edge listens on, where users reach it (default 127.0.0.1); the other"
+                + " components keep to --internal-host")
     String host;
+
+    @Option(
+        names = "--internal-host",
+        description =
+            "interface api, router, realtime, the observatory and its receivers listen on"
+                + " (default 127.0.0.1)")
+    String internalHost;
 
     @Option(names = "--port-offset", description = "added to every port")
     String portOffset;
@@ -107,6 +118,7 @@ public final class Uat implements Runnable {
       Map<String, String> f = new LinkedHashMap<>();
       f.put("data", data);
       f.put("host", host);
+      f.put("internal-host", internalHost);
       f.put("port-offset", portOffset);
       f.put("provider", provider);
       f.put("ollama-url", ollamaUrl);
@@ -225,6 +237,9 @@ public final class Uat implements Runnable {
           config.get("otlp-endpoint").orElse("http://127.0.0.1:" + config.port("otlp-port"));
       String url;
       try {
+        if (!component.equals("edge") && !component.equals("realtime")) {
+          DataDirectory.prepare(config.dataDir());
+        }
         url = start(component, config, otlp, open);
       } catch (RuntimeException ex) {
         closeAll(open);
@@ -290,7 +305,7 @@ public final class Uat implements Runnable {
           Realtime r =
               Realtime.start(
                   RealtimeSettings.defaults(apiUrl)
-                      .withHost(config.require("host"))
+                      .withHost(config.internalHost())
                       .withPort(config.port("realtime-port")),
                   t,
                   push(open, Platform.events(config, t)),

@@ -4,6 +4,7 @@ import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TracedHttpClient;
 import dev.uat.web.HttpError;
 import io.javalin.http.Context;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,6 +25,12 @@ import java.util.Set;
  * Passes a request to an upstream service and its response back, streaming the response body as it
  * arrives (so Server-Sent Events flow through). The upstream call is a traced CLIENT span that
  * carries the trace on in {@code traceparent}.
+ *
+ * <p>The request target is re-encoded by {@link ForwardTarget} (4xx for what cannot be forwarded),
+ * the body read and decoded by {@link BodyReader} (held to the body limit and the in-flight budget,
+ * forwarded without {@code Content-Encoding}), and the forwarding headers set by {@link
+ * Forwarding}. Upstream failures are 502 or 504 JSON errors. Thread-safe: one instance serves all
+ * requests.
  */
 final class HttpProxy {
   /** Headers that belong to one hop, or that the JDK client sets itself. */
@@ -39,6 +47,8 @@ final class HttpProxy {
           "upgrade",
           "host",
           "content-length",
+          // the body goes on decoded
+          "content-encoding",
           "expect",
           "http2-settings",
           // the trace goes on in the client span's own context
@@ -64,38 +74,50 @@ final class HttpProxy {
 
   private final HttpClient http;
   private final Duration timeout;
+  private final ForwardTarget targets;
+  private final BodyReader bodies;
+  private final Forwarding forwarding;
 
-  HttpProxy(Telemetry telemetry, Duration timeout) {
+  HttpProxy(
+      Telemetry telemetry,
+      Duration timeout,
+      ForwardTarget targets,
+      BodyReader bodies,
+      Forwarding forwarding) {
     this.http = TracedHttpClient.create(telemetry);
     this.timeout = timeout;
+    this.targets = targets;
+    this.bodies = bodies;
+    this.forwarding = forwarding;
   }
 
   void forward(Context ctx, String upstreamBase) throws IOException {
-    String query = ctx.queryString();
-    URI target = URI.create(upstreamBase + ctx.path() + (query == null ? "" : "?" + query));
-    byte[] body = ctx.bodyAsBytes();
+    HttpServletRequest req = ctx.req();
+    URI target;
+    try {
+      target = targets.uri(upstreamBase, req.getRequestURI(), req.getQueryString());
+    } catch (HttpError e) {
+      BodyReader.drain(req); // so that a client still writing its body reads the refusal
+      throw e;
+    }
+    try (RequestBody body = bodies.read(req)) {
+      forward(ctx, target, body);
+    }
+  }
+
+  private void forward(Context ctx, URI target, RequestBody body) throws IOException {
+    HttpServletRequest req = ctx.req();
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(target)
-            .timeout(timeout)
-            .method(
-                ctx.method().name(),
-                body.length == 0
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofByteArray(body));
-    for (String name : java.util.Collections.list(ctx.req().getHeaderNames())) {
-      if (!NOT_FORWARDED.contains(name.toLowerCase(Locale.ROOT))) {
-        for (String value : java.util.Collections.list(ctx.req().getHeaders(name))) {
+        HttpRequest.newBuilder(target).timeout(timeout).method(req.getMethod(), body.publisher());
+    for (String name : Collections.list(req.getHeaderNames())) {
+      String lower = name.toLowerCase(Locale.ROOT);
+      if (!NOT_FORWARDED.contains(lower) && !Forwarding.HEADERS.contains(lower)) {
+        for (String value : Collections.list(req.getHeaders(name))) {
           request.header(name, value);
         }
       }
     }
-    String client = ctx.req().getRemoteAddr();
-    String prior = ctx.header("X-Forwarded-For");
-    request.setHeader("X-Forwarded-For", prior == null ? client : prior + ", " + client);
-    request.setHeader("X-Forwarded-Proto", ctx.scheme());
-    if (ctx.host() != null) {
-      request.setHeader("X-Forwarded-Host", ctx.host());
-    }
+    forwarding.headers(req).forEach(request::setHeader);
 
     HttpResponse<InputStream> response;
     try {

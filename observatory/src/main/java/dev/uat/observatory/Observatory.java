@@ -15,6 +15,7 @@ import dev.uat.observatory.query.ApiV3;
 import dev.uat.observatory.query.JaegerQueryApi;
 import dev.uat.observatory.store.InMemoryStorage;
 import dev.uat.observatory.store.SpanStore;
+import dev.uat.observatory.ui.HostCheck;
 import dev.uat.observatory.ui.UiApi;
 import dev.uat.observatory.ui.UiAuth;
 import dev.uat.observatory.ui.UiRoutes;
@@ -23,11 +24,9 @@ import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Service;
 import io.opentelemetry.api.metrics.Meter;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -55,11 +54,17 @@ import org.slf4j.LoggerFactory;
  * leaves nothing running) when a port cannot be bound. Thread-safe. {@link #close()} stops
  * everything and drops the stored spans (the journal keeps them).
  *
+ * <p>The query port checks the {@code Host} header while it listens on loopback (a page on another
+ * site cannot reach it through DNS rebinding), and needs {@link ObservatorySettings#token()} when
+ * it does not: starting on another address without a token fails.
+ *
  * <p>The {@link Telemetry} given records the observatory's own metrics ({@code
  * uat.observatory.spans.received}, {@code .spans.rejected}, {@code .traces.evicted}, {@code
- * .store.bytes}, {@code .store.traces}, {@code .store.spans}, {@code .ingest.refused}, {@code
- * .derived.dropped}, {@code .journal.dropped}, {@code .alerts.firing}) and the spanmetrics. Its
- * traces must be off: a traced ingest would export spans about each export, to itself.
+ * .store.bytes}, {@code .store.limit}, {@code .store.index}, {@code .store.services}, {@code
+ * .store.traces}, {@code .store.spans}, {@code .ingest.refused}, {@code .ingest.in_flight}, {@code
+ * .ingest.in_flight.limit}, {@code .ingest.truncated}, {@code .derived.dropped}, {@code
+ * .journal.dropped}, {@code .alerts.firing}) and the spanmetrics. Its traces must be off: a traced
+ * ingest would export spans about each export, to itself.
  */
 public final class Observatory implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Observatory.class);
@@ -98,6 +103,7 @@ public final class Observatory implements AutoCloseable {
   /**
    * Starts the receivers, the query API and UI, and what runs behind them.
    *
+   * @throws IllegalArgumentException when the host is not a loopback address and no token is set
    * @throws RuntimeException when a server cannot start (e.g. the port is taken), the data
    *     directory cannot be used or the alert rules file is invalid
    */
@@ -111,6 +117,15 @@ public final class Observatory implements AutoCloseable {
     Meter meter = telemetry.meter();
     Deque<AutoCloseable> open = new ArrayDeque<>();
     try {
+      String token = settings.token();
+      if (token.isEmpty() && !settings.loopback()) {
+        throw new IllegalArgumentException(
+            "the observatory would listen on "
+                + settings.host()
+                + ", which is not a loopback address: its UI and query API would be open to"
+                + " the network. Set observatory-token (a long random secret) or bind it to"
+                + " 127.0.0.1");
+      }
       InMemoryStorage storage = new InMemoryStorage(settings.maxStoreBytes());
       open.push(storage);
       storeMetrics(storage, meter).forEach(open::push);
@@ -121,8 +136,10 @@ public final class Observatory implements AutoCloseable {
               storage,
               List.of(red, genAi),
               meter,
-              Pipeline.DEFAULT_MAX_IN_FLIGHT_BYTES,
-              Pipeline.DEFAULT_QUEUE_SPANS);
+              settings.maxInFlightBytes() > 0
+                  ? settings.maxInFlightBytes()
+                  : Pipeline.defaultInFlightBudget(),
+              Pipeline.DEFAULT_QUEUE_BYTES);
       open.push(pipeline);
       OtlpHttpReceiver otlpReceiver = new OtlpHttpReceiver(pipeline, meter);
       ZipkinHttpReceiver zipkinReceiver = new ZipkinHttpReceiver(pipeline, meter);
@@ -146,16 +163,6 @@ public final class Observatory implements AutoCloseable {
         pipeline.attach(journal);
       }
       pipeline.start();
-
-      String token = settings.token();
-      if (token.isEmpty() && !settings.loopback()) {
-        token = generateToken();
-        log.warn(
-            "the observatory listens on {} (not loopback): its UI and query API need the token"
-                + " {} (set observatory-token to choose one)",
-            settings.host(),
-            token);
-      }
 
       Service otlp =
           Service.builder("observatory-otlp", telemetry)
@@ -201,6 +208,7 @@ public final class Observatory implements AutoCloseable {
               params -> JaegerQueryApi.searchQuery(params, clock.millis()));
       UiRoutes pages = new UiRoutes();
       UiAuth auth = token.isEmpty() ? null : new UiAuth(token);
+      HostCheck hosts = settings.loopback() ? new HostCheck(settings.allowedHosts(), meter) : null;
       query =
           Service.builder("observatory", telemetry)
               .host(settings.host())
@@ -208,6 +216,9 @@ public final class Observatory implements AutoCloseable {
               .readiness("store", storage::check)
               .routes(
                   cfg -> {
+                    if (hosts != null) {
+                      hosts.register(cfg);
+                    }
                     if (auth != null) {
                       auth.register(cfg);
                     }
@@ -237,12 +248,6 @@ public final class Observatory implements AutoCloseable {
     return host.contains(":") ? "[" + host + "]" : host;
   }
 
-  private static String generateToken() {
-    byte[] bytes = new byte[24];
-    new SecureRandom().nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-  }
-
   private static List<AutoCloseable> storeMetrics(InMemoryStorage storage, Meter meter) {
     List<AutoCloseable> instruments = new ArrayList<>();
     instruments.add(
@@ -256,8 +261,29 @@ public final class Observatory implements AutoCloseable {
             .gaugeBuilder("uat.observatory.store.bytes")
             .ofLongs()
             .setUnit("By")
-            .setDescription("Approximate heap held by stored spans")
+            .setDescription("Approximate heap held by stored spans and their indexes")
             .buildWithCallback(m -> m.record(storage.stats().bytes())));
+    instruments.add(
+        meter
+            .gaugeBuilder("uat.observatory.store.limit")
+            .ofLongs()
+            .setUnit("By")
+            .setDescription("The store's byte budget (observatory-max-bytes)")
+            .buildWithCallback(m -> m.record(storage.maxBytes())));
+    instruments.add(
+        meter
+            .gaugeBuilder("uat.observatory.store.index")
+            .ofLongs()
+            .setUnit("By")
+            .setDescription("Part of the store's bytes held by the service and operation indexes")
+            .buildWithCallback(m -> m.record(storage.stats().indexBytes())));
+    instruments.add(
+        meter
+            .gaugeBuilder("uat.observatory.store.services")
+            .ofLongs()
+            .setUnit("{service}")
+            .setDescription("Services with spans in the store")
+            .buildWithCallback(m -> m.record(storage.stats().services())));
     instruments.add(
         meter
             .gaugeBuilder("uat.observatory.store.traces")

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * Where the observatory listens, how much it keeps, and where its files go.
@@ -19,9 +21,14 @@ import java.nio.file.Path;
  *     for its alert rules and journal), or null for none: shipped alert rules, no persistence
  * @param persist whether to journal received spans to disk and replay them at start (needs a {@code
  *     dataDir})
- * @param token the token the query API and UI require, "" for none; when the host is not a loopback
- *     address and no token is given, one is generated at start
+ * @param token the token the query API and UI require, "" for none; required when the host is not a
+ *     loopback address ({@link Observatory#start} refuses to start without one then)
  * @param alertmanagerUrl an Alertmanager to push alerts to ({@code http://host:9093}), "" for none
+ * @param allowedHosts host names the query API and UI accept in the {@code Host} header besides
+ *     {@code localhost}, {@code 127.0.0.1} and {@code [::1]} (the DNS rebinding defence on
+ *     loopback), without port; empty for none
+ * @param maxInFlightBytes the receivers' in-flight budget in bytes, 0 for the default derived from
+ *     the heap ({@code Pipeline.inFlightBudget(Runtime.maxMemory())})
  */
 public record ObservatorySettings(
     String host,
@@ -32,7 +39,9 @@ public record ObservatorySettings(
     Path dataDir,
     boolean persist,
     String token,
-    String alertmanagerUrl) {
+    String alertmanagerUrl,
+    List<String> allowedHosts,
+    long maxInFlightBytes) {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_OTLP_PORT = 4318;
   public static final int DEFAULT_QUERY_PORT = 16686;
@@ -52,6 +61,40 @@ public record ObservatorySettings(
     }
     requireNonNull(token, "token");
     requireNonNull(alertmanagerUrl, "alertmanagerUrl");
+    requireNonNull(allowedHosts, "allowedHosts");
+    allowedHosts =
+        allowedHosts.stream()
+            .map(h -> h.trim().toLowerCase(Locale.ROOT))
+            .filter(h -> !h.isEmpty())
+            .toList();
+    if (maxInFlightBytes < 0) {
+      throw new IllegalArgumentException("maxInFlightBytes must not be negative");
+    }
+  }
+
+  /** No extra allowed hosts, the in-flight budget derived from the heap. */
+  public ObservatorySettings(
+      String host,
+      int otlpPort,
+      int queryPort,
+      int zipkinPort,
+      long maxStoreBytes,
+      Path dataDir,
+      boolean persist,
+      String token,
+      String alertmanagerUrl) {
+    this(
+        host,
+        otlpPort,
+        queryPort,
+        zipkinPort,
+        maxStoreBytes,
+        dataDir,
+        persist,
+        token,
+        alertmanagerUrl,
+        List.of(),
+        0);
   }
 
   /**
@@ -77,16 +120,40 @@ public record ObservatorySettings(
   }
 
   public ObservatorySettings withZipkinPort(int port) {
-    return new ObservatorySettings(
-        host, otlpPort, queryPort, port, maxStoreBytes, dataDir, persist, token, alertmanagerUrl);
+    return copy(port, dataDir, persist, token, alertmanagerUrl, allowedHosts, maxInFlightBytes);
   }
 
   public ObservatorySettings withDataDir(Path dir, boolean persist) {
-    return new ObservatorySettings(
-        host, otlpPort, queryPort, zipkinPort, maxStoreBytes, dir, persist, token, alertmanagerUrl);
+    return copy(zipkinPort, dir, persist, token, alertmanagerUrl, allowedHosts, maxInFlightBytes);
   }
 
   public ObservatorySettings withToken(String token) {
+    return copy(
+        zipkinPort, dataDir, persist, token, alertmanagerUrl, allowedHosts, maxInFlightBytes);
+  }
+
+  public ObservatorySettings withAlertmanagerUrl(String url) {
+    return copy(zipkinPort, dataDir, persist, token, url, allowedHosts, maxInFlightBytes);
+  }
+
+  /** Extra host names the query port accepts in {@code Host} (see {@link #allowedHosts()}). */
+  public ObservatorySettings withAllowedHosts(List<String> hosts) {
+    return copy(zipkinPort, dataDir, persist, token, alertmanagerUrl, hosts, maxInFlightBytes);
+  }
+
+  /** The receivers' in-flight budget in bytes; 0 derives it from the heap. */
+  public ObservatorySettings withMaxInFlightBytes(long bytes) {
+    return copy(zipkinPort, dataDir, persist, token, alertmanagerUrl, allowedHosts, bytes);
+  }
+
+  private ObservatorySettings copy(
+      int zipkinPort,
+      Path dataDir,
+      boolean persist,
+      String token,
+      String alertmanagerUrl,
+      List<String> allowedHosts,
+      long maxInFlightBytes) {
     return new ObservatorySettings(
         host,
         otlpPort,
@@ -96,12 +163,9 @@ public record ObservatorySettings(
         dataDir,
         persist,
         token,
-        alertmanagerUrl);
-  }
-
-  public ObservatorySettings withAlertmanagerUrl(String url) {
-    return new ObservatorySettings(
-        host, otlpPort, queryPort, zipkinPort, maxStoreBytes, dataDir, persist, token, url);
+        alertmanagerUrl,
+        allowedHosts,
+        maxInFlightBytes);
   }
 
   /** Whether {@link #host()} is a loopback address (no token needed then). */
@@ -142,6 +206,10 @@ public record ObservatorySettings(
         + (token.isEmpty() ? "none" : "(set)")
         + ", alertmanagerUrl="
         + alertmanagerUrl
+        + ", allowedHosts="
+        + allowedHosts
+        + ", maxInFlightBytes="
+        + maxInFlightBytes
         + "}";
   }
 }

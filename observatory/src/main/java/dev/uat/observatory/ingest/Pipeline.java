@@ -7,7 +7,6 @@ import dev.uat.observatory.store.Storage;
 import dev.uat.web.HttpError;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
-import io.opentelemetry.api.metrics.ObservableLongGauge;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -19,67 +18,104 @@ import org.slf4j.LoggerFactory;
  * The path from a receiver to everything that keeps spans.
  *
  * <ol>
- *   <li>{@link #admit} reserves room for a request's body in a budget of bytes being decoded at
- *       once; a request that does not fit is refused with 429 and {@code Retry-After} (so that a
- *       burst cannot exhaust the heap), and every request with 503 once the store is closed.
- *   <li>{@link #deliver} hands the decoded spans to the store on the caller's thread (an in-memory
- *       append does not block), then offers them to a bounded queue that one background thread
- *       drains into the {@link SpanListener}s, and offers the request body to the {@link Journal}.
- *       What does not fit in a queue is dropped and counted, never waited for.
+ *   <li>{@link #admit} opens a {@link Permit}: a reservation in one budget of in-flight bytes
+ *       shared by both receivers. A request reserves, before it holds them, the bytes it reads as
+ *       sent, the bytes it inflates, and the heap of the spans it decodes, until they are stored. A
+ *       request that does not fit now is refused with 429 and {@code Retry-After} (OTLP exporters
+ *       retry it); one that would need more than the whole budget with 413; every request with 503
+ *       once the pipeline is closed. So what all requests hold at once never exceeds the budget.
+ *   <li>{@link #deliver} cuts what is too long ({@link Limits}), hands the spans to the store on
+ *       the caller's thread (an in-memory append does not block), then offers them to a queue
+ *       bounded in bytes that one background thread drains into the {@link SpanListener}s, and
+ *       offers the request body to the {@link Journal}. What does not fit in a queue is dropped and
+ *       counted, never waited for.
  * </ol>
  *
- * <p>Metrics: {@code uat.observatory.ingest.refused} (requests answered 429/503, by {@code
- * reason}), {@code uat.observatory.derived.dropped} (spans not fed to the listeners), {@code
+ * <p>Metrics: {@code uat.observatory.ingest.refused} (requests answered 413, 415, 429 or 503, by
+ * {@code reason}), {@code uat.observatory.ingest.in_flight}, {@code .in_flight.peak} and {@code
+ * .in_flight.limit} (bytes), {@code uat.observatory.ingest.truncated} (values cut, by {@code
+ * field}), {@code uat.observatory.derived.dropped} (spans not fed to the listeners), {@code
  * uat.observatory.derived.queue} (spans waiting for them). Thread-safe.
  */
 public final class Pipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
 
-  /** Default budget of request bytes being decoded at once (128 MiB). */
-  public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 128L * 1024 * 1024;
+  /** The in-flight budget is this fraction of the heap ({@code Runtime.maxMemory() / 16}). */
+  public static final int HEAP_FRACTION = 16;
 
-  /** Default bound of the listeners' queue, in spans. */
-  public static final int DEFAULT_QUEUE_SPANS = 1_000_000;
+  /** Smallest in-flight budget, whatever the heap (16 MiB). */
+  public static final long MIN_IN_FLIGHT_BYTES = 16L * 1024 * 1024;
+
+  /** Largest in-flight budget, whatever the heap (256 MiB). */
+  public static final long MAX_IN_FLIGHT_BYTES = 256L * 1024 * 1024;
+
+  /** Default bound of the listeners' queue, in estimated bytes of the spans queued (16 MiB). */
+  public static final long DEFAULT_QUEUE_BYTES = 16L * 1024 * 1024;
 
   /** Seconds a refused sender is asked to wait. */
   static final long RETRY_AFTER_SECONDS = 1;
 
-  private record Batch(List<Span> spans, long receivedMillis) {}
+  /**
+   * The in-flight budget for a heap of {@code maxHeapBytes}: 1/{@value #HEAP_FRACTION} of it, at
+   * least {@link #MIN_IN_FLIGHT_BYTES} and at most {@link #MAX_IN_FLIGHT_BYTES}. 16 MiB for the
+   * all-in-one's 256 MiB.
+   */
+  public static long inFlightBudget(long maxHeapBytes) {
+    return Math.clamp(maxHeapBytes / HEAP_FRACTION, MIN_IN_FLIGHT_BYTES, MAX_IN_FLIGHT_BYTES);
+  }
 
-  private static final Batch STOP = new Batch(List.of(), 0);
+  /** {@link #inFlightBudget(long)} of this JVM's {@code Runtime.maxMemory()}. */
+  public static long defaultInFlightBudget() {
+    return inFlightBudget(Runtime.getRuntime().maxMemory());
+  }
+
+  private record Batch(List<Span> spans, long receivedMillis, long bytes) {}
+
+  private static final Batch STOP = new Batch(List.of(), 0, 0);
 
   private final Storage storage;
   private final List<SpanListener> listeners;
   private volatile Journal journal; // null when persistence is off
   private final long maxInFlightBytes;
-  private final int maxQueuedSpans;
+  private final long maxQueuedBytes;
   private final AtomicLong inFlight = new AtomicLong();
+  private final AtomicLong inFlightPeak = new AtomicLong();
   private final AtomicLong queuedSpans = new AtomicLong();
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(16_384);
   private final Thread worker;
+  private final Limits limits;
   private final LongCounter refused;
   private final LongCounter derivedDropped;
-  private final ObservableLongGauge queueGauge;
+  private final List<AutoCloseable> gauges;
   private volatile boolean closed;
 
+  /**
+   * @param maxInFlightBytes the in-flight budget ({@link #defaultInFlightBudget()} in production)
+   * @param maxQueuedBytes the listeners' queue bound, in estimated bytes of the spans it holds
+   */
   public Pipeline(
       Storage storage,
       List<SpanListener> listeners,
       Meter meter,
       long maxInFlightBytes,
-      int maxQueuedSpans) {
+      long maxQueuedBytes) {
     this.storage = requireNonNull(storage, "storage");
     this.listeners = List.copyOf(listeners);
-    if (maxInFlightBytes <= 0 || maxQueuedSpans <= 0) {
+    requireNonNull(meter, "meter");
+    if (maxInFlightBytes <= 0 || maxQueuedBytes <= 0) {
       throw new IllegalArgumentException("limits must be positive");
     }
     this.maxInFlightBytes = maxInFlightBytes;
-    this.maxQueuedSpans = maxQueuedSpans;
+    this.maxQueuedBytes = maxQueuedBytes;
+    this.limits = new Limits(meter);
     this.refused =
         meter
             .counterBuilder("uat.observatory.ingest.refused")
             .setUnit("{request}")
-            .setDescription("Export requests refused with 429 or 503 to protect the observatory")
+            .setDescription(
+                "Export requests refused to protect the observatory (413, 415, 429, 503), by"
+                    + " reason")
             .build();
     this.derivedDropped =
         meter
@@ -87,13 +123,33 @@ public final class Pipeline implements AutoCloseable {
             .setUnit("{span}")
             .setDescription("Spans stored but not counted in RED and GenAI metrics: queue full")
             .build();
-    this.queueGauge =
-        meter
-            .gaugeBuilder("uat.observatory.derived.queue")
-            .ofLongs()
-            .setUnit("{span}")
-            .setDescription("Spans waiting to be counted in RED and GenAI metrics")
-            .buildWithCallback(m -> m.record(queuedSpans.get()));
+    this.gauges =
+        List.of(
+            meter
+                .gaugeBuilder("uat.observatory.derived.queue")
+                .ofLongs()
+                .setUnit("{span}")
+                .setDescription("Spans waiting to be counted in RED and GenAI metrics")
+                .buildWithCallback(m -> m.record(queuedSpans.get())),
+            meter
+                .gaugeBuilder("uat.observatory.ingest.in_flight")
+                .ofLongs()
+                .setUnit("By")
+                .setDescription(
+                    "Bytes reserved by export requests being read, inflated and decoded")
+                .buildWithCallback(m -> m.record(inFlight.get())),
+            meter
+                .gaugeBuilder("uat.observatory.ingest.in_flight.peak")
+                .ofLongs()
+                .setUnit("By")
+                .setDescription("The most bytes export requests had reserved at once since start")
+                .buildWithCallback(m -> m.record(inFlightPeak.get())),
+            meter
+                .gaugeBuilder("uat.observatory.ingest.in_flight.limit")
+                .ofLongs()
+                .setUnit("By")
+                .setDescription("The in-flight budget shared by the receivers")
+                .buildWithCallback(m -> m.record(this.maxInFlightBytes)));
     this.worker = Thread.ofPlatform().daemon().name("observatory-derived").unstarted(this::drain);
   }
 
@@ -107,73 +163,141 @@ public final class Pipeline implements AutoCloseable {
     worker.start();
   }
 
-  /** A reservation of in-flight bytes; {@link #close()} releases it. */
+  /** The in-flight budget, in bytes. */
+  public long maxInFlightBytes() {
+    return maxInFlightBytes;
+  }
+
+  /** Bytes reserved by requests in flight now. */
+  public long inFlightBytes() {
+    return inFlight.get();
+  }
+
+  /** The most bytes reserved at once since start; never above {@link #maxInFlightBytes()}. */
+  public long inFlightPeakBytes() {
+    return inFlightPeak.get();
+  }
+
+  /**
+   * One request's reservation of in-flight bytes. Grows before the request holds more ({@link
+   * #reserve}), shrinks when it lets go of something ({@link #release}); {@link #close()} returns
+   * the rest. Used by the request's thread only.
+   */
   public final class Permit implements AutoCloseable {
     private long bytes;
 
-    private Permit(long bytes) {
-      this.bytes = bytes;
-    }
+    private Permit() {}
 
     /**
-     * Grows the reservation to {@code total} bytes (a body inflated by gzip).
+     * Reserves {@code more} bytes before the request holds them.
      *
-     * @throws HttpError 429 when that does not fit
+     * @throws HttpError 413 when the request would need more than the whole budget, 429 (with
+     *     Retry-After) when it does not fit beside the other requests now
      */
-    public void growTo(long total) {
-      if (total <= bytes) {
+    public void reserve(long more) {
+      if (more <= 0) {
         return;
       }
-      long more = total - bytes;
-      if (!reserve(more, bytes)) {
-        throw busy();
+      if (bytes + more > maxInFlightBytes) {
+        throw refuse(
+            Reason.TOO_LARGE,
+            HttpError.tooLarge(
+                "the request needs more than the observatory's in-flight budget of "
+                    + maxInFlightBytes
+                    + " bytes; send smaller batches"));
       }
-      bytes = total;
+      while (true) {
+        long current = inFlight.get();
+        if (current + more > maxInFlightBytes) {
+          throw busy();
+        }
+        if (inFlight.compareAndSet(current, current + more)) {
+          bytes += more;
+          inFlightPeak.accumulateAndGet(current + more, Math::max);
+          return;
+        }
+      }
+    }
+
+    /** Returns {@code less} bytes the request no longer holds. */
+    public void release(long less) {
+      long returned = Math.min(Math.max(0, less), bytes);
+      bytes -= returned;
+      inFlight.addAndGet(-returned);
+    }
+
+    /** Bytes reserved now. */
+    public long bytes() {
+      return bytes;
+    }
+
+    /** Bytes this request may still reserve before it would need more than the whole budget. */
+    public long room() {
+      return maxInFlightBytes - bytes;
+    }
+
+    /** Counts a refusal of this request and returns the error to throw. */
+    public HttpError refuse(Reason reason, HttpError error) {
+      refused.add(1, reason.attributes);
+      return error;
     }
 
     @Override
     public void close() {
-      inFlight.addAndGet(-bytes);
-      bytes = 0;
+      release(bytes);
+    }
+  }
+
+  /** Why a request was refused: the {@code reason} of {@code uat.observatory.ingest.refused}. */
+  public enum Reason {
+    /** 429: the in-flight budget is taken by other requests. */
+    BUSY("busy"),
+    /** 503: shutting down. */
+    CLOSED("closed"),
+    /** 413: the body as sent is above {@link Bodies#MAX_BODY_BYTES}. */
+    BODY("body_too_large"),
+    /** 413: the body inflates beyond {@link Bodies#MAX_DECOMPRESSED_BYTES}. */
+    DECOMPRESSED("decompressed_too_large"),
+    /** 413: body and decoded spans together need more than the whole in-flight budget. */
+    TOO_LARGE("in_flight_too_large"),
+    /** 415: a Content-Type the receiver does not take (form and text types included). */
+    MEDIA_TYPE("media_type"),
+    /** 415: a Content-Encoding other than identity or gzip. */
+    ENCODING("content_encoding");
+
+    final io.opentelemetry.api.common.Attributes attributes;
+
+    Reason(String name) {
+      this.attributes =
+          io.opentelemetry.api.common.Attributes.of(
+              io.opentelemetry.api.common.AttributeKey.stringKey("reason"), name);
     }
   }
 
   /**
-   * Reserves {@code bytes} for a request; a request is always admitted when nothing else is in
-   * flight, so one large body cannot be refused forever.
+   * Opens a reservation for a request, empty for now.
    *
-   * @throws HttpError 503 when the store is closed, 429 (with Retry-After) when busy
+   * @throws HttpError 503 when the pipeline is closed
    */
-  public Permit admit(long bytes) {
+  public Permit admit() {
     if (closed) {
-      refused.add(1, Reasons.CLOSED);
+      refused.add(1, Reason.CLOSED.attributes);
       throw new HttpError(
           503, "unavailable", "the observatory is shutting down", RETRY_AFTER_SECONDS);
     }
-    if (!reserve(Math.max(0, bytes), 0)) {
-      throw busy();
-    }
-    return new Permit(Math.max(0, bytes));
+    return new Permit();
   }
 
   /**
-   * Reserves {@code bytes} more; allowed beyond the budget when nothing but the caller's own {@code
-   * held} bytes is in flight.
+   * Counts a request refused before it was admitted (e.g. its content type) and returns the error.
    */
-  private boolean reserve(long bytes, long held) {
-    while (true) {
-      long current = inFlight.get();
-      if (current + bytes > maxInFlightBytes && current != held) {
-        return false;
-      }
-      if (inFlight.compareAndSet(current, current + bytes)) {
-        return true;
-      }
-    }
+  public HttpError refuse(Reason reason, HttpError error) {
+    refused.add(1, reason.attributes);
+    return error;
   }
 
   private HttpError busy() {
-    refused.add(1, Reasons.BUSY);
+    refused.add(1, Reason.BUSY.attributes);
     return new HttpError(
         429,
         "rate_limited",
@@ -184,13 +308,18 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * Stores {@code spans} and passes them on; {@code body} (as decoded, after gzip) goes to the
-   * journal in {@code format}. Never blocks on the listeners or the disk.
+   * Cuts what is too long, stores {@code spans} and passes them on; {@code body} (as decoded, after
+   * gzip) goes to the journal in {@code format}. Never blocks on the listeners or the disk.
+   *
+   * @param spanBytes the estimated heap of {@code spans} (what the decoder reserved for them),
+   *     which the listeners' queue counts against its bound
    */
-  public void deliver(List<Span> spans, Format format, byte[] body, long receivedMillis) {
+  public void deliver(
+      List<Span> spans, Format format, byte[] body, long receivedMillis, long spanBytes) {
     if (!spans.isEmpty()) {
-      storage.spanConsumer().accept(spans);
-      enqueue(spans, receivedMillis);
+      List<Span> stored = limits.apply(spans);
+      storage.spanConsumer().accept(stored);
+      enqueue(stored, receivedMillis, Math.max(spanBytes, 1));
     }
     Journal j = journal;
     if (j != null && body.length > 0) {
@@ -203,17 +332,20 @@ public final class Pipeline implements AutoCloseable {
     if (spans.isEmpty()) {
       return;
     }
-    storage.spanConsumer().accept(spans);
-    feed(spans, receivedMillis);
+    List<Span> stored = limits.apply(spans);
+    storage.spanConsumer().accept(stored);
+    feed(stored, receivedMillis);
   }
 
-  private void enqueue(List<Span> spans, long receivedMillis) {
+  private void enqueue(List<Span> spans, long receivedMillis, long bytes) {
     int n = spans.size();
-    long after = queuedSpans.addAndGet(n);
-    // one batch always fits into an empty queue, however large
+    long after = queuedBytes.addAndGet(bytes);
+    queuedSpans.addAndGet(n);
+    // one batch always fits into an empty queue: it was within the in-flight budget already
     if (closed
-        || (after > maxQueuedSpans && after != n)
-        || !queue.offer(new Batch(spans, receivedMillis))) {
+        || (after > maxQueuedBytes && after != bytes)
+        || !queue.offer(new Batch(spans, receivedMillis, bytes))) {
+      queuedBytes.addAndGet(-bytes);
       queuedSpans.addAndGet(-n);
       derivedDropped.add(n);
     }
@@ -232,6 +364,7 @@ public final class Pipeline implements AutoCloseable {
       }
       feed(batch.spans, batch.receivedMillis);
       queuedSpans.addAndGet(-batch.spans.size());
+      queuedBytes.addAndGet(-batch.bytes);
     }
   }
 
@@ -255,6 +388,7 @@ public final class Pipeline implements AutoCloseable {
     closed = true;
     queue.clear();
     queuedSpans.set(0);
+    queuedBytes.set(0);
     if (!queue.offer(STOP)) {
       worker.interrupt();
     }
@@ -265,15 +399,12 @@ public final class Pipeline implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    queueGauge.close();
-  }
-
-  private static final class Reasons {
-    static final io.opentelemetry.api.common.Attributes BUSY =
-        io.opentelemetry.api.common.Attributes.of(
-            io.opentelemetry.api.common.AttributeKey.stringKey("reason"), "busy");
-    static final io.opentelemetry.api.common.Attributes CLOSED =
-        io.opentelemetry.api.common.Attributes.of(
-            io.opentelemetry.api.common.AttributeKey.stringKey("reason"), "closed");
+    for (AutoCloseable gauge : gauges) {
+      try {
+        gauge.close();
+      } catch (Exception e) {
+        log.debug("closing a gauge: {}", e.toString());
+      }
+    }
   }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.uat.observatory.ingest.Bodies;
 import dev.uat.observatory.ingest.Format;
+import dev.uat.observatory.ingest.HeapCharge;
 import dev.uat.observatory.ingest.Pipeline;
 import dev.uat.observatory.ingest.ReceiverMetrics;
 import dev.uat.observatory.model.Span;
@@ -29,17 +30,20 @@ import java.util.Map;
  * {@code {}}), with {@code partial_success} when some spans were rejected (invalid ids) while the
  * others were stored. A request that cannot be read at all gets a JSON error: 400 for malformed
  * content, 413 above {@value #MAX_BODY_BYTES} bytes (or {@value #MAX_DECOMPRESSED_BYTES} once
- * decompressed), 415 for other content types or encodings. Decoding runs on the request's thread;
- * spans go to the {@link SpanConsumer} synchronously. Thread-safe.
+ * decompressed), 415 for other content types (a missing one, forms and text included: what a
+ * browser may send cross-site without a preflight) or encodings, 429 or 503 with {@code
+ * Retry-After} when the {@link Pipeline}'s in-flight budget is taken or the observatory is closing.
+ * Decoding runs on the request's thread, its objects reserved in the budget as they are made
+ * ({@link HeapCharge}); spans go to the store synchronously. Thread-safe.
  *
  * <p>Metrics: {@code uat.observatory.spans.received} counts the spans of well-formed requests,
  * {@code uat.observatory.spans.rejected} those of them that were rejected.
  */
 public final class OtlpHttpReceiver {
-  /** Largest request body accepted, as sent (8 MiB). */
+  /** Largest request body accepted, as sent (4 MiB). */
   public static final long MAX_BODY_BYTES = Bodies.MAX_BODY_BYTES;
 
-  /** Largest request body accepted after gzip decompression (64 MiB). */
+  /** Largest request body accepted after gzip decompression (4 MiB). */
   public static final long MAX_DECOMPRESSED_BYTES = Bodies.MAX_DECOMPRESSED_BYTES;
 
   static final String PROTOBUF = "application/x-protobuf";
@@ -67,27 +71,38 @@ public final class OtlpHttpReceiver {
   }
 
   private void traces(Context ctx) throws IOException {
-    boolean protobuf = isProtobuf(ctx.header("Content-Type"));
-    long declared = ctx.req().getContentLengthLong();
-    try (Pipeline.Permit permit = pipeline.admit(declared > 0 ? declared : 64 * 1024)) {
-      byte[] sent = readBody(ctx);
-      permit.growTo(sent.length);
-      byte[] body = decompress(ctx.header("Content-Encoding"), sent);
-      permit.growTo(sent.length + (long) body.length);
-      DecodedSpans decoded = decode(protobuf, body);
+    boolean protobuf = mediaType(ctx);
+    try (Pipeline.Permit permit = pipeline.admit()) {
+      boolean gzip = Bodies.isGzip(ctx.header("Content-Encoding"), permit);
+      byte[] body = Bodies.read(ctx, permit);
+      if (gzip) {
+        body = Bodies.gunzip(body, permit);
+      }
+      HeapCharge charge = new HeapCharge(permit);
+      DecodedSpans decoded = decode(protobuf, body, charge);
       pipeline.deliver(
           decoded.spans,
           protobuf ? Format.OTLP_PROTOBUF : Format.OTLP_JSON,
           body,
-          System.currentTimeMillis());
+          System.currentTimeMillis(),
+          charge.charged());
       metrics.record(decoded.spans.size(), decoded.rejected);
       respond(ctx, protobuf, decoded);
     }
   }
 
-  private DecodedSpans decode(boolean protobuf, byte[] body) {
+  /** {@link #isProtobuf}, counting a refusal. */
+  private boolean mediaType(Context ctx) {
     try {
-      return protobuf ? protoDecoder.decode(body) : jsonDecoder.decode(body);
+      return isProtobuf(ctx.header("Content-Type"));
+    } catch (HttpError e) {
+      throw pipeline.refuse(Pipeline.Reason.MEDIA_TYPE, e);
+    }
+  }
+
+  private DecodedSpans decode(boolean protobuf, byte[] body, HeapCharge charge) {
+    try {
+      return protobuf ? protoDecoder.decode(body, charge) : jsonDecoder.decode(body, charge);
     } catch (OtlpFormatException e) {
       throw HttpError.badRequest(
           protobuf ? "invalid_protobuf" : "invalid_json",
@@ -155,14 +170,6 @@ public final class OtlpHttpReceiver {
                   + JSON
                   + (mediaType.isEmpty() ? "; none was given" : ", not " + mediaType));
     };
-  }
-
-  private static byte[] readBody(Context ctx) throws IOException {
-    return Bodies.read(ctx);
-  }
-
-  static byte[] decompress(String contentEncoding, byte[] body) {
-    return Bodies.decompress(contentEncoding, body);
   }
 
   /** An {@code ExportTraceServiceResponse} with {@code partial_success} set. */

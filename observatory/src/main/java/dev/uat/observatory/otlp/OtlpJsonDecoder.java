@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.uat.observatory.ingest.ChargedJson;
+import dev.uat.observatory.ingest.HeapCharge;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Bytes;
 import dev.uat.observatory.model.Event;
@@ -34,16 +36,27 @@ import java.util.Locale;
 final class OtlpJsonDecoder {
   private static final JsonFactory FACTORY = Json.MAPPER.getFactory();
 
-  private final Interner<String> strings = new Interner<>(16_384);
-  private final Interner<Resource> resources = new Interner<>(1024);
-  private final Interner<InstrumentationScope> scopes = new Interner<>(1024);
+  // bounded in bytes: about 1 MiB of strings, 2 MiB of resources, 0.5 MiB of scopes
+  private final Interner<String> strings = Interner.strings(4096, 128);
+  private final Interner<Resource> resources = Interner.resources(256, 4096);
+  private final Interner<InstrumentationScope> scopes = Interner.scopes(256, 1024);
 
   /**
    * @throws OtlpFormatException when {@code body} is not well-formed OTLP/JSON
    */
   DecodedSpans decode(byte[] body) {
+    return decode(body, HeapCharge.unlimited());
+  }
+
+  /**
+   * Decodes {@code body}, charging what it makes to {@code charge}.
+   *
+   * @throws OtlpFormatException when {@code body} is not well-formed OTLP/JSON
+   * @throws dev.uat.web.HttpError 413 or 429 when {@code charge} cannot grow
+   */
+  DecodedSpans decode(byte[] body, HeapCharge charge) {
     DecodedSpans out = new DecodedSpans();
-    try (JsonParser p = FACTORY.createParser(body)) {
+    try (JsonParser p = ChargedJson.wrap(FACTORY.createParser(body), charge, false)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new OtlpFormatException("the body must be a JSON object");
       }

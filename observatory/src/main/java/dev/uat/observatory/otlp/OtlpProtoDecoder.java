@@ -6,6 +6,7 @@ import static dev.uat.observatory.otlp.ProtoReader.LEN;
 import static dev.uat.observatory.otlp.ProtoReader.VARINT;
 import static dev.uat.observatory.otlp.ProtoReader.tag;
 
+import dev.uat.observatory.ingest.HeapCharge;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Bytes;
 import dev.uat.observatory.model.Event;
@@ -37,14 +38,26 @@ final class OtlpProtoDecoder {
   /** Short string attribute values (methods, routes, status texts, model names, ...). */
   private final ByteCache<String> values = new ByteCache<>(8192, 48);
 
-  private final ByteCache<Resource> resources = new ByteCache<>(256, 8192);
-  private final ByteCache<InstrumentationScope> scopes = new ByteCache<>(256, 2048);
+  // what the caches can hold is bounded in bytes by slots x longest key: about 1.8 MiB each for
+  // names and values, 1.5 MiB for resources (key and decoded value), 0.4 MiB for scopes
+  private final ByteCache<Resource> resources = new ByteCache<>(128, 4096);
+  private final ByteCache<InstrumentationScope> scopes = new ByteCache<>(128, 1024);
 
   /**
    * @throws OtlpFormatException when {@code body} is not a well-formed message
    */
   DecodedSpans decode(byte[] body) {
-    Parse parse = new Parse(body);
+    return decode(body, HeapCharge.unlimited());
+  }
+
+  /**
+   * Decodes {@code body}, charging what it makes to {@code charge}.
+   *
+   * @throws OtlpFormatException when {@code body} is not a well-formed message
+   * @throws dev.uat.web.HttpError 413 or 429 when {@code charge} cannot grow
+   */
+  DecodedSpans decode(byte[] body, HeapCharge charge) {
+    Parse parse = new Parse(body, charge);
     parse.request();
     return parse.out;
   }
@@ -61,8 +74,9 @@ final class OtlpProtoDecoder {
     final IntPairs scopeSpans = new IntPairs();
     final IntPairs spans = new IntPairs();
 
-    Parse(byte[] body) {
+    Parse(byte[] body, HeapCharge charge) {
       this.in = new ProtoReader(body);
+      this.in.charge = charge;
     }
 
     void request() {
@@ -86,7 +100,8 @@ final class OtlpProtoDecoder {
         int tag = in.readTag();
         if (tag == tag(1, LEN)) {
           int length = in.readLength();
-          resource = resources.get(in.buf, in.pos, length, OtlpProtoDecoder.this::resource);
+          resource =
+              resources.get(in.buf, in.pos, length, (b, o, l) -> resource(b, o, l, in.charge));
           in.pos += length;
         } else if (tag == tag(2, LEN)) {
           int length = in.readLength();
@@ -114,7 +129,7 @@ final class OtlpProtoDecoder {
         int tag = in.readTag();
         if (tag == tag(1, LEN)) {
           int length = in.readLength();
-          scope = scopes.get(in.buf, in.pos, length, OtlpProtoDecoder.this::scope);
+          scope = scopes.get(in.buf, in.pos, length, (b, o, l) -> scope(b, o, l, in.charge));
           in.pos += length;
         } else if (tag == tag(2, LEN)) {
           int length = in.readLength();
@@ -225,6 +240,7 @@ final class OtlpProtoDecoder {
         out.reject(invalid);
         return;
       }
+      in.charge.add(HeapCharge.SPAN + (spanAttributes.size() == 0 ? 0 : HeapCharge.OBJECT));
       out.spans.add(
           new Span(
               traceIdHigh,
@@ -266,6 +282,7 @@ final class OtlpProtoDecoder {
         }
       }
       in.exit(outer);
+      in.charge.add(HeapCharge.EVENT + (eventAttributes.size() == 0 ? 0 : HeapCharge.OBJECT));
       events.add(new Event(time, name, eventAttributes.build(), dropped));
     }
 
@@ -313,6 +330,7 @@ final class OtlpProtoDecoder {
       if (!valid || (traceIdHigh == 0 && traceIdLow == 0) || spanId == 0) {
         return false;
       }
+      in.charge.add(HeapCharge.LINK + (linkAttributes.size() == 0 ? 0 : HeapCharge.OBJECT));
       links.add(
           new Link(
               traceIdHigh, traceIdLow, spanId, traceState, linkAttributes.build(), dropped, flags));
@@ -321,6 +339,7 @@ final class OtlpProtoDecoder {
 
     String name() {
       int length = in.readLength();
+      in.charge.string(length);
       String name = names.get(in.buf, in.pos, length, UTF8);
       in.pos += length;
       return name;
@@ -332,8 +351,9 @@ final class OtlpProtoDecoder {
   }
 
   /** Decodes a Resource message on a cache miss. */
-  private Resource resource(byte[] buf, int offset, int length) {
-    ProtoReader in = sub(buf, offset, length);
+  private Resource resource(byte[] buf, int offset, int length, HeapCharge charge) {
+    ProtoReader in = sub(buf, offset, length, charge);
+    charge.add(HeapCharge.OBJECT * 2);
     Attributes.Builder attributes = Attributes.builder();
     while (in.hasMore()) {
       int tag = in.readTag();
@@ -347,8 +367,9 @@ final class OtlpProtoDecoder {
   }
 
   /** Decodes an InstrumentationScope message on a cache miss. */
-  private InstrumentationScope scope(byte[] buf, int offset, int length) {
-    ProtoReader in = sub(buf, offset, length);
+  private InstrumentationScope scope(byte[] buf, int offset, int length, HeapCharge charge) {
+    ProtoReader in = sub(buf, offset, length, charge);
+    charge.add(HeapCharge.OBJECT * 2);
     String name = "";
     String version = "";
     Attributes.Builder attributes = Attributes.builder();
@@ -364,8 +385,9 @@ final class OtlpProtoDecoder {
     return new InstrumentationScope(name, version, attributes.build());
   }
 
-  private static ProtoReader sub(byte[] buf, int offset, int length) {
+  private static ProtoReader sub(byte[] buf, int offset, int length, HeapCharge charge) {
     ProtoReader in = new ProtoReader(buf);
+    in.charge = charge;
     in.pos = offset;
     in.limit = offset + length;
     return in;
@@ -380,6 +402,7 @@ final class OtlpProtoDecoder {
       int tag = in.readTag();
       if (tag == tag(1, LEN)) {
         int length = in.readLength();
+        in.charge.string(length);
         key = names.get(in.buf, in.pos, length, UTF8);
         in.pos += length;
       } else if (tag == tag(2, LEN)) {
@@ -391,6 +414,7 @@ final class OtlpProtoDecoder {
       }
     }
     in.exit(outer);
+    in.charge.add(HeapCharge.ATTRIBUTE);
     into.put(key, value);
   }
 
@@ -405,18 +429,26 @@ final class OtlpProtoDecoder {
       switch (tag) {
         case 1 << 3 | LEN -> {
           int length = in.readLength();
+          in.charge.string(length);
           value = values.get(in.buf, in.pos, length, UTF8);
           in.pos += length;
         }
         case 2 << 3 | VARINT -> value = in.readVarint() != 0;
-        case 3 << 3 | VARINT -> value = in.readVarint();
-        case 4 << 3 | I64 -> value = Double.longBitsToDouble(in.readFixed64());
+        case 3 << 3 | VARINT -> {
+          in.charge.add(HeapCharge.VALUE);
+          value = in.readVarint();
+        }
+        case 4 << 3 | I64 -> {
+          in.charge.add(HeapCharge.VALUE);
+          value = Double.longBitsToDouble(in.readFixed64());
+        }
         case 5 << 3 | LEN -> {
           int outer = in.enter();
           List<Object> list = new ArrayList<>();
           while (in.hasMore()) {
             int elementTag = in.readTag();
             if (elementTag == tag(1, LEN)) {
+              in.charge.add(HeapCharge.VALUE);
               int elementOuter = in.enter();
               list.add(anyValue(in, depth + 1));
               in.exit(elementOuter);
@@ -425,6 +457,7 @@ final class OtlpProtoDecoder {
             }
           }
           in.exit(outer);
+          in.charge.add(HeapCharge.OBJECT);
           value = List.copyOf(list);
         }
         case 6 << 3 | LEN -> {
@@ -439,10 +472,12 @@ final class OtlpProtoDecoder {
             }
           }
           in.exit(outer);
+          in.charge.add(HeapCharge.OBJECT);
           value = kvlist.build();
         }
         case 7 << 3 | LEN -> {
           int length = in.readLength();
+          in.charge.add(HeapCharge.OBJECT + length);
           value = Bytes.copyOf(in.buf, in.pos, length);
           in.pos += length;
         }

@@ -1,5 +1,6 @@
 package dev.uat.observatory.otlp;
 
+import dev.uat.observatory.ingest.HeapCharge;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -31,6 +32,9 @@ final class ProtoReader {
   final byte[] buf;
   int pos;
   int limit;
+
+  /** What the objects decoded from this reader cost; strings read are charged here. */
+  HeapCharge charge = HeapCharge.unlimited();
 
   ProtoReader(byte[] buf) {
     this.buf = buf;
@@ -103,6 +107,7 @@ final class ProtoReader {
 
   String readString() {
     int length = readLength();
+    charge.string(length);
     String s = new String(buf, pos, length, StandardCharsets.UTF_8);
     pos += length;
     return s;

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -35,16 +36,14 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #accept} never throws for valid spans; after {@link #close()} it drops them. Sizes are
  * estimates of retained heap (see {@code SpanSizes}), not measurements.
  *
- * <p>Service names stay listed after their traces are evicted (at most {@value #MAX_SERVICES}), and
- * so do operations (at most {@value #MAX_OPERATIONS} per service).
+ * <p>The indexes count in the byte budget too: a service's entry and its name, an operation's entry
+ * and its name, each trace's place in its services' lists, and each resource and scope once per
+ * trace that refers to it. An index entry lives as long as a stored span refers to it: a service
+ * (or operation) whose last span is evicted disappears from {@link #services()} (or {@link
+ * #operations}). So the store's accounted bytes ({@link Stats#bytes()}) stay within the budget
+ * (plus the batch being added) whatever names senders choose.
  */
 public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
-  /** Most distinct service names remembered; spans of more services are stored, not indexed. */
-  public static final int MAX_SERVICES = 10_000;
-
-  /** Most distinct span names remembered per service. */
-  public static final int MAX_OPERATIONS = 10_000;
-
   private static final Comparator<Span> BY_START =
       Comparator.comparingLong(Span::startEpochNanos).thenComparingLong(Span::spanId);
 
@@ -52,6 +51,7 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
   private final ConcurrentHashMap<TraceId, Entry> traces = new ConcurrentHashMap<>();
   private final ConcurrentLinkedDeque<Entry> arrivals = new ConcurrentLinkedDeque<>();
   private final AtomicLong bytes = new AtomicLong();
+  private final AtomicLong indexBytes = new AtomicLong();
   private final AtomicLong spans = new AtomicLong();
   private final LongAdder evicted = new LongAdder();
   private final ConcurrentHashMap<String, ServiceIndex> services = new ConcurrentHashMap<>();
@@ -67,11 +67,23 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
     this.maxBytes = maxBytes;
   }
 
-  /** What the store holds now; the figures are read one by one, not as one snapshot. */
-  public record Stats(long traces, long spans, long bytes, long evictedTraces) {}
+  /**
+   * What the store holds now; the figures are read one by one, not as one snapshot.
+   *
+   * @param bytes everything accounted against the budget, indexes included
+   * @param indexBytes the part of {@code bytes} held by the service and operation indexes
+   */
+  public record Stats(
+      long traces, long spans, long bytes, long evictedTraces, long indexBytes, long services) {}
 
   public Stats stats() {
-    return new Stats(traces.size(), spans.get(), bytes.get(), evicted.sum());
+    return new Stats(
+        traces.size(),
+        spans.get(),
+        bytes.get(),
+        evicted.sum(),
+        indexBytes.get(),
+        this.services.size());
   }
 
   public long maxBytes() {
@@ -96,19 +108,28 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
     long added = 0;
     Resource lastResource = null;
     ServiceIndex index = null;
+    OpIndex last = null;
     long[] resourceBits = new long[2];
     for (Span span : batch) {
       if (span.resource() != lastResource) { // spans of a batch share their resource
         lastResource = span.resource();
-        index = serviceIndex(lastResource.serviceName());
+        index = null;
         resourceBits[0] = 0;
         resourceBits[1] = 0;
         TagBloom.addAll(resourceBits, lastResource.attributes());
       }
-      if (index != null) {
-        index.operation(span.name(), span.kind());
+      if (index == null || !index.acquire()) {
+        index = acquireService(lastResource.serviceName());
+        last = null;
       }
-      added += append(span, SpanSizes.estimate(span), index, resourceBits);
+      OpIndex op =
+          last != null && last.name == span.name() && last.acquire()
+              ? last
+              : acquireOperation(index, span.name());
+      op.addKind(span.kind());
+      last = op;
+      long size = SpanSizes.estimate(span, op.name == span.name());
+      added += append(span, size, index, op, resourceBits);
     }
     spans.addAndGet(batch.size());
     if (bytes.addAndGet(added) > maxBytes) {
@@ -117,7 +138,7 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
   }
 
   /** Appends to the span's trace, creating it if needed; returns the bytes it added. */
-  private long append(Span span, long size, ServiceIndex index, long[] resourceBits) {
+  private long append(Span span, long size, ServiceIndex index, OpIndex op, long[] resourceBits) {
     TraceId traceId = span.traceId();
     while (true) {
       Entry entry = traces.get(traceId);
@@ -133,22 +154,54 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
       }
       synchronized (entry) {
         if (!entry.evicted) {
-          if (entry.add(span, added, resourceBits) && index != null) {
-            index.traces.add(entry); // the trace's first span of this service
-          }
-          return added;
+          return entry.add(span, added, index, op, resourceBits);
         }
       }
       traces.remove(traceId, entry); // evicted meanwhile: start the trace again
     }
   }
 
-  private ServiceIndex serviceIndex(String service) {
-    ServiceIndex index = services.get(service);
-    if (index == null && services.size() < MAX_SERVICES) {
-      index = services.computeIfAbsent(service, s -> new ServiceIndex());
+  /** The service's index entry with one more span counted; created (and charged) when new. */
+  private ServiceIndex acquireService(String service) {
+    while (true) {
+      ServiceIndex index = services.get(service);
+      if (index == null) {
+        ServiceIndex created = new ServiceIndex(service);
+        index = services.putIfAbsent(service, created);
+        if (index == null) {
+          charge(created.bytes);
+          index = created;
+        }
+      }
+      if (index.acquire()) {
+        return index;
+      }
+      services.remove(service, index); // its last span was evicted just now
     }
-    return index;
+  }
+
+  /** The operation's index entry with one more span counted; created (and charged) when new. */
+  private OpIndex acquireOperation(ServiceIndex index, String name) {
+    while (true) {
+      OpIndex op = index.operations.get(name);
+      if (op == null) {
+        OpIndex created = new OpIndex(index, name);
+        op = index.operations.putIfAbsent(name, created);
+        if (op == null) {
+          charge(created.bytes);
+          op = created;
+        }
+      }
+      if (op.acquire()) {
+        return op;
+      }
+      index.operations.remove(name, op);
+    }
+  }
+
+  private void charge(long indexEntryBytes) {
+    bytes.addAndGet(indexEntryBytes);
+    indexBytes.addAndGet(indexEntryBytes);
   }
 
   private void evict() {
@@ -159,18 +212,34 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
       }
       long freedBytes;
       int freedSpans;
-      String[] serviceNames;
+      OpIndex[] ops;
+      ServiceIndex[] indexes;
+      int[] counts;
       synchronized (oldest) {
         oldest.evicted = true;
         freedBytes = oldest.bytes;
         freedSpans = oldest.size;
-        serviceNames = Arrays.copyOf(oldest.services, oldest.serviceCount);
+        ops = oldest.ops;
+        indexes = oldest.indexes;
+        counts = oldest.serviceSpans;
         oldest.clear();
       }
       traces.remove(oldest.traceId, oldest);
-      for (String service : serviceNames) {
-        ServiceIndex index = services.get(service);
-        if (index != null) {
+      for (int i = 0; i < freedSpans; i++) {
+        OpIndex op = ops[i];
+        if (op.release(1)) {
+          op.service.operations.remove(op.name, op);
+          freedBytes += op.bytes;
+          indexBytes.addAndGet(-op.bytes);
+        }
+      }
+      for (int i = 0; i < indexes.length && indexes[i] != null; i++) {
+        ServiceIndex index = indexes[i];
+        if (index.release(counts[i])) {
+          services.remove(index.name, index);
+          freedBytes += index.bytes;
+          indexBytes.addAndGet(-index.bytes);
+        } else {
           index.dropEvictedHeads();
         }
       }
@@ -188,7 +257,7 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
 
   @Override
   public List<String> services() {
-    return services.keySet().stream().sorted().toList();
+    return services.values().stream().filter(RefCount::live).map(i -> i.name).sorted().toList();
   }
 
   @Override
@@ -199,10 +268,13 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
     }
     List<Operation> operations = new ArrayList<>();
     index.operations.forEach(
-        (name, kinds) -> {
-          for (SpanKind kind : SpanKind.values()) {
-            if ((kinds & (1 << kind.ordinal())) != 0) {
-              operations.add(new Operation(name, kind));
+        (name, op) -> {
+          int kinds = op.kinds.get();
+          if (op.live() && kinds != 0) {
+            for (SpanKind kind : SpanKind.values()) {
+              if ((kinds & (1 << kind.ordinal())) != 0) {
+                operations.add(new Operation(name, kind));
+              }
             }
           }
         });
@@ -290,6 +362,7 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
     arrivals.clear();
     services.clear();
     bytes.set(0);
+    indexBytes.set(0);
     spans.set(0);
   }
 
@@ -298,21 +371,58 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
     return "InMemoryStorage{" + stats() + ", maxBytes=" + maxBytes + "}";
   }
 
-  /** A service's traces (in the order the service first appeared in them) and operations. */
-  private static final class ServiceIndex {
-    final ConcurrentLinkedDeque<Entry> traces = new ConcurrentLinkedDeque<>();
-    final ConcurrentHashMap<String, Integer> operations = new ConcurrentHashMap<>();
+  /**
+   * A count of the stored spans that refer to an index entry. Once it falls to zero the entry is
+   * dead for good ({@link #DEAD}): a writer that finds it dead makes a new one, so the remover
+   * never takes away an entry a span was just counted in.
+   */
+  private abstract static class RefCount {
+    private static final long DEAD = -1;
+    private final AtomicLong spans = new AtomicLong();
 
-    void operation(String name, SpanKind kind) {
-      int bit = 1 << kind.ordinal();
-      Integer kinds = operations.get(name);
-      if (kinds != null && (kinds & bit) != 0) {
-        return;
+    /** Counts one more span; false when the entry is dead. */
+    final boolean acquire() {
+      while (true) {
+        long current = spans.get();
+        if (current == DEAD) {
+          return false;
+        }
+        if (spans.compareAndSet(current, current + 1)) {
+          return true;
+        }
       }
-      if (kinds == null && operations.size() >= MAX_OPERATIONS) {
-        return;
+    }
+
+    /** Counts {@code n} spans fewer; true when that was the last and the entry is now dead. */
+    final boolean release(long n) {
+      while (true) {
+        long current = spans.get();
+        long next = current - n;
+        if (next <= 0) {
+          if (spans.compareAndSet(current, DEAD)) {
+            return true;
+          }
+        } else if (spans.compareAndSet(current, next)) {
+          return false;
+        }
       }
-      operations.merge(name, bit, (a, b) -> a | b);
+    }
+
+    final boolean live() {
+      return spans.get() > 0;
+    }
+  }
+
+  /** A service's traces (in the order the service first appeared in them) and operations. */
+  private static final class ServiceIndex extends RefCount {
+    final String name;
+    final long bytes;
+    final ConcurrentLinkedDeque<Entry> traces = new ConcurrentLinkedDeque<>();
+    final ConcurrentHashMap<String, OpIndex> operations = new ConcurrentHashMap<>();
+
+    ServiceIndex(String name) {
+      this.name = name;
+      this.bytes = SpanSizes.SERVICE + SpanSizes.string(name);
     }
 
     /** Eviction goes in arrival order, so evicted traces gather at the head. */
@@ -324,14 +434,40 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
     }
   }
 
+  /** A span name of one service, with the kinds it was seen with (kept until it dies). */
+  private static final class OpIndex extends RefCount {
+    final ServiceIndex service;
+    final String name;
+    final long bytes;
+    final AtomicInteger kinds = new AtomicInteger();
+
+    OpIndex(ServiceIndex service, String name) {
+      this.service = service;
+      this.name = name;
+      this.bytes = SpanSizes.OPERATION + SpanSizes.string(name);
+    }
+
+    void addKind(SpanKind kind) {
+      int bit = 1 << kind.ordinal();
+      int current;
+      while (((current = kinds.get()) & bit) == 0 && !kinds.compareAndSet(current, current | bit)) {
+        // another kind was added meanwhile: try again
+      }
+    }
+  }
+
   /** One trace's spans and summary; every field is guarded by the entry's monitor. */
   private static final class Entry {
     static final Span[] NONE = new Span[0];
     static final String[] NO_SERVICES = new String[0];
     static final int[] NO_COUNTS = new int[0];
+    static final OpIndex[] NO_OPS = new OpIndex[0];
+    static final ServiceIndex[] NO_INDEXES = new ServiceIndex[0];
+    static final Object[] NO_SHARED = new Object[0];
 
     final TraceId traceId;
     Span[] spans = NONE;
+    OpIndex[] ops = NO_OPS; // each span's operation, counted until the trace is evicted
     int size;
     long bytes;
     volatile boolean evicted;
@@ -344,9 +480,14 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
     int errors;
     Span root;
     String[] services = NO_SERVICES;
+    ServiceIndex[] indexes = NO_INDEXES;
     int[] serviceSpans = NO_COUNTS;
     int serviceCount;
     final long[] bloom = new long[2];
+
+    // the resources and scopes the spans refer to, each charged to this trace once
+    Object[] shared = NO_SHARED;
+    int sharedCount;
 
     // dependency edges, computed when asked for and kept until the trace changes
     List<DependencyLink> edges;
@@ -356,13 +497,21 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
       this.traceId = traceId;
     }
 
-    /** Adds a span; returns true when it is the trace's first span of its service. */
-    boolean add(Span span, long spanBytes, long[] resourceBits) {
+    /** Adds a span counted in {@code index} and {@code op}; returns the bytes this added. */
+    long add(Span span, long spanBytes, ServiceIndex index, OpIndex op, long[] resourceBits) {
       if (size == spans.length) {
         spans = Arrays.copyOf(spans, Math.max(4, size * 2));
+        ops = Arrays.copyOf(ops, spans.length);
       }
+      ops[size] = op;
       spans[size++] = span;
-      bytes += spanBytes;
+      long added = spanBytes;
+      if (!holds(span.resource())) {
+        added += SpanSizes.TRACE_SHARED + SpanSizes.resource(span.resource());
+      }
+      if (!holds(span.scope())) {
+        added += SpanSizes.TRACE_SHARED + SpanSizes.scope(span.scope());
+      }
       long start = span.startEpochNanos();
       minStart = Math.min(minStart, start);
       maxStart = Math.max(maxStart, start);
@@ -378,24 +527,47 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
       TagBloom.addSpan(bloom, span);
       bloom[0] |= resourceBits[0];
       bloom[1] |= resourceBits[1];
-      String service = span.serviceName();
       for (int i = 0; i < serviceCount; i++) {
-        if (services[i] == service || services[i].equals(service)) {
+        if (indexes[i] == index) {
           serviceSpans[i]++;
-          return false;
+          bytes += added;
+          return added;
         }
       }
       if (serviceCount == services.length) {
-        services = Arrays.copyOf(services, Math.max(2, serviceCount * 2));
-        serviceSpans = Arrays.copyOf(serviceSpans, services.length);
+        int capacity = Math.max(2, serviceCount * 2);
+        services = Arrays.copyOf(services, capacity);
+        indexes = Arrays.copyOf(indexes, capacity);
+        serviceSpans = Arrays.copyOf(serviceSpans, capacity);
       }
-      services[serviceCount] = service;
+      services[serviceCount] = index.name;
+      indexes[serviceCount] = index;
       serviceSpans[serviceCount++] = 1;
-      return true;
+      index.traces.add(this); // the trace's first span of this service
+      added += SpanSizes.TRACE_SERVICE;
+      bytes += added;
+      return added;
+    }
+
+    /** Whether {@code resourceOrScope} was charged to this trace already; remembers it if not. */
+    private boolean holds(Object resourceOrScope) {
+      for (int i = sharedCount - 1; i >= 0; i--) {
+        if (shared[i] == resourceOrScope) {
+          return true;
+        }
+      }
+      if (sharedCount == shared.length) {
+        shared = Arrays.copyOf(shared, Math.max(2, sharedCount * 2));
+      }
+      shared[sharedCount++] = resourceOrScope;
+      return false;
     }
 
     void clear() {
       spans = NONE;
+      ops = NO_OPS;
+      shared = NO_SHARED;
+      sharedCount = 0;
       size = 0;
       edges = null;
       root = null;

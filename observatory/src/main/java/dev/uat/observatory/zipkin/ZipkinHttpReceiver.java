@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.uat.observatory.ingest.Bodies;
 import dev.uat.observatory.ingest.Format;
+import dev.uat.observatory.ingest.HeapCharge;
 import dev.uat.observatory.ingest.Pipeline;
 import dev.uat.observatory.ingest.ReceiverMetrics;
 import dev.uat.observatory.model.Span;
@@ -17,10 +18,11 @@ import java.util.Locale;
 
 /**
  * The Zipkin v2 receiver: {@code POST /api/v2/spans} with a JSON list of spans ({@code
- * Content-Type: application/json}, or none; gzip allowed), answered 202 with an empty body as
- * Zipkin does. A body that is not such a list gets 400 and stores nothing; spans with malformed ids
- * are skipped and counted. Other content types (Zipkin's protobuf, Thrift) get 415. Limits and
- * pressure answers are those of the OTLP receiver (413, 429/503 with {@code Retry-After}).
+ * Content-Type: application/json}; gzip allowed), answered 202 with an empty body as Zipkin does. A
+ * body that is not such a list gets 400 and stores nothing; spans with malformed ids are skipped
+ * and counted. Other content types get 415: Zipkin's protobuf and Thrift, and a missing type, forms
+ * and text, which a browser could send cross-site without a preflight. Limits and pressure answers
+ * are those of the OTLP receiver (413, 429/503 with {@code Retry-After}).
  *
  * <p>Metrics: {@code uat.observatory.spans.received} and {@code .spans.rejected} with {@code
  * uat.observatory.receiver=zipkin}. Thread-safe.
@@ -43,27 +45,31 @@ public final class ZipkinHttpReceiver {
   private void spans(Context ctx) throws IOException {
     String type = ctx.header("Content-Type");
     String mediaType = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    if (!mediaType.isEmpty() && !mediaType.equals("application/json")) {
-      throw new HttpError(
-          415,
-          "unsupported_media_type",
-          "the Zipkin receiver takes Content-Type application/json (Zipkin v2 JSON), not "
-              + mediaType);
+    if (!mediaType.equals("application/json")) {
+      throw pipeline.refuse(
+          Pipeline.Reason.MEDIA_TYPE,
+          new HttpError(
+              415,
+              "unsupported_media_type",
+              "the Zipkin receiver takes Content-Type application/json (Zipkin v2 JSON)"
+                  + (mediaType.isEmpty() ? "; none was given" : ", not " + mediaType)));
     }
-    long declared = ctx.req().getContentLengthLong();
-    try (Pipeline.Permit permit = pipeline.admit(declared > 0 ? declared : 64 * 1024)) {
-      byte[] sent = Bodies.read(ctx);
-      permit.growTo(sent.length);
-      byte[] body = Bodies.decompress(ctx.header("Content-Encoding"), sent);
-      permit.growTo(sent.length + (long) body.length);
+    try (Pipeline.Permit permit = pipeline.admit()) {
+      boolean gzip = Bodies.isGzip(ctx.header("Content-Encoding"), permit);
+      byte[] body = Bodies.read(ctx, permit);
+      if (gzip) {
+        body = Bodies.gunzip(body, permit);
+      }
+      HeapCharge charge = new HeapCharge(permit);
       ZipkinJsonDecoder.Decoded decoded;
       try {
-        decoded = decoder.decode(body);
+        decoded = decoder.decode(body, charge);
       } catch (ZipkinJsonDecoder.FormatException | ArithmeticException e) {
         throw HttpError.badRequest(
             "invalid_json", "the body is not a JSON list of Zipkin v2 spans: " + e.getMessage());
       }
-      pipeline.deliver(decoded.spans(), Format.ZIPKIN_JSON, body, System.currentTimeMillis());
+      pipeline.deliver(
+          decoded.spans(), Format.ZIPKIN_JSON, body, System.currentTimeMillis(), charge.charged());
       metrics.record(decoded.spans().size(), decoded.rejected());
       ctx.status(202);
     }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.uat.observatory.ingest.ChargedJson;
+import dev.uat.observatory.ingest.HeapCharge;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Event;
 import dev.uat.observatory.model.InstrumentationScope;
@@ -40,7 +42,11 @@ public final class ZipkinJsonDecoder {
   private static final JsonFactory FACTORY = Json.MAPPER.getFactory();
   private static final InstrumentationScope SCOPE =
       new InstrumentationScope("zipkin", "", Attributes.empty());
-  private static final int MAX_SHARED = 8192;
+
+  /** Most values shared, and the longest (in chars): about 1.5 MiB at most. */
+  private static final int MAX_SHARED = 4096;
+
+  private static final int MAX_SHARED_CHARS = 128;
 
   private final ConcurrentHashMap<String, Resource> resources = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, String> strings = new ConcurrentHashMap<>();
@@ -61,10 +67,20 @@ public final class ZipkinJsonDecoder {
    * @throws FormatException when {@code body} is not a JSON array of span objects
    */
   public Decoded decode(byte[] body) {
+    return decode(body, HeapCharge.unlimited());
+  }
+
+  /**
+   * Decodes {@code body}, charging what it makes to {@code charge}.
+   *
+   * @throws FormatException when {@code body} is not a JSON array of span objects
+   * @throws dev.uat.web.HttpError 413 or 429 when {@code charge} cannot grow
+   */
+  public Decoded decode(byte[] body, HeapCharge charge) {
     List<Span> spans = new ArrayList<>();
     int rejected = 0;
     String firstRejection = null;
-    try (JsonParser p = FACTORY.createParser(body)) {
+    try (JsonParser p = ChargedJson.wrap(FACTORY.createParser(body), charge, true)) {
       if (p.nextToken() != JsonToken.START_ARRAY) {
         throw new FormatException("expected a JSON array of spans");
       }
@@ -74,6 +90,7 @@ public final class ZipkinJsonDecoder {
           throw new FormatException("expected a span object, found " + token);
         }
         try {
+          charge.add(HeapCharge.SPAN);
           spans.add(span(p));
         } catch (RejectedSpan e) {
           rejected++;
@@ -250,6 +267,9 @@ public final class ZipkinJsonDecoder {
           serviceName.isEmpty()
               ? Resource.empty()
               : Resource.of(Attributes.of(Resource.SERVICE_NAME, serviceName));
+      if (serviceName.length() > MAX_SHARED_CHARS) {
+        return resource;
+      }
       if (resources.size() >= MAX_SHARED) {
         resources.clear();
       }
@@ -262,6 +282,9 @@ public final class ZipkinJsonDecoder {
     String existing = strings.get(s);
     if (existing != null) {
       return existing;
+    }
+    if (s.length() > MAX_SHARED_CHARS) {
+      return s;
     }
     if (strings.size() >= MAX_SHARED) {
       strings.clear();

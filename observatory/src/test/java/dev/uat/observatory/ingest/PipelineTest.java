@@ -110,7 +110,8 @@ class PipelineTest {
 
   @Test
   void aBusyReceiverAnswers429WithRetryAfterAndTheFirstRequestStillSucceeds() throws Exception {
-    start(blocking, List.of(), 1, 1_000);
+    // room for one small request (its body and its decoded spans), not for two
+    start(blocking, List.of(), 100 * 1024, 1_000);
     SyntheticTraces traces = new SyntheticTraces(1);
     CompletableFuture<HttpResponse<String>> first = export(traces.chatTrace(1_000_000_000L, 0));
     assertThat(entered.await(20, TimeUnit.SECONDS)).isTrue();
@@ -126,6 +127,7 @@ class PipelineTest {
     assertThat(first.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
     assertThat(memory.stats().spans()).isEqualTo(10);
     assertThat(metrics()).contains("uat_observatory_ingest_refused_total{reason=\"busy\"} 1.0");
+    assertThat(pipeline.inFlightBytes()).as("every reservation returned").isZero();
   }
 
   @Test

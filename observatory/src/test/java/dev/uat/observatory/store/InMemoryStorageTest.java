@@ -40,7 +40,9 @@ class InMemoryStorageTest extends SpanStoreContractTest {
     InMemoryStorage.Stats stats = storage.stats();
     assertThat(stats.traces()).isEqualTo(2);
     assertThat(stats.spans()).isEqualTo(3);
-    assertThat(stats.bytes()).isBetween(3 * SpanSizes.SPAN, 3 * 1024L);
+    assertThat(stats.bytes()).isBetween(3 * SpanSizes.SPAN, 4 * 1024L);
+    assertThat(stats.indexBytes()).isPositive().isLessThan(stats.bytes());
+    assertThat(stats.services()).isEqualTo(1);
     assertThat(stats.evictedTraces()).isZero();
   }
 

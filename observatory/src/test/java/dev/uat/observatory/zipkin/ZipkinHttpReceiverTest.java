@@ -171,7 +171,7 @@ class ZipkinHttpReceiverTest {
   }
 
   @Test
-  void gzippedBodiesAndMissingContentTypeAreAccepted() throws Exception {
+  void gzippedBodiesAreAccepted() throws Exception {
     byte[] json =
         "[{\"traceId\":\"00000000000000cd\",\"id\":\"0000000000000001\",\"timestamp\":1}]"
             .getBytes(StandardCharsets.UTF_8);
@@ -180,7 +180,7 @@ class ZipkinHttpReceiverTest {
       out.write(json);
     }
 
-    assertThat(post(null, "gzip", gz.toByteArray()).statusCode()).isEqualTo(202);
+    assertThat(post("application/json", "gzip", gz.toByteArray()).statusCode()).isEqualTo(202);
     assertThat(observatory.store().trace("cd")).isPresent();
   }
 

@@ -1,0 +1,109 @@
+package dev.uat.edge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.uat.telemetry.TestTelemetry;
+import dev.uat.web.Exposure;
+import dev.uat.web.Service;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The edge passes on {@code /api/*}, {@code /v1/*} and {@code /ws} only: a component's {@code
+ * /metrics}, health and internal routes (realtime's {@code /internal/events}), and the
+ * observatory's UI and query API, are not reachable through it.
+ */
+@Timeout(30)
+class InternalRoutesTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final Queue<String> seenByComponent = new ConcurrentLinkedQueue<>();
+  private TestTelemetry otel;
+  private TestTelemetry componentOtel;
+  private Service component;
+  private Edge edge;
+
+  @BeforeEach
+  void start() {
+    otel = new TestTelemetry("uat-edge");
+    componentOtel = new TestTelemetry("uat-component");
+    // one real component behind /api, /v1 and /ws, with what every component serves
+    component =
+        Service.builder("component", componentOtel.telemetry())
+            .port(0)
+            .routes(
+                cfg -> {
+                  cfg.routes.before(ctx -> seenByComponent.add(ctx.path()));
+                  cfg.routes.post("/internal/events", ctx -> ctx.status(202));
+                  cfg.routes.get("/api/ping", ctx -> ctx.result("pong"));
+                })
+            .start();
+    edge =
+        Edge.start(
+            new EdgeSettings(
+                    "127.0.0.1",
+                    0,
+                    component.url(),
+                    component.url(),
+                    component.url(),
+                    4096,
+                    Duration.ofSeconds(2))
+                .withExposure(Exposure.of(Exposure.LOOPBACK_BLOCKS, "")), // nobody reads /metrics
+            otel.telemetry());
+  }
+
+  @AfterEach
+  void stop() {
+    edge.close();
+    component.close();
+    otel.close();
+    componentOtel.close();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(edge.url() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void onlyApiV1AndWsReachAComponent() throws Exception {
+    assertThat(get("/api/ping").body()).isEqualTo("pong");
+    seenByComponent.clear();
+
+    for (String path :
+        List.of(
+            "/internal/events",
+            "/search",
+            "/trace/4bf92f3577b34da6a3ce929d0e0e4736",
+            "/api/v3/services")) {
+      var response = get(path);
+      assertThat(response.statusCode()).as(path).isEqualTo(404);
+      assertThat(Rig.errorCode(response.body())).as(path).isEqualTo("not_found");
+    }
+    var post =
+        http.send(
+            HttpRequest.newBuilder(URI.create(edge.url() + "/internal/events"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(post.statusCode()).isEqualTo(404);
+
+    // the edge's own /metrics follows its metrics-allow; the component's is not proxied
+    var metrics = get("/metrics");
+    assertThat(metrics.statusCode()).isEqualTo(403);
+    assertThat(Rig.errorCode(metrics.body())).isEqualTo("forbidden");
+
+    // the only paths the component saw came through /api/* (here: the 404s under /api)
+    assertThat(seenByComponent).allMatch(p -> p.startsWith("/api/"));
+  }
+}
