@@ -86,7 +86,8 @@ public final class Platform implements AutoCloseable {
             Realtime.start(
                 RealtimeSettings.defaults(api.url())
                     .withPort(config.port("realtime-port"))
-                    .withHost(host),
+                    .withHost(host)
+                    .withExposure(config.exposure()),
                 telemetry("uat-realtime", otlp, true),
                 bus,
                 TokenVerifier.local(keys, Realtime.AUDIENCE)));
@@ -183,6 +184,7 @@ public final class Platform implements AutoCloseable {
         ApiSettings.defaults(config.dataDir(), routerUrl)
             .withHost(config.internalHost())
             .withPort(config.port("api-port"))
+            .withExposure(config.exposure())
             .withBcryptCost(config.integer("bcrypt-cost"))
             .withLimits(
                 new ApiSettings.Limits(

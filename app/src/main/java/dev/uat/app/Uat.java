@@ -306,7 +306,8 @@ public final class Uat implements Runnable {
               Realtime.start(
                   RealtimeSettings.defaults(apiUrl)
                       .withHost(config.internalHost())
-                      .withPort(config.port("realtime-port")),
+                      .withPort(config.port("realtime-port"))
+                      .withExposure(config.exposure()),
                   t,
                   push(open, Platform.events(config, t)),
                   TokenVerifier.remote(stripSlash(apiUrl) + "/api/auth/jwks", Realtime.AUDIENCE));
