@@ -75,6 +75,7 @@ final class OpenAiEndpoints {
   private final GenAiTelemetry genAi;
   private final UsageRecorder usage;
   private final RouterMetrics metrics;
+  private final InFlightBudget inFlight;
 
   OpenAiEndpoints(
       Authenticator auth,
@@ -84,7 +85,8 @@ final class OpenAiEndpoints {
       Routing routing,
       GenAiTelemetry genAi,
       UsageRecorder usage,
-      RouterMetrics metrics) {
+      RouterMetrics metrics,
+      InFlightBudget inFlight) {
     this.auth = auth;
     this.catalog = catalog;
     this.chain = chain;
@@ -93,10 +95,19 @@ final class OpenAiEndpoints {
     this.genAi = genAi;
     this.usage = usage;
     this.metrics = metrics;
+    this.inFlight = inFlight;
   }
 
   void chat(Context ctx) throws IOException {
-    long start = System.nanoTime();
+    long held = inFlight.acquire(ctx.req().getContentLengthLong());
+    try {
+      chat(ctx, System.nanoTime());
+    } finally {
+      inFlight.release(held);
+    }
+  }
+
+  private void chat(Context ctx, long start) throws IOException {
     Exchange exchange = null;
     try {
       // the body's form is checked first: a malformed request costs no credential check (and
@@ -255,7 +266,17 @@ final class OpenAiEndpoints {
   }
 
   void embeddings(Context ctx) {
-    long start = System.nanoTime();
+    java.util.concurrent.atomic.AtomicLong held =
+        new java.util.concurrent.atomic.AtomicLong(
+            inFlight.acquire(ctx.req().getContentLengthLong()));
+    try {
+      embeddings(ctx, System.nanoTime(), held);
+    } finally {
+      inFlight.release(held.get());
+    }
+  }
+
+  private void embeddings(Context ctx, long start, java.util.concurrent.atomic.AtomicLong held) {
     Exchange timing = null;
     try {
       Caller caller = auth.authenticate(ctx.header("Authorization"));
@@ -272,6 +293,7 @@ final class OpenAiEndpoints {
         throw HttpError.invalid("field 'dimensions' must be at least 1");
       }
       List<String> inputs = inputs(body.input());
+      held.addAndGet(inFlight.take(inFlight.embeddingsCharge(inputs.size())));
       Route route = catalog.resolve(body.model());
       EmbeddingRequest request = new EmbeddingRequest(route.requested(), inputs, body.dimensions());
       timing =

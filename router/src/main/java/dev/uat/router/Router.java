@@ -288,7 +288,8 @@ public final class Router implements AutoCloseable {
             routing,
             genAi,
             recorder,
-            metrics);
+            metrics,
+            new InFlightBudget(InFlightBudget.MAX_BYTES, Service.DEFAULT_MAX_BODY_BYTES, metrics));
 
     ScheduledExecutorService discovery =
         Executors.newSingleThreadScheduledExecutor(

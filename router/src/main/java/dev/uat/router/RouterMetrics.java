@@ -51,6 +51,8 @@ final class RouterMetrics {
      * (cut), or a whole one over 16 MiB ({@code UpstreamHttp.MAX_RESPONSE_BYTES}) (502).
      */
     ANSWER_TOO_LONG("answer_too_long"),
+    /** A request that did not fit in {@link InFlightBudget#MAX_BYTES}: 503 overloaded. */
+    IN_FLIGHT_BYTES("in_flight_bytes"),
     /** A model name no provider listed: its metric labels say {@value GenAiTelemetry#OTHER}. */
     UNLISTED_MODEL_LABEL("unlisted_model_label");
 
@@ -145,7 +147,8 @@ final class RouterMetrics {
             .setUnit("{event}")
             .setDescription(
                 "Limits hit by what a client sent or caused: model_name_too_long (400),"
-                    + " answer_too_long (cut), unlisted_model_label (label collapsed).")
+                    + " answer_too_long (cut or 502), in_flight_bytes (503),"
+                    + " unlisted_model_label (label collapsed).")
             .build();
     overhead =
         meter

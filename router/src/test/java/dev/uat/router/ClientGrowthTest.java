@@ -130,6 +130,68 @@ class ClientGrowthTest {
   }
 
   @Test
+  void requestsBeyondTheInFlightBudgetAre503AndTheRouterKeepsServing() throws Exception {
+    upstream = new FakeUpstream().on("/api/tags", 200, Wire.OLLAMA_TAGS).hangOn("/api/chat");
+    router =
+        Router.start(
+            RouterSettings.defaults()
+                .withPort(0)
+                .withProvider("ollama")
+                .withOllamaUrl(upstream.url())
+                .withRequestTimeout(Duration.ofSeconds(3)),
+            otel.telemetry(),
+            Http.VERIFIER,
+            false);
+    // each charged 16 KiB + 8 x ~900 KB, about 7 MiB: four fit in the 32 MiB budget, five do not
+    int fit = (int) (InFlightBudget.MAX_BYTES / (InFlightBudget.EXPANSION * 920_000L));
+    assertThat(fit).isEqualTo(4);
+    List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> held =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < fit; i++) {
+      held.add(largeChat(i));
+    }
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> upstream.requests("/api/chat").size() == fit);
+
+    var refused = largeChat(99).get();
+
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(Http.json(refused).at("/error/code").asText()).isEqualTo("overloaded");
+    assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+    assertThat(counted("uat.router.limit.refusals", "uat.router.refusal", "in_flight_bytes"))
+        .isEqualTo(1);
+    for (var f : held) {
+      assertThat(f.get().statusCode()).isEqualTo(504); // the upstream never answered
+    }
+
+    // everything held was released: as many large requests fit again, and are answered
+    upstream.on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Hi there!", "stop"));
+    List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> again =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < fit; i++) {
+      again.add(largeChat(100 + i));
+    }
+    for (var f : again) {
+      assertThat(f.get().statusCode()).isEqualTo(200);
+    }
+  }
+
+  private java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> largeChat(
+      int i) {
+    String body = Http.chat("llama3.2:latest", i + "a".repeat(900_000));
+    return java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return Http.post(router.url() + "/v1/chat/completions", body);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        },
+        java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+  }
+
+  @Test
   void tooLongModelNamesAre400AndCounted() throws Exception {
     upstream = new FakeUpstream().on("/v1/models", 200, Wire.OPENAI_MODELS);
     router = openai(upstream);
