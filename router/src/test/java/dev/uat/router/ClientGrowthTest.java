@@ -177,6 +177,40 @@ class ClientGrowthTest {
     }
   }
 
+  @Test
+  void aFloodOfLargeRequestsIsRefusedNotFatal() throws Exception {
+    upstream = new FakeUpstream().on("/api/tags", 200, Wire.OLLAMA_TAGS).hangOn("/api/chat");
+    router =
+        Router.start(
+            RouterSettings.defaults()
+                .withPort(0)
+                .withProvider("ollama")
+                .withOllamaUrl(upstream.url())
+                .withRequestTimeout(Duration.ofSeconds(3)),
+            otel.telemetry(),
+            Http.VERIFIER,
+            false);
+    int flood = 40; // held whole, about 280 MiB: more than the heap these tests run in (256 MiB)
+    List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> sent =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < flood; i++) {
+      sent.add(largeChat(0));
+    }
+    int refused = 0;
+    for (var f : sent) {
+      int status = f.get().statusCode();
+      assertThat(status).isIn(503, 504);
+      refused += status == 503 ? 1 : 0;
+    }
+
+    assertThat(refused).isGreaterThanOrEqualTo(flood - 4);
+    assertThat(counted("uat.router.limit.refusals", "uat.router.refusal", "in_flight_bytes"))
+        .isEqualTo(refused);
+    upstream.on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Hi there!", "stop"));
+    var after = Http.post(router.url() + "/v1/chat/completions", Http.chat("llama3.2", "Still?"));
+    assertThat(after.statusCode()).isEqualTo(200);
+  }
+
   private java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>> largeChat(
       int i) {
     String body = Http.chat("llama3.2:latest", i + "a".repeat(900_000));
