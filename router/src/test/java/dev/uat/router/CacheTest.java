@@ -74,12 +74,15 @@ class CacheTest {
    * tells nobody what another account asked), each then hits their own, and a refresh by one
    * ({@code no-cache}) leaves the other's entry as it was.
    */
-  private void entriesAreTheCallersOwn(Router first, Router second) throws Exception {
+  private void entriesAreTheCallersOwn(Router first, Router second, Stored stored)
+      throws Exception {
     String alice = Http.token("alice");
     String bob = Http.token("bob");
 
     var aliceMiss = chatAs(first, alice, "Same prompt");
+    stored.await(v -> v.size() == 1);
     var bobMiss = chatAs(second, bob, "Same prompt");
+    stored.await(v -> v.size() == 2);
     var aliceHit = chatAs(second, alice, "Same prompt");
     var bobHit = chatAs(first, bob, "Same prompt");
 
@@ -91,6 +94,7 @@ class CacheTest {
 
     ollama.on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Bob's fresh answer", "stop"));
     var bobRefresh = chatAs(second, bob, "Same prompt", "Cache-Control", "no-cache");
+    stored.await(v -> v.size() == 2 && v.stream().anyMatch(x -> x.contains("Bob's fresh")));
     var aliceAfter = chatAs(first, alice, "Same prompt");
     var bobAfter = chatAs(first, bob, "Same prompt");
 
@@ -103,11 +107,45 @@ class CacheTest {
     assertThat(ollama.requests("/api/chat")).hasSize(3);
   }
 
+  /**
+   * Waits until the router reached Redis: on a loaded machine its first connection attempt may take
+   * longer than the cache's 250 ms timeout, and it retries only every 5 s.
+   */
+  private static void connected(Router r) {
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(12))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> Http.get(r.url() + "/health/ready").statusCode() == 200);
+  }
+
+  /** Waits until the stored answers satisfy a condition (Redis stores without waiting). */
+  @FunctionalInterface
+  interface Stored {
+    void await(java.util.function.Predicate<List<String>> ready);
+  }
+
+  /** The answers stored in the Redis at {@code url}, awaited. */
+  private static Stored redisValues(String url) {
+    return ready -> {
+      io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(url);
+      try (var connection = client.connect()) {
+        var redis = connection.sync();
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () -> redis.keys(RedisResponseCache.PREFIX + "*").stream().map(redis::get).toList(),
+                ready::test);
+      } finally {
+        client.shutdown();
+      }
+    };
+  }
+
   @Test
   void inProcessEntriesAreTheCallersOwn() throws Exception {
     router = router((String) null);
 
-    entriesAreTheCallersOwn(router, router);
+    entriesAreTheCallersOwn(router, router, ready -> {});
   }
 
   @Test
@@ -122,7 +160,9 @@ class CacheTest {
       String url = "redis://127.0.0.1:" + port;
       router = router(url);
       try (Router other = router(url)) {
-        entriesAreTheCallersOwn(router, other);
+        connected(router);
+        connected(other);
+        entriesAreTheCallersOwn(router, other, redisValues(url));
       }
     } finally {
       redis.stop();
@@ -289,7 +329,10 @@ class CacheTest {
       String url = "redis://127.0.0.1:" + port;
       router = router(url);
       try (Router other = router(url)) {
+        connected(router);
+        connected(other);
         var miss = chat(router, "Shared?");
+        redisValues(url).await(v -> v.size() == 1);
         var hit = chat(other, "Shared?");
 
         assertThat(miss.headers().firstValue("X-Router-Cache")).hasValue("miss");
