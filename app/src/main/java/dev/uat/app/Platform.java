@@ -2,6 +2,7 @@ package dev.uat.app;
 
 import dev.uat.api.Api;
 import dev.uat.api.ApiSettings;
+import dev.uat.auth.Credentials;
 import dev.uat.auth.JwtKeys;
 import dev.uat.auth.TokenVerifier;
 import dev.uat.edge.Edge;
@@ -68,17 +69,16 @@ public final class Platform implements AutoCloseable {
     String otlp = config.get("otlp-endpoint").orElse(observatory.otlpUrl());
 
     JwtKeys keys = jwtKeys(config);
-    router =
-        track(
-            router(
-                config,
-                telemetry("uat-router", otlp, true),
-                TokenVerifier.local(keys),
-                "http://127.0.0.1:" + config.port("api-port")));
+    Telemetry routerTelemetry = telemetry("uat-router", otlp, true);
+    String apiUrl = "http://127.0.0.1:" + config.port("api-port");
+    Credentials routerCredentials =
+        Router.credentials(apiUrl, routerTelemetry, TokenVerifier.local(keys));
+    router = track(router(config, routerTelemetry, routerCredentials, apiUrl));
 
     Telemetry apiTelemetry = telemetry("uat-api", otlp, true);
     EventBus bus = track(events(config, apiTelemetry));
     events = bus;
+    track(routerCredentials.listen(bus)); // logout, password change, key revocation: at once
     api = track(api(config, apiTelemetry, router.url(), bus, keys));
 
     realtime =
@@ -158,11 +158,12 @@ public final class Platform implements AutoCloseable {
         telemetry);
   }
 
-  static Router router(Config config, Telemetry telemetry, TokenVerifier verifier, String apiUrl) {
+  static Router router(Config config, Telemetry telemetry, Credentials credentials, String apiUrl) {
     RouterSettings s =
         RouterSettings.defaults()
             .withHost(config.internalHost())
             .withPort(config.port("router-port"))
+            .withExposure(config.exposure())
             .withProvider(config.require("provider"))
             .withOllamaUrl(config.require("ollama-url"))
             .withApiUrl(apiUrl)
@@ -176,7 +177,7 @@ public final class Platform implements AutoCloseable {
     if (config.get("model").isPresent()) {
       s = s.withDefaultModel(config.require("model"));
     }
-    return Router.start(s, telemetry, verifier);
+    return Router.start(s, telemetry, credentials);
   }
 
   static Api api(Config config, Telemetry telemetry, String routerUrl, EventBus bus, JwtKeys keys) {
