@@ -93,6 +93,11 @@ final class LaunchedPlatform implements AutoCloseable {
     return this;
   }
 
+  /** The process's log (standard output and error). */
+  Path log() {
+    return data.resolveSibling(data.getFileName() + ".log");
+  }
+
   Process process() {
     return process;
   }

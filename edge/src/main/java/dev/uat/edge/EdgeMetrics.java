@@ -41,6 +41,9 @@ final class EdgeMetrics {
   /** A WebSocket whose frames waiting for realtime passed the per-connection cap: closed 1008. */
   static final String WS_BACKLOG = "ws_backlog";
 
+  /** Realtime refused a WebSocket upgrade (its per-address cap: 429); the client gets 4030. */
+  static final String WS_REFUSED = "ws_refused";
+
   private final LongCounter refused;
 
   EdgeMetrics(Telemetry telemetry) {

@@ -161,14 +161,33 @@ final class WebSocketProxy {
         .whenComplete(
             (socket, error) -> {
               if (error != null) {
-                log.warn("realtime not reachable at {}: {}", upstream, error.toString());
                 relays.remove(ctx.sessionId());
                 relay.failed(error);
-                ctx.closeSession(1011, "realtime service unavailable");
+                int refusedWith = handshakeStatus(error);
+                if (refusedWith == 429) { // realtime's per-address cap: say so, don't log it
+                  metrics.refused(EdgeMetrics.WS_REFUSED);
+                  ctx.closeSession(4030, "too many unauthenticated connections; retry later");
+                } else if (refusedWith > 0) {
+                  metrics.refused(EdgeMetrics.WS_REFUSED);
+                  ctx.closeSession(1013, "realtime refused the connection (" + refusedWith + ")");
+                } else {
+                  log.warn("realtime not reachable at {}: {}", upstream, error.toString());
+                  ctx.closeSession(1011, "realtime service unavailable");
+                }
               } else {
                 relay.connected(socket);
               }
             });
+  }
+
+  /** The HTTP status realtime refused the upgrade with, or 0 if it did not answer one. */
+  static int handshakeStatus(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof java.net.http.WebSocketHandshakeException h) {
+        return h.getResponse().statusCode();
+      }
+    }
+    return 0;
   }
 
   /** Whether a close frame may carry {@code code} (RFC 6455 7.4: not 1005, 1006, 1015). */
