@@ -97,11 +97,13 @@ class DistributedDeploymentTest {
             kind: openai
             url: %s
             cache: true
-            timeouts: {connect: 2s, first_token: 30s, total: 60s}
+            timeouts: {connect: 5s, first_token: 30s, total: 60s}
         aliases:
           slow: [slow/slow-model]
           flaky: [slow/flaky-model, echo/echo]
         default_model: echo
+        routing:
+          discovery_interval: 5s
         """
             .formatted(provider.url()));
     d = new LocalDeployment(tmp.resolve("state"));
@@ -266,6 +268,14 @@ class DistributedDeploymentTest {
   @Timeout(180)
   void slowProviderFiresThe200msAlertAndAlertmanagerDeliversIt() throws Exception {
     String edge = d.url("EDGE");
+    // both routers know the fake provider's models (discovery retries every 5 s)
+    for (String router : List.of("ROUTER1", "ROUTER2")) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofSeconds(1))
+          .ignoreExceptions()
+          .until(() -> get(d.url(router) + "/v1/models").body().contains("slow-model"));
+    }
     provider.delayMillis.set(350);
     String conversation = conversation("slow");
     ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -323,9 +333,17 @@ class DistributedDeploymentTest {
     try (WsClient ws = WsClient.open(d.url("EDGE").replaceFirst("^http", "ws") + "/ws")) {
       ws.send("{\"type\":\"connect\",\"token\":\"" + token + "\"}");
       ws.next("connected");
-      for (int i = 0; i < 200; i++) {
+      // past the frame-rate limit (50/s, burst 100): until the server says rate_limited
+      boolean limited = false;
+      for (int i = 0; i < 5000 && !limited; i++) {
         ws.send("{\"type\":\"ping\"}");
+        if (i % 50 == 49) {
+          for (JsonNode f = ws.poll(0); f != null && !limited; f = ws.poll(0)) {
+            limited = f.toString().contains("rate_limited");
+          }
+        }
       }
+      assertThat(limited).as("the realtime frame-rate limit answered").isTrue();
     }
     await()
         .atMost(Duration.ofSeconds(30))
