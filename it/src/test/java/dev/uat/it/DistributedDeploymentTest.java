@@ -179,6 +179,14 @@ class DistributedDeploymentTest {
         JsonNode event;
         do {
           event = e.getValue().next("event");
+          // acknowledged, as the web client does: the delivery latency on the realtime dashboard
+          e.getValue()
+              .send(
+                  "{\"type\":\"ack\",\"channel\":\""
+                      + event.get("channel").asText()
+                      + "\",\"offset\":"
+                      + event.path("offset").asLong()
+                      + "}");
         } while (!event.at("/data/message/role").asText().equals("assistant"));
         assertThat(event.get("event").asText()).as(e.getKey()).isEqualTo("message.created");
         assertThat(event.at("/data/message/content").asText())
@@ -452,15 +460,24 @@ class DistributedDeploymentTest {
     // nginx marked the dead instance failed and sent the request to the other one
     String api1 = "127.0.0.1:" + d.ports.get("API1");
     String api2 = "127.0.0.1:" + d.ports.get("API2");
-    List<JsonNode> failedOver = new ArrayList<>();
-    for (String line : Files.readAllLines(d.state.resolve("logs/nginx-access.json"))) {
-      JsonNode e = JSON.readTree(line);
-      if (e.get("upstream_addr").asText().equals(api1 + ", " + api2)) {
-        failedOver.add(e);
-      }
-    }
-    assertThat(failedOver).as("requests that nginx moved from api-1 to api-2").isNotEmpty();
-    assertThat(failedOver.get(0).get("status").asInt()).isEqualTo(200);
+    // once api-1's fail_timeout (10 s) is over, nginx tries it again, is refused, and moves that
+    // same request to api-2: the client sees a 200
+    String lastConversation = conversations.get(0);
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              HttpResponse<String> r =
+                  post(
+                      edge + "/api/chat",
+                      "{\"conversation_id\":\"" + lastConversation + "\",\"message\":\"again\"}");
+              assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+              return !failedOver(api1, api2).isEmpty();
+            });
+    JsonNode moved = failedOver(api1, api2).get(0);
+    assertThat(moved.get("status").asInt()).isEqualTo(200);
+    assertThat(moved.get("upstream_status").asText()).endsWith(", 200");
 
     // and Prometheus sees the instance down: the critical alert reaches the webhook
     await()
@@ -489,7 +506,7 @@ class DistributedDeploymentTest {
 
   static WsClient subscriber(String conversation) throws Exception {
     WsClient ws = WsClient.open(d.url("EDGE").replaceFirst("^http", "ws") + "/ws");
-    ws.send("{\"type\":\"connect\",\"token\":\"" + token + "\"}");
+    ws.send("{\"type\":\"connect\",\"token\":\"" + token + "\",\"ack\":true}");
     ws.next("connected");
     ws.send("{\"type\":\"subscribe\",\"channel\":\"conversation:" + conversation + "\"}");
     ws.next("subscribed");
@@ -564,6 +581,18 @@ class DistributedDeploymentTest {
       }
     }
     return orphans;
+  }
+
+  /** Access log entries of requests nginx moved from {@code from} to {@code to}. */
+  static List<JsonNode> failedOver(String from, String to) throws Exception {
+    List<JsonNode> moved = new ArrayList<>();
+    for (String line : Files.readAllLines(d.state.resolve("logs/nginx-access.json"))) {
+      JsonNode e = JSON.readTree(line);
+      if (e.get("upstream_addr").asText().equals(from + ", " + to)) {
+        moved.add(e);
+      }
+    }
+    return moved;
   }
 
   static JsonNode accessLog(String uri, String traceId) throws Exception {

@@ -67,6 +67,8 @@ final class LocalDeployment implements AutoCloseable {
     env.put("UAT_BCRYPT_COST", "4");
     // this test's JDK is the launcher's choice too
     env.put("JAVA_HOME", System.getProperty("java.home"));
+    // if this JVM dies without closing, the script stops everything by itself
+    env.put("UAT_LOCAL_PARENT_PID", Long.toString(ProcessHandle.current().pid()));
   }
 
   /** Starts the deployment and waits (at most {@code timeout}) until the script says ready. */
