@@ -78,6 +78,12 @@ class ConfigCheckTest {
           .doesNotContainIgnoringCase("proxy_hide_header " + h);
     }
     assertThat(t).doesNotContain("proxy_pass_request_headers off");
+    // a block with any proxy_set_header inherits none from outside: each sets the client address
+    for (String block : t.split("\n\s*(location|server)\b")) {
+      if (block.contains("proxy_set_header")) {
+        assertThat(block).contains("proxy_set_header X-Forwarded-For $remote_addr;");
+      }
+    }
     assertThat(t)
         .contains(
             "proxy_set_header X-Forwarded-For $remote_addr;",
