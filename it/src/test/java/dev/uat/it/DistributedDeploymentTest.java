@@ -273,6 +273,25 @@ class DistributedDeploymentTest {
 
   @Test
   @Order(3)
+  @Timeout(60)
+  void nginxServesTheWebClientHidesInternalsAndAnswersLimitsInThePlatformsShape() throws Exception {
+    String edge = d.url("EDGE");
+    HttpResponse<String> page = get(edge + "/");
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.body()).containsIgnoringCase("<html");
+    assertThat(get(edge + "/metrics").statusCode()).isEqualTo(404);
+    assertThat(get(edge + "/health/ready").statusCode()).isEqualTo(404);
+    // a body over the api's 256 KiB is refused by nginx before any instance reads it
+    HttpResponse<String> big =
+        post(edge + "/api/chat", "{\"message\":\"" + "x".repeat(300_000) + "\"}");
+    assertThat(big.statusCode()).isEqualTo(413);
+    assertThat(JSON.readTree(big.body()).at("/error/code").asText()).isEqualTo("payload_too_large");
+    assertThat(big.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+  }
+
+  @Test
+  @Order(4)
   @Timeout(180)
   void slowProviderFiresThe200msAlertAndAlertmanagerDeliversIt() throws Exception {
     String edge = d.url("EDGE");
@@ -334,7 +353,7 @@ class DistributedDeploymentTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   @Timeout(150)
   void everyGrafanaPanelQueryReturnsDataFromThisPrometheus() throws Exception {
     // a refusal and a disconnect for the realtime dashboard
@@ -395,7 +414,7 @@ class DistributedDeploymentTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   @Timeout(180)
   void killingOneApiLosesNoAcknowledgedMessageAndNginxFailsOver() throws Exception {
     String edge = d.url("EDGE");
@@ -484,6 +503,22 @@ class DistributedDeploymentTest {
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(500))
         .until(() -> webhook.firing("UatInstanceDown"));
+    // the shipped inhibition: the api's critical alert silences the api's 200 ms warning
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              HttpResponse<String> r = get(d.url("ALERTMANAGER") + "/api/v2/alerts");
+              for (JsonNode a : JSON.readTree(r.body())) {
+                if (a.at("/labels/alertname").asText().equals("UatHighResponseTime")
+                    && a.at("/labels/job").asText().equals("uat-api")) {
+                  return a.at("/status/state").asText().equals("suppressed")
+                      && !a.at("/status/inhibitedBy").isEmpty();
+                }
+              }
+              return false;
+            });
   }
 
   // ---------------------------------------------------------------------------------------------
