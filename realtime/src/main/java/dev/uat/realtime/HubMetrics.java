@@ -135,6 +135,16 @@ final class HubMetrics {
             .build();
   }
 
+  /** Publishes the connection cap, so that alerts compare connections with it. */
+  void observeCap(int maxConnections) {
+    meter
+        .gaugeBuilder("uat.realtime.connections.limit")
+        .ofLongs()
+        .setUnit("{connection}")
+        .setDescription("The most WebSocket connections this instance takes (maxConnections).")
+        .buildWithCallback(g -> g.record(maxConnections));
+  }
+
   /** Publishes the size of {@code history} as gauges. */
   void observe(MemoryHistory history) {
     meter

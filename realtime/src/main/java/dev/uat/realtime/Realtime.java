@@ -105,6 +105,7 @@ public final class Realtime implements AutoCloseable {
             Thread.ofPlatform().daemon().name("realtime-credentials").factory());
     RedisEventBus redis = bus instanceof RedisEventBus r ? r : null;
     HubMetrics metrics = new HubMetrics(telemetry, bus.system());
+    metrics.observeCap(settings.maxConnections());
     History history;
     if (redis != null) {
       history = redis;
