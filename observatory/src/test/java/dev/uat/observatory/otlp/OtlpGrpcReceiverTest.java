@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
 import dev.uat.observatory.ObservatorySettings;
 import dev.uat.observatory.ingest.Bodies;
+import dev.uat.telemetry.Telemetry;
+import dev.uat.telemetry.TelemetrySettings;
 import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import io.opentelemetry.api.common.AttributeKey;
@@ -454,6 +456,61 @@ class OtlpGrpcReceiverTest {
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> metric("uat_observatory_ingest_in_flight_bytes", "") == 0);
+  }
+
+  @Test
+  void aComponentsTelemetryExportsOverGrpcWhenTheProtocolSaysSo() throws Exception {
+    // OTEL_EXPORTER_OTLP_PROTOCOL=grpc, as a system property: the same key for autoconfigure
+    String previous = System.setProperty("otel.exporter.otlp.protocol", "grpc");
+    String traceId;
+    try (Telemetry telemetry =
+        Telemetry.create(
+            new TelemetrySettings(
+                "uat-api", observatory.otlpUrl(), true, true, observatory.otlpGrpcUrl()))) {
+      io.opentelemetry.api.trace.Span span =
+          telemetry.tracer().spanBuilder("GET /over-grpc").startSpan();
+      traceId = span.getSpanContext().getTraceId();
+      span.end();
+      telemetry.flush(10_000);
+    } finally {
+      if (previous == null) {
+        System.clearProperty("otel.exporter.otlp.protocol");
+      } else {
+        System.setProperty("otel.exporter.otlp.protocol", previous);
+      }
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> observatory.store().trace(traceId).isPresent());
+    assertThat(observatory.store().trace(traceId).orElseThrow().spans())
+        .extracting(s -> s.name())
+        .containsExactly("GET /over-grpc");
+    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_grpc\""))
+        .isEqualTo(1);
+    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_http\"")).isZero();
+  }
+
+  @Test
+  void withoutTheGrpcProtocolAComponentStillExportsOverHttp() throws Exception {
+    String traceId;
+    try (Telemetry telemetry =
+        Telemetry.create(
+            new TelemetrySettings(
+                "uat-api", observatory.otlpUrl(), true, true, observatory.otlpGrpcUrl()))) {
+      io.opentelemetry.api.trace.Span span =
+          telemetry.tracer().spanBuilder("GET /over-http").startSpan();
+      traceId = span.getSpanContext().getTraceId();
+      span.end();
+      telemetry.flush(10_000);
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> observatory.store().trace(traceId).isPresent());
+    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_http\""))
+        .isEqualTo(1);
+    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_grpc\"")).isZero();
   }
 
   /** google.rpc.Status -> details[0] (Any of RetryInfo) -> retry_delay -> seconds. */
