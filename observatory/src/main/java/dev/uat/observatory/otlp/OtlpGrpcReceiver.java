@@ -70,7 +70,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The server speaks only HTTP/2 ({@code h2c}); an HTTP/1.1 client (a browser included) gets its
  * connection closed. At most {@value #MAX_CONNECTIONS} connections, {@value #MAX_STREAMS}
- * concurrent calls each, {@value #HEADER_BYTES} bytes of headers; connections idle for {@value
+ * concurrent calls each, {@value #HEADER_BYTES} bytes of headers, flow-control windows of {@value
+ * #SESSION_WINDOW_BYTES} bytes a connection and {@value #STREAM_WINDOW_BYTES} a call (what the
+ * server buffers before a call reads it); connections and calls idle for {@value
  * #IDLE_TIMEOUT_MILLIS} ms are closed. Each call is handled on a virtual thread, blocking. {@link
  * #start} binds and returns once the port accepts connections; {@link #close} stops it.
  * Thread-safe.
@@ -83,10 +85,20 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
       "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
   /** Connections open at once; more wait in the accept queue. */
-  static final int MAX_CONNECTIONS = 256;
+  static final int MAX_CONNECTIONS = 32;
 
   /** Concurrent calls (HTTP/2 streams) per connection. */
   static final int MAX_STREAMS = 32;
+
+  /**
+   * HTTP/2 flow-control window of a connection (512 KiB): the most a client can send that the
+   * server holds before the calls read it, which is before it is charged to the in-flight budget.
+   * So at most {@value #MAX_CONNECTIONS} x 512 KiB = 16 MiB of network buffers.
+   */
+  static final int SESSION_WINDOW_BYTES = 512 * 1024;
+
+  /** HTTP/2 flow-control window of one call (128 KiB). */
+  static final int STREAM_WINDOW_BYTES = 128 * 1024;
 
   /** Bytes of request headers (HPACK-decoded) per call. */
   static final int HEADER_BYTES = 8 * 1024;
@@ -125,6 +137,8 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     http.setRequestHeaderSize(HEADER_BYTES);
     HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(http);
     h2c.setMaxConcurrentStreams(MAX_STREAMS);
+    h2c.setInitialSessionRecvWindow(SESSION_WINDOW_BYTES);
+    h2c.setInitialStreamRecvWindow(STREAM_WINDOW_BYTES);
     this.connector = new ServerConnector(server, h2c);
     connector.setHost(host);
     connector.setPort(port);

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
 import dev.uat.observatory.ObservatorySettings;
 import dev.uat.observatory.ingest.Bodies;
+import dev.uat.observatory.ingest.Pipeline;
+import dev.uat.observatory.store.InMemoryStorage;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TelemetrySettings;
 import dev.uat.telemetry.TestTelemetry;
@@ -381,6 +383,29 @@ class OtlpGrpcReceiverTest {
         .isEqualTo(1);
     assertThat(metric("uat_observatory_ingest_refused_total", "reason=\"content_encoding\""))
         .isEqualTo(1);
+  }
+
+  @Test
+  void aClosedPipelineAnswersUnavailable() throws Exception {
+    try (InMemoryStorage storage = new InMemoryStorage(1 << 20);
+        Pipeline pipeline =
+            new Pipeline(storage, List.of(), own.telemetry().meter(), IN_FLIGHT, 1 << 20);
+        OtlpGrpcReceiver receiver =
+            OtlpGrpcReceiver.start(pipeline, own.telemetry().meter(), "127.0.0.1", 0)) {
+      pipeline.close();
+      Request request =
+          new Request.Builder()
+              .url("http://127.0.0.1:" + receiver.port() + OtlpGrpcReceiver.EXPORT_PATH)
+              .post(
+                  RequestBody.create(
+                      framed(request("uat-api", span(id(1, 2), id(3), "a")), false), GRPC))
+              .build();
+      try (Response response = h2c.newCall(request).execute()) {
+        assertThat(response.code()).isEqualTo(200);
+        assertThat(response.header("grpc-status")).isEqualTo("14");
+        assertThat(response.header("grpc-message")).contains("shutting down");
+      }
+    }
   }
 
   @Test
