@@ -166,6 +166,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
       throw new IllegalStateException(
           "cannot start the OTLP/gRPC receiver on " + host + ":" + port + ": " + e.getMessage(), e);
     }
+    log.info("observatory-otlp-grpc listening on http://{}:{} (h2c)", host, receiver.port());
     return receiver;
   }
 

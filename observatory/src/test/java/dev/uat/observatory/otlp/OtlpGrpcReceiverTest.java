@@ -386,6 +386,24 @@ class OtlpGrpcReceiverTest {
   }
 
   @Test
+  void headersAboveTheCapAreRefusedAndTheConnectionKeepsServing() throws Exception {
+    Request request =
+        new Request.Builder()
+            .url(observatory.otlpGrpcUrl() + OtlpGrpcReceiver.EXPORT_PATH)
+            .header("x-padding", "p".repeat(OtlpGrpcReceiver.HEADER_BYTES))
+            .post(RequestBody.create(framed(new byte[0], false), GRPC))
+            .build();
+    // Jetty refuses the stream (REFUSED_STREAM) without reading further
+    try (Response response = h2c.newCall(request).execute()) {
+      assertThat(response.header("grpc-status")).as("no answer but a refusal").isNull();
+    } catch (IOException e) {
+      assertThat(e).hasMessageContaining("REFUSED_STREAM");
+    }
+
+    assertThat(export(new byte[0], false).grpcStatus()).isEqualTo("0");
+  }
+
+  @Test
   void aClosedPipelineAnswersUnavailable() throws Exception {
     try (InMemoryStorage storage = new InMemoryStorage(1 << 20);
         Pipeline pipeline =
