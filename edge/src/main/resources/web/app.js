@@ -349,6 +349,11 @@
       state.socket = null;
       state.socketReady = false;
       if (!state.session) return;
+      if (e.code === 4003) {
+        // the session was ended (logout elsewhere, password change, token reuse): no way back
+        logout('Your session was ended. Please log in again.');
+        return;
+      }
       if (e.code === 4001) {
         refresh().then((ok) => (ok ? reconnectLater() : logout('Please log in again.')));
         return;

@@ -2,6 +2,7 @@ package dev.uat.api;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.auth.Credentials;
 import dev.uat.auth.JwtKeys;
 import dev.uat.auth.TokenIssuer;
 import dev.uat.auth.TokenVerifier;
@@ -15,7 +16,11 @@ import java.time.Duration;
  * The business API (service {@code uat-api}): accounts and tokens, conversations, and the chat flow
  * that stores a message, asks the router, stores the answer and announces it to realtime.
  *
- * <p>Identity is decided here: this service holds the signing key; the others verify.
+ * <p>Identity is decided here: this service holds the signing key and the sessions and keys; the
+ * others verify signatures and ask this service ({@code GET /api/auth/introspect}) whether a
+ * session or key is still live. Revocations decided here are announced on the event bus. {@link
+ * #start} throws if the database cannot be migrated or the port bound; {@link #close} stops serving
+ * and closes the pool. Thread-safe.
  */
 public final class Api implements AutoCloseable {
   /** Largest request body: the longest message plus JSON overhead. */
@@ -24,11 +29,13 @@ public final class Api implements AutoCloseable {
   private final Service service;
   private final Database database;
   private final JwtKeys keys;
+  private final AutoCloseable listening;
 
-  private Api(Service service, Database database, JwtKeys keys) {
+  private Api(Service service, Database database, JwtKeys keys, AutoCloseable listening) {
     this.service = service;
     this.database = database;
     this.keys = keys;
+    this.listening = listening;
   }
 
   /**
@@ -37,32 +44,43 @@ public final class Api implements AutoCloseable {
    */
   public static Api start(ApiSettings settings, Telemetry telemetry, EventBus bus, JwtKeys keys) {
     requireNonNull(settings, "settings");
+    requireNonNull(bus, "bus");
     Database database = new Database(settings, telemetry);
+    AutoCloseable listening = null;
     try {
+      ApiMetrics metrics = new ApiMetrics(telemetry);
       Store store = new Store(database);
       Sessions sessions = new Sessions(database);
       ApiKeys apiKeys = new ApiKeys(database);
       Audit audit = new Audit(database);
       TokenVerifier verifier = TokenVerifier.local(keys);
+      Credentials credentials =
+          new Credentials(verifier, new LocalCredentialBackend(sessions, apiKeys));
       Authenticator auth =
           new Authenticator(
-              verifier,
-              sessions,
-              apiKeys,
-              new RateLimiter(settings.limits().requestsPerMinute(), Duration.ofMinutes(1)),
+              credentials,
+              bus,
+              new RateLimiter(
+                  settings.limits().requestsPerMinute(),
+                  Duration.ofMinutes(1),
+                  n -> metrics.evicted("requests", n)),
+              metrics,
               telemetry);
+      listening = auth.listen();
       AuthRoutes authRoutes =
           new AuthRoutes(
               store,
               sessions,
+              apiKeys,
               new Passwords(settings.bcryptCost()),
               new TokenIssuer(keys),
               verifier,
               keys,
               auth,
               audit,
-              settings.limits());
-      KeyRoutes keyRoutes = new KeyRoutes(apiKeys, auth, audit);
+              settings.limits(),
+              metrics);
+      KeyRoutes keyRoutes = new KeyRoutes(apiKeys, auth, audit, metrics);
       AuditRoutes auditRoutes = new AuditRoutes(audit, auth);
       ChatRoutes chatRoutes =
           new ChatRoutes(
@@ -70,11 +88,13 @@ public final class Api implements AutoCloseable {
               store,
               auth,
               new RouterClient(telemetry, settings.routerUrl(), settings.routerTimeout()),
-              new EventPublisher(bus, telemetry));
+              new EventPublisher(bus, telemetry),
+              metrics);
       Service service =
           Service.builder("api", telemetry)
               .host(settings.host())
               .port(settings.port())
+              .exposure(settings.exposure())
               .maxBodyBytes(MAX_BODY_BYTES)
               .readiness("database", database::check)
               .routes(
@@ -85,10 +105,21 @@ public final class Api implements AutoCloseable {
                     chatRoutes.register(cfg);
                   })
               .start();
-      return new Api(service, database, keys);
+      return new Api(service, database, keys, listening);
     } catch (RuntimeException e) {
+      closeQuietly(listening);
       database.close();
       throw e;
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // stopping anyway
+      }
     }
   }
 
@@ -100,6 +131,11 @@ public final class Api implements AutoCloseable {
     return service.url();
   }
 
+  /** The database (tests). */
+  Database database() {
+    return database;
+  }
+
   /** The signing keys, whose public half other in-process components verify with. */
   public JwtKeys keys() {
     return keys;
@@ -107,6 +143,7 @@ public final class Api implements AutoCloseable {
 
   @Override
   public void close() {
+    closeQuietly(listening);
     service.close();
     database.close();
   }

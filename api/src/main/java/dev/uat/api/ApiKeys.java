@@ -1,31 +1,23 @@
 package dev.uat.api;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
+import dev.uat.auth.ApiKeyFormat;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * API keys: {@code uat_sk_} plus 43 random base62 characters (256 bits), shown once. Only their
- * SHA-256 is stored: a key is high-entropy, so a fast hash loses nothing to a slow one and keeps
- * lookups cheap.
+ * API keys in the database, in the platform's {@link ApiKeyFormat}: shown once, only their SHA-256
+ * stored. A key may expire ({@code expires_at}; keys with the {@code admin} scope always do).
+ * Blocking JDBC; thread-safe.
  */
 final class ApiKeys {
-  static final String PREFIX = "uat_sk_";
   static final int MAX_KEYS_PER_USER = 50;
-  private static final char[] BASE62 =
-      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   record ApiKey(
       String id,
@@ -35,7 +27,8 @@ final class ApiKeys {
       Set<String> scopes,
       Instant createdAt,
       Instant lastUsedAt,
-      Instant revokedAt) {}
+      Instant revokedAt,
+      Instant expiresAt) {}
 
   /** A key just made: the only time its secret is known. */
   record Created(ApiKey key, String secret) {
@@ -46,7 +39,7 @@ final class ApiKeys {
   }
 
   private static final String COLUMNS =
-      "id, user_id, name, prefix, scopes, created_at, last_used_at, revoked_at";
+      "id, user_id, name, prefix, scopes, created_at, last_used_at, revoked_at, expires_at";
 
   private final Database db;
 
@@ -54,52 +47,34 @@ final class ApiKeys {
     this.db = db;
   }
 
-  static String newSecret() {
-    StringBuilder b = new StringBuilder(PREFIX);
-    for (int i = 0; i < 43; i++) {
-      b.append(BASE62[RANDOM.nextInt(BASE62.length)]);
-    }
-    return b.toString();
-  }
-
-  static String hash(String secret) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static boolean looksLikeKey(String credential) {
-    return credential != null && credential.startsWith(PREFIX) && credential.length() < 100;
-  }
-
-  Created create(String userId, String name, Set<String> scopes) throws SQLException {
-    String secret = newSecret();
+  /** Creates a key; {@code expiresAt} null for one that never expires. */
+  Created create(String userId, String name, Set<String> scopes, Instant expiresAt)
+      throws SQLException {
+    String secret = ApiKeyFormat.newSecret();
     ApiKey key =
         new ApiKey(
             Store.newId(),
             userId,
             name,
-            secret.substring(0, PREFIX.length() + 4),
+            secret.substring(0, ApiKeyFormat.PREFIX.length() + 4),
             scopes,
             Jdbc.now(),
             null,
-            null);
+            null,
+            expiresAt);
     try (Connection c = db.connection()) {
       Jdbc.update(
           c,
-          "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at)"
-              + " VALUES (?, ?, ?, ?, ?, ?, ?)",
+          "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at,"
+              + " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
           key.id(),
           userId,
           name,
           key.prefix(),
-          hash(secret),
+          ApiKeyFormat.hash(secret),
           String.join(" ", scopes),
-          key.createdAt());
+          key.createdAt(),
+          expiresAt);
     }
     return new Created(key, secret);
   }
@@ -108,9 +83,11 @@ final class ApiKeys {
     try (Connection c = db.connection()) {
       return Jdbc.one(
               c,
-              "SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoked_at IS NULL",
+              "SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoked_at IS NULL"
+                  + " AND (expires_at IS NULL OR expires_at > ?)",
               r -> r.getInt(1),
-              userId)
+              userId,
+              Jdbc.now())
           .orElse(0);
     }
   }
@@ -126,14 +103,18 @@ final class ApiKeys {
     }
   }
 
-  /** The active key with this secret. */
-  Optional<ApiKey> bySecret(String secret) throws SQLException {
+  /** The key with this secret if it is live at {@code now}: not revoked, not expired. */
+  Optional<ApiKey> live(String secret, Instant now) throws SQLException {
     try (Connection c = db.connection()) {
       return Jdbc.one(
           c,
-          "SELECT " + COLUMNS + " FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+          "SELECT "
+              + COLUMNS
+              + " FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL"
+              + " AND (expires_at IS NULL OR expires_at > ?)",
           ApiKeys::row,
-          hash(secret));
+          ApiKeyFormat.hash(secret),
+          now);
     }
   }
 
@@ -146,6 +127,17 @@ final class ApiKeys {
               id,
               userId)
           == 1;
+    }
+  }
+
+  /** Revokes every key of the user; returns how many were not revoked yet. */
+  int revokeAll(String userId) throws SQLException {
+    try (Connection c = db.connection()) {
+      return Jdbc.update(
+          c,
+          "UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+          Jdbc.now(),
+          userId);
     }
   }
 
@@ -164,6 +156,7 @@ final class ApiKeys {
         new LinkedHashSet<>(Arrays.asList(r.getString("scopes").split(" "))),
         Jdbc.instant(r, "created_at"),
         Jdbc.instant(r, "last_used_at"),
-        Jdbc.instant(r, "revoked_at"));
+        Jdbc.instant(r, "revoked_at"),
+        Jdbc.instant(r, "expires_at"));
   }
 }

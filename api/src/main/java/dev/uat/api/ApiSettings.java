@@ -2,6 +2,7 @@ package dev.uat.api;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.web.Exposure;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -21,6 +22,8 @@ import java.time.Duration;
  * @param historyMessages how many earlier messages of a conversation go to the model as context
  * @param routerTimeout how long a chat waits for the router
  * @param limits request rate limits
+ * @param exposure which proxies' {@code X-Forwarded-For} is believed (the client address of rate
+ *     limits, sessions and the audit trail) and who may read {@code /metrics}
  */
 public record ApiSettings(
     String host,
@@ -35,7 +38,8 @@ public record ApiSettings(
     int maxMessageChars,
     int historyMessages,
     Duration routerTimeout,
-    Limits limits) {
+    Limits limits,
+    Exposure exposure) {
 
   public static final int DEFAULT_PORT = 9999;
   public static final int DEFAULT_BCRYPT_COST = 12;
@@ -45,13 +49,14 @@ public record ApiSettings(
    *
    * @param requestsPerMinute requests per user per minute, any endpoint
    * @param chatsPerMinute chat requests per user per minute
-   * @param loginFailuresPerAccount failed logins per account per 15 minutes
+   * @param loginFailuresBeforeBackoff failed passwords of one (account, client address) pair before
+   *     that pair backs off exponentially (never a lock of the account itself)
    * @param loginsPerIpPerMinute login and register attempts per client address per minute
    */
   public record Limits(
       int requestsPerMinute,
       int chatsPerMinute,
-      int loginFailuresPerAccount,
+      int loginFailuresBeforeBackoff,
       int loginsPerIpPerMinute) {
     public static final Limits DEFAULT = new Limits(600, 60, 10, 30);
     public static final Limits NONE = new Limits(0, 0, 0, 0);
@@ -63,6 +68,7 @@ public record ApiSettings(
     requireNonNull(routerUrl, "routerUrl");
     requireNonNull(routerTimeout, "routerTimeout");
     requireNonNull(limits, "limits");
+    requireNonNull(exposure, "exposure");
     if (bcryptCost < 4 || bcryptCost > 31) {
       throw new IllegalArgumentException("bcryptCost must be within 4..31");
     }
@@ -85,7 +91,8 @@ public record ApiSettings(
         32_000,
         20,
         Duration.ofSeconds(300),
-        Limits.DEFAULT);
+        Limits.DEFAULT,
+        Exposure.LOOPBACK);
   }
 
   public ApiSettings withHost(String host) {
@@ -116,6 +123,10 @@ public record ApiSettings(
     return copy().limits(limits).build();
   }
 
+  public ApiSettings withExposure(Exposure exposure) {
+    return copy().exposure(exposure).build();
+  }
+
   private Copy copy() {
     return new Copy(this);
   }
@@ -135,6 +146,7 @@ public record ApiSettings(
     private int historyMessages;
     private Duration routerTimeout;
     private Limits limits;
+    private Exposure exposure;
 
     Copy(ApiSettings s) {
       host = s.host;
@@ -150,6 +162,7 @@ public record ApiSettings(
       historyMessages = s.historyMessages;
       routerTimeout = s.routerTimeout;
       limits = s.limits;
+      exposure = s.exposure;
     }
 
     Copy host(String v) {
@@ -217,6 +230,11 @@ public record ApiSettings(
       return this;
     }
 
+    Copy exposure(Exposure v) {
+      exposure = v;
+      return this;
+    }
+
     ApiSettings build() {
       return new ApiSettings(
           host,
@@ -231,7 +249,8 @@ public record ApiSettings(
           maxMessageChars,
           historyMessages,
           routerTimeout,
-          limits);
+          limits,
+          exposure);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.uat.api;
 
+import dev.uat.web.Service;
 import io.javalin.http.Context;
 import io.opentelemetry.api.trace.Span;
 import java.sql.Connection;
@@ -59,7 +60,7 @@ final class Audit {
           Store.newId(),
           userId,
           event,
-          clientAddress(ctx),
+          truncate(Service.clientAddress(ctx), 64),
           truncate(ctx.userAgent(), 256),
           Span.current().getSpanContext().getTraceId(),
           truncate(details, 1000),
@@ -90,19 +91,6 @@ final class Audit {
     try (Connection c = db.connection()) {
       return Jdbc.list(c, sql.toString(), Audit::row, limit, params.toArray());
     }
-  }
-
-  /**
-   * The client's address: the last {@code X-Forwarded-For} hop — the one the edge appended, which a
-   * client cannot forge (earlier hops can be anything) — else the peer address.
-   */
-  static String clientAddress(Context ctx) {
-    String forwarded = ctx.header("X-Forwarded-For");
-    if (forwarded != null && !forwarded.isBlank()) {
-      int comma = forwarded.lastIndexOf(',');
-      return truncate(forwarded.substring(comma + 1).trim(), 64);
-    }
-    return ctx.ip();
   }
 
   private static String truncate(String s, int max) {

@@ -23,7 +23,7 @@ final class AuditRoutes {
   }
 
   private void list(Context ctx) throws SQLException {
-    auth.requireAdmin(ctx);
+    auth.require(ctx, Authenticator.Access.ADMIN);
     int limit = ChatRoutes.pageSize(ctx.queryParam("limit"));
     long before = 0;
     String cursor = ctx.queryParam("cursor");

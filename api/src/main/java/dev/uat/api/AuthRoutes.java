@@ -8,15 +8,19 @@ import dev.uat.auth.InvalidTokenException;
 import dev.uat.auth.JwtKeys;
 import dev.uat.auth.JwtScheme;
 import dev.uat.auth.Principal;
+import dev.uat.auth.Revocation;
 import dev.uat.auth.TokenIssuer;
 import dev.uat.auth.TokenVerifier;
 import dev.uat.web.HttpError;
 import dev.uat.web.Json;
+import dev.uat.web.Service;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -71,47 +75,61 @@ final class AuthRoutes {
   record RefreshRequest(String refreshToken) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record PasswordChange(String currentPassword, String newPassword) {}
+  record PasswordChange(String currentPassword, String newPassword, Boolean revokeKeys) {}
+
+  /** Whether a password change revokes the account's API keys when the request does not say. */
+  static final boolean REVOKE_KEYS_BY_DEFAULT = true;
 
   private final Store store;
   private final Sessions sessions;
+  private final ApiKeys apiKeys;
   private final Passwords passwords;
   private final TokenIssuer issuer;
   private final TokenVerifier verifier;
   private final JwtKeys keys;
   private final Authenticator auth;
   private final Audit audit;
-  private final RateLimiter loginsPerIp;
-  private final RateLimiter failuresPerAccount;
+  private final ApiMetrics metrics;
+  private final RateLimiter loginsPerAddress;
+  private final LoginThrottle throttle;
 
   AuthRoutes(
       Store store,
       Sessions sessions,
+      ApiKeys apiKeys,
       Passwords passwords,
       TokenIssuer issuer,
       TokenVerifier verifier,
       JwtKeys keys,
       Authenticator auth,
       Audit audit,
-      ApiSettings.Limits limits) {
+      ApiSettings.Limits limits,
+      ApiMetrics metrics) {
     this.store = store;
     this.sessions = sessions;
+    this.apiKeys = apiKeys;
     this.passwords = passwords;
     this.issuer = issuer;
     this.verifier = verifier;
     this.keys = keys;
     this.auth = auth;
     this.audit = audit;
-    this.loginsPerIp =
-        new RateLimiter(limits.loginsPerIpPerMinute(), java.time.Duration.ofMinutes(1));
-    this.failuresPerAccount =
-        new RateLimiter(limits.loginFailuresPerAccount(), java.time.Duration.ofMinutes(15));
+    this.metrics = metrics;
+    this.loginsPerAddress =
+        new RateLimiter(
+            limits.loginsPerIpPerMinute(),
+            Duration.ofMinutes(1),
+            n -> metrics.evicted("logins_per_address", n));
+    this.throttle =
+        new LoginThrottle(
+            limits.loginFailuresBeforeBackoff(), n -> metrics.evicted("login_pairs", n));
   }
 
   void register(JavalinConfig cfg) {
     cfg.routes.post("/api/auth/register", this::registerUser);
     cfg.routes.post("/api/auth/login", this::login);
     cfg.routes.post("/api/auth/refresh", this::refresh);
+    cfg.routes.get("/api/auth/introspect", this::introspect);
     cfg.routes.post("/api/auth/logout", this::logout);
     cfg.routes.post("/api/auth/logout-all", this::logoutAll);
     cfg.routes.get("/api/auth/sessions", this::listSessions);
@@ -128,8 +146,9 @@ final class AuthRoutes {
   }
 
   private void limitAddress(Context ctx) {
-    long wait = loginsPerIp.acquire(Audit.clientAddress(ctx));
+    long wait = loginsPerAddress.acquire(LoginThrottle.addressKey(Service.clientAddress(ctx)));
     if (wait > 0) {
+      metrics.hit(ApiMetrics.Limit.LOGINS_PER_ADDRESS);
       throw new HttpError(
           429,
           "rate_limited",
@@ -162,18 +181,14 @@ final class AuthRoutes {
       throw HttpError.invalid("fields 'email' and 'password' are required");
     }
     String email = c.email().trim().toLowerCase(Locale.ROOT);
-    long wait = failuresPerAccount.check(email);
-    if (wait > 0) {
-      throw new HttpError(
-          429,
-          "too_many_failures",
-          "too many failed logins for this account; retry in " + wait + " s",
-          wait);
+    if (email.length() > MAX_EMAIL_LENGTH) {
+      throw new HttpError(401, "invalid_credentials", "email or password is wrong");
     }
-    Store.User user =
-        email.length() > MAX_EMAIL_LENGTH ? null : store.userByEmail(email).orElse(null);
+    String address = LoginThrottle.addressKey(Service.clientAddress(ctx));
+    backOff(email, address);
+    Store.User user = store.userByEmail(email).orElse(null);
     if (!passwords.verify(c.password(), user == null ? null : user.passwordHash())) {
-      failuresPerAccount.acquire(email);
+      throttle.failed(email, address);
       audit.record(
           ctx,
           user == null ? null : user.id(),
@@ -181,9 +196,25 @@ final class AuthRoutes {
           user == null ? "unknown account" : null);
       throw new HttpError(401, "invalid_credentials", "email or password is wrong");
     }
-    failuresPerAccount.reset(email);
+    throttle.succeeded(email, address);
     audit.record(ctx, user.id(), Audit.LOGIN, null);
     ctx.json(open(ctx, user));
+  }
+
+  /**
+   * 429 while this (account, address) pair backs off after failed passwords; the password is not
+   * even checked then. Other addresses, the owner's among them, are not concerned.
+   */
+  private void backOff(String email, String address) {
+    long wait = throttle.waitSeconds(email, address);
+    if (wait > 0) {
+      metrics.hit(ApiMetrics.Limit.LOGIN_BACKOFF);
+      throw new HttpError(
+          429,
+          "too_many_failures",
+          "too many failed attempts for this account from this address; retry in " + wait + " s",
+          wait);
+    }
   }
 
   /** Opens a session for {@code user} and returns its first tokens. */
@@ -191,7 +222,7 @@ final class AuthRoutes {
     Sessions.Session s =
         sessions.create(
             user.id(),
-            Audit.clientAddress(ctx),
+            truncate(Service.clientAddress(ctx), 64),
             truncate(ctx.userAgent(), 256),
             Instant.now().plus(TokenIssuer.REFRESH_TTL));
     return tokens(user, s.id(), s.currentJti());
@@ -236,7 +267,7 @@ final class AuthRoutes {
             session.id(), claims.getJWTID(), next, Instant.now().plus(TokenIssuer.REFRESH_TTL))) {
       // an older token of this family: a copy is in someone else's hands; end the family
       sessions.revoke(session.id(), session.userId(), "refresh_reuse");
-      auth.sessionEnded(session.id());
+      auth.announce(Revocation.session(session.id()));
       audit.record(
           ctx, session.userId(), Audit.REFRESH_REUSED, "session " + session.id() + " ended");
       throw new HttpError(
@@ -251,28 +282,51 @@ final class AuthRoutes {
     ctx.json(tokens(user, session.id(), next));
   }
 
+  /**
+   * What a credential is, for the router and realtime ({@link
+   * dev.uat.auth.RemoteCredentialBackend}): 200 for a live one, 401 otherwise. Through the same
+   * cached validator as every request, and outside the caller's rate limit: the other components
+   * ask every {@link dev.uat.auth.Credentials#RECHECK} per credential in use.
+   */
+  private void introspect(Context ctx) {
+    Principal p = auth.authenticate(ctx);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("active", true);
+    body.put("kind", p.isApiKey() ? "api_key" : "access_token");
+    body.put("user_id", p.userId());
+    body.put("scopes", p.scopes());
+    if (p.isApiKey()) {
+      body.put("key_id", p.tokenId());
+    } else {
+      body.put("session_id", p.sessionId());
+    }
+    body.put(
+        "expires_at", p.expiresAt().equals(Instant.MAX) ? null : p.expiresAt().getEpochSecond());
+    ctx.header("Cache-Control", "no-store").json(body);
+  }
+
   private void logout(Context ctx) throws SQLException {
-    Principal p = auth.require(ctx);
+    Principal p = auth.require(ctx, Authenticator.Access.ACCOUNT);
     String sid =
         p.session()
             .orElseThrow(
                 () -> HttpError.invalid("logout ends a login session; this credential has none"));
     sessions.revoke(sid, p.userId(), "logout");
-    auth.sessionEnded(sid);
+    auth.announce(Revocation.session(sid));
     audit.record(ctx, p.userId(), Audit.LOGOUT, null);
     ctx.status(204);
   }
 
   private void logoutAll(Context ctx) throws SQLException {
-    Principal p = auth.require(ctx);
+    Principal p = auth.require(ctx, Authenticator.Access.ACCOUNT);
     int ended = sessions.revokeAll(p.userId(), null, "logout_all");
-    auth.sessionsChanged();
+    auth.announce(Revocation.user(p.userId()));
     audit.record(ctx, p.userId(), Audit.LOGOUT_ALL, ended + " sessions ended");
     ctx.json(Map.of("ended", ended));
   }
 
   private void listSessions(Context ctx) throws SQLException {
-    Principal p = auth.require(ctx);
+    Principal p = auth.require(ctx, Authenticator.Access.ACCOUNT);
     List<SessionView> out = new ArrayList<>();
     for (Sessions.Session s : sessions.active(p.userId())) {
       out.add(
@@ -288,23 +342,23 @@ final class AuthRoutes {
   }
 
   private void revokeSession(Context ctx) throws SQLException {
-    Principal p = auth.require(ctx);
+    Principal p = auth.require(ctx, Authenticator.Access.ACCOUNT);
     String id = ctx.pathParam("id");
     if (id.length() > 36 || !sessions.revoke(id, p.userId(), "revoked")) {
       throw HttpError.notFound("session not found");
     }
-    auth.sessionEnded(id);
+    auth.announce(Revocation.session(id));
     audit.record(ctx, p.userId(), Audit.SESSION_REVOKED, "session " + id);
     ctx.status(204);
   }
 
   private void me(Context ctx) throws SQLException {
-    Principal p = auth.require(ctx);
+    Principal p = auth.require(ctx, Authenticator.Access.ANY);
     ctx.json(UserView.of(user(p)));
   }
 
   private void updateMe(Context ctx) throws SQLException {
-    Principal p = auth.require(ctx);
+    Principal p = auth.require(ctx, Authenticator.Access.ACCOUNT);
     JsonNode body = Json.read(ctx.bodyAsBytes(), JsonNode.class);
     if (!body.isObject()) {
       throw HttpError.invalid("a JSON object is expected");
@@ -327,28 +381,42 @@ final class AuthRoutes {
     ctx.json(UserView.of(user(p)));
   }
 
+  /**
+   * Changes the password, then ends every session of the account, the current one too, and (unless
+   * {@code "revoke_keys": false}) revokes every API key: whoever knew the old password may have
+   * opened sessions or made keys with it. Answers with the tokens of a new session.
+   */
   private void changePassword(Context ctx) throws SQLException {
-    Principal p = auth.require(ctx);
+    Principal p = auth.require(ctx, Authenticator.Access.ACCOUNT);
     PasswordChange req = Json.read(ctx.bodyAsBytes(), PasswordChange.class);
     if (req.currentPassword() == null) {
       throw HttpError.invalid("field 'current_password' is required");
     }
     Passwords.validate(req.newPassword());
     Store.User user = user(p);
-    long wait = failuresPerAccount.check(user.email());
-    if (wait > 0) {
-      throw new HttpError(
-          429, "too_many_failures", "too many failed attempts; retry in " + wait + " s", wait);
-    }
+    String address = LoginThrottle.addressKey(Service.clientAddress(ctx));
+    backOff(user.email(), address);
     if (!passwords.verify(req.currentPassword(), user.passwordHash())) {
-      failuresPerAccount.acquire(user.email());
+      throttle.failed(user.email(), address);
       throw new HttpError(403, "invalid_credentials", "the current password is wrong");
     }
+    throttle.succeeded(user.email(), address);
+    boolean revokeKeys = req.revokeKeys() == null ? REVOKE_KEYS_BY_DEFAULT : req.revokeKeys();
     store.setPasswordHash(user.id(), passwords.hash(req.newPassword()));
-    int ended = sessions.revokeAll(user.id(), p.sessionId(), "password_changed");
-    auth.sessionsChanged();
-    audit.record(ctx, user.id(), Audit.PASSWORD_CHANGED, ended + " other sessions ended");
-    ctx.status(204);
+    int ended = sessions.revokeAll(user.id(), null, "password_changed");
+    int revoked = revokeKeys ? apiKeys.revokeAll(user.id()) : 0;
+    // before the new session exists: nothing of it is cached anywhere to be ended with the rest
+    auth.announce(Revocation.user(user.id()));
+    audit.record(
+        ctx,
+        user.id(),
+        Audit.PASSWORD_CHANGED,
+        ended + " sessions ended, " + revoked + " API keys revoked");
+    Tokens tokens = open(ctx, user);
+    Map<String, Object> body = new LinkedHashMap<>(Json.MAPPER.convertValue(tokens, Map.class));
+    body.put("sessions_ended", ended);
+    body.put("keys_revoked", revoked);
+    ctx.json(body);
   }
 
   private Store.User user(Principal p) throws SQLException {

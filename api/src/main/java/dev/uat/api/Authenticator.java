@@ -1,8 +1,15 @@
 package dev.uat.api;
 
+import static java.util.Objects.requireNonNull;
+
+import dev.uat.auth.ApiKeyFormat;
+import dev.uat.auth.Credentials;
+import dev.uat.auth.CredentialsUnavailableException;
 import dev.uat.auth.InvalidTokenException;
 import dev.uat.auth.Principal;
+import dev.uat.auth.Revocation;
 import dev.uat.auth.TokenVerifier;
+import dev.uat.events.EventBus;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.HttpError;
 import io.javalin.http.Context;
@@ -10,90 +17,108 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
-import java.sql.SQLException;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns a request's {@code Authorization: Bearer} credential — an access token or an API key — into
- * a {@link Principal}, in a span of its own, then applies the caller's request rate limit.
+ * a {@link Principal} through the platform's one {@link Credentials} validator (on the api's own
+ * database: {@link LocalCredentialBackend}), in a span of its own; then checks that the credential
+ * may use the route ({@link Access}) and applies the caller's request rate limit.
  *
- * <p>Access tokens are verified by signature (cached by {@link TokenVerifier}); their login session
- * must still be active (looked up at most every {@link #SESSION_RECHECK}), so a logout takes effect
- * within seconds. API keys are looked up by hash (answers kept {@link #KEY_TTL}).
+ * <p>Revocations decided here (logout, password change, a revoked key…) are {@link #announce
+ * announced}: applied to this validator at once and published on the event bus, so that router and
+ * realtime drop access at once too. Thread-safe. Errors are {@link HttpError}s: 401 with {@code
+ * WWW-Authenticate}, 403 for a credential without the route's scope, 429 past the rate limit, 503
+ * when the database cannot answer.
  */
 final class Authenticator {
-  static final Duration SESSION_RECHECK = Duration.ofSeconds(5);
-  static final Duration KEY_TTL = Duration.ofSeconds(30);
-  static final int MAX_CACHED = 50_000;
   private static final AttributeKey<String> USER_ID = AttributeKey.stringKey("user.id");
   private static final AttributeKey<String> CREDENTIAL =
       AttributeKey.stringKey("uat.auth.credential");
 
-  private record Checked<T>(T value, long untilNanos) {}
+  /** What a route needs of its caller's credential. docs/api.md has the route table. */
+  enum Access {
+    /** Any valid credential. */
+    ANY,
+    /** The {@code chat} scope: chatting, conversations. */
+    CHAT,
+    /** The {@code admin} scope: the audit trail. */
+    ADMIN,
+    /**
+     * Managing the account itself (sessions, logout, profile, password, keys): an access token of a
+     * login session, never an API key, whatever its scopes.
+     */
+    ACCOUNT
+  }
 
-  private final TokenVerifier verifier;
-  private final Sessions sessions;
-  private final ApiKeys keys;
+  private final Credentials credentials;
+  private final EventBus bus;
   private final RateLimiter requests;
+  private final ApiMetrics metrics;
   private final Tracer tracer;
-  private final ConcurrentHashMap<String, Checked<Boolean>> sessionState =
-      new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Checked<ApiKeys.ApiKey>> keyState =
-      new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Long> keyTouched = new ConcurrentHashMap<>();
 
   Authenticator(
-      TokenVerifier verifier,
-      Sessions sessions,
-      ApiKeys keys,
+      Credentials credentials,
+      EventBus bus,
       RateLimiter requests,
+      ApiMetrics metrics,
       Telemetry telemetry) {
-    this.verifier = verifier;
-    this.sessions = sessions;
-    this.keys = keys;
-    this.requests = requests;
+    this.credentials = requireNonNull(credentials, "credentials");
+    this.bus = requireNonNull(bus, "bus");
+    this.requests = requireNonNull(requests, "requests");
+    this.metrics = requireNonNull(metrics, "metrics");
     this.tracer = telemetry.tracer();
   }
 
-  /** The caller, or a 401 with {@code WWW-Authenticate}; a 429 past the caller's rate limit. */
-  Principal require(Context ctx) {
+  /**
+   * The caller, if its credential may use a route needing {@code access}: 401 with {@code
+   * WWW-Authenticate} without a valid one, 403 without the scope, 429 past the rate limit.
+   */
+  Principal require(Context ctx, Access access) {
     Principal principal = authenticate(ctx);
     long wait = requests.acquire(principal.userId());
     if (wait > 0) {
+      metrics.hit(ApiMetrics.Limit.REQUESTS);
       throw new HttpError(429, "rate_limited", "too many requests; retry in " + wait + " s", wait);
     }
+    authorize(ctx, principal, access);
     return principal;
   }
 
-  /** The caller, who must hold the {@code admin} scope (403 otherwise). */
-  Principal requireAdmin(Context ctx) {
-    Principal p = require(ctx);
-    if (!p.has("admin")) {
-      throw HttpError.forbidden("this needs an administrator");
+  private static void authorize(Context ctx, Principal p, Access access) {
+    String missing =
+        switch (access) {
+          case ANY -> null;
+          case CHAT -> p.has("chat") ? null : "chat";
+          case ADMIN -> p.has("admin") ? null : "admin";
+          case ACCOUNT -> p.isApiKey() ? "account" : null;
+        };
+    if (missing == null) {
+      return;
     }
-    return p;
+    ctx.header(
+        "WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + missing + "\"");
+    throw new HttpError(
+        403,
+        "insufficient_scope",
+        switch (access) {
+          case ACCOUNT -> "API keys cannot manage the account; use a login session";
+          case ADMIN -> "this needs an administrator's credential (the 'admin' scope)";
+          default -> "this credential has no '" + missing + "' scope";
+        });
   }
 
-  private Principal authenticate(Context ctx) {
+  /**
+   * The caller, without any rate limit or scope check (introspection, which other components call
+   * for every credential they see): 401 with {@code WWW-Authenticate}, or 503.
+   */
+  Principal authenticate(Context ctx) {
     Span span = tracer.spanBuilder("verify token").startSpan();
     try {
-      String credential = TokenVerifier.bearer(ctx.header("Authorization"));
-      if (credential == null) {
-        throw new InvalidTokenException("no bearer token");
-      }
-      Principal principal;
-      if (ApiKeys.looksLikeKey(credential)) {
-        span.setAttribute(CREDENTIAL, "api_key");
-        principal = apiKey(credential);
-      } else {
-        span.setAttribute(CREDENTIAL, "access_token");
-        principal = verifier.verifyAccess(credential);
-        if (principal.sessionId() != null && !sessionActive(principal.sessionId())) {
-          throw new InvalidTokenException("the session was ended");
-        }
-      }
+      String header = ctx.header("Authorization");
+      span.setAttribute(
+          CREDENTIAL,
+          ApiKeyFormat.looksLikeKey(TokenVerifier.bearer(header)) ? "api_key" : "access_token");
+      Principal principal = credentials.authenticate(header);
       span.setAttribute(USER_ID, principal.userId());
       Span.current().setAttribute(USER_ID, principal.userId());
       return principal;
@@ -102,7 +127,7 @@ final class Authenticator {
       ctx.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
       throw HttpError.unauthorized(
           "a valid access token or API key is required: " + e.getMessage());
-    } catch (SQLException e) {
+    } catch (CredentialsUnavailableException e) {
       span.recordException(e);
       span.setStatus(StatusCode.ERROR);
       throw HttpError.unavailable(
@@ -112,60 +137,13 @@ final class Authenticator {
     }
   }
 
-  /** The key's principal; the key's id is the token id, its scopes the principal's. */
-  Principal apiKey(String secret) throws InvalidTokenException, SQLException {
-    String hash = ApiKeys.hash(secret);
-    long now = System.nanoTime();
-    Checked<ApiKeys.ApiKey> known = keyState.get(hash);
-    ApiKeys.ApiKey key;
-    if (known != null && known.untilNanos() - now > 0) {
-      key = known.value();
-    } else {
-      key = keys.bySecret(secret).orElse(null);
-      remember(keyState, hash, new Checked<>(key, now + KEY_TTL.toNanos()));
-    }
-    if (key == null) {
-      throw new InvalidTokenException("unknown or revoked API key");
-    }
-    Long touched = keyTouched.get(key.id());
-    if (touched == null || now - touched > Duration.ofMinutes(1).toNanos()) {
-      keyTouched.put(key.id(), now);
-      keys.touch(key.id(), Jdbc.now());
-    }
-    return new Principal(key.userId(), key.scopes(), key.id(), Instant.MAX);
+  /** Ends access at once here and, through the event bus, in every other component. */
+  void announce(Revocation revocation) {
+    credentials.announce(bus, revocation);
   }
 
-  private boolean sessionActive(String sessionId) throws SQLException {
-    long now = System.nanoTime();
-    Checked<Boolean> known = sessionState.get(sessionId);
-    if (known != null && known.untilNanos() - now > 0) {
-      return known.value();
-    }
-    boolean active = sessions.find(sessionId).map(s -> s.active(Jdbc.now())).orElse(false);
-    remember(sessionState, sessionId, new Checked<>(active, now + SESSION_RECHECK.toNanos()));
-    return active;
-  }
-
-  /** Forgets what is known of a session (this process ended it). */
-  void sessionEnded(String sessionId) {
-    sessionState.put(
-        sessionId, new Checked<>(false, System.nanoTime() + Duration.ofDays(1).toNanos()));
-  }
-
-  /** Forgets every session answer (a user's sessions were all ended). */
-  void sessionsChanged() {
-    sessionState.clear();
-  }
-
-  /** Forgets a revoked key at once. */
-  void keyRevoked() {
-    keyState.clear();
-  }
-
-  private static <K, V> void remember(ConcurrentHashMap<K, V> map, K key, V value) {
-    if (map.size() >= MAX_CACHED) {
-      map.clear();
-    }
-    map.put(key, value);
+  /** Learns revocations that other api instances announce; close to stop. */
+  AutoCloseable listen() {
+    return credentials.listen(bus);
   }
 }

@@ -37,6 +37,13 @@ final class ChatRoutes {
   static final int MAX_MODEL_LENGTH = 200;
   static final int DEFAULT_PAGE = 20;
   static final int MAX_PAGE = 100;
+
+  /**
+   * Characters of earlier messages sent to the model as context, at most (~512 KiB of heap as
+   * strings): a conversation of huge answers does not make every chat hold them all.
+   */
+  static final long MAX_HISTORY_CHARS = 256 * 1024;
+
   private static final AttributeKey<String> CONVERSATION_ID =
       AttributeKey.stringKey("uat.conversation.id");
 
@@ -52,7 +59,9 @@ final class ChatRoutes {
       Integer inputTokens,
       Integer outputTokens,
       String traceId,
-      Instant createdAt) {
+      Instant createdAt,
+      Boolean truncated,
+      Long contentChars) {
     static MessageView of(Store.Message m) {
       return new MessageView(
           m.id(),
@@ -62,7 +71,15 @@ final class ChatRoutes {
           m.inputTokens(),
           m.outputTokens(),
           m.traceId(),
-          m.createdAt());
+          m.createdAt(),
+          null,
+          null);
+    }
+
+    /** This view of a message whose content was cut from {@code fullChars} characters. */
+    MessageView cut(long fullChars) {
+      return new MessageView(
+          id, role, content, model, inputTokens, outputTokens, traceId, createdAt, true, fullChars);
     }
   }
 
@@ -91,19 +108,28 @@ final class ChatRoutes {
   private final RouterClient router;
   private final EventPublisher events;
   private final RateLimiter chats;
+  private final ConversationPages pages;
+  private final ApiMetrics metrics;
 
   ChatRoutes(
       ApiSettings settings,
       Store store,
       Authenticator auth,
       RouterClient router,
-      EventPublisher events) {
+      EventPublisher events,
+      ApiMetrics metrics) {
     this.settings = settings;
     this.store = store;
     this.auth = auth;
     this.router = router;
     this.events = events;
-    this.chats = new RateLimiter(settings.limits().chatsPerMinute(), Duration.ofMinutes(1));
+    this.metrics = metrics;
+    this.pages = new ConversationPages(store, metrics);
+    this.chats =
+        new RateLimiter(
+            settings.limits().chatsPerMinute(),
+            Duration.ofMinutes(1),
+            n -> metrics.evicted("chats", n));
   }
 
   void register(JavalinConfig cfg) {
@@ -117,10 +143,7 @@ final class ChatRoutes {
   }
 
   private void chat(Context ctx) throws SQLException {
-    Principal user = auth.require(ctx);
-    if (!user.has("chat")) {
-      throw HttpError.forbidden("this credential has no 'chat' scope");
-    }
+    Principal user = auth.require(ctx, Authenticator.Access.CHAT);
     ChatRequest req = Json.read(ctx.bodyAsBytes(), ChatRequest.class);
     String text = validateMessage(req.message());
     if (req.model() != null && (req.model().isBlank() || req.model().length() > MAX_MODEL_LENGTH)) {
@@ -131,6 +154,7 @@ final class ChatRoutes {
     }
     long wait = chats.acquire(user.userId());
     if (wait > 0) {
+      metrics.hit(ApiMetrics.Limit.CHATS);
       throw new HttpError(
           429, "rate_limited", "too many chat requests; retry in " + wait + " s", wait);
     }
@@ -166,10 +190,7 @@ final class ChatRoutes {
     }
 
     // 2. the model answers, with the conversation so far as context, chunk by chunk
-    List<RouterClient.Turn> turns = new ArrayList<>();
-    for (Store.Message m : store.messages(conversation.id(), settings.historyMessages())) {
-      turns.add(new RouterClient.Turn(m.role(), m.content()));
-    }
+    List<RouterClient.Turn> turns = history(conversation.id());
     String model = req.model() != null ? req.model() : settings.defaultModel();
     String answerId = Store.newId();
     String conversationId = conversation.id();
@@ -280,7 +301,7 @@ final class ChatRoutes {
   }
 
   private void list(Context ctx) throws SQLException {
-    Principal user = auth.require(ctx);
+    Principal user = auth.require(ctx, Authenticator.Access.CHAT);
     int limit = pageSize(ctx.queryParam("limit"));
     Instant afterUpdated = null;
     String afterId = null;
@@ -318,22 +339,26 @@ final class ChatRoutes {
   }
 
   static int pageSize(String limit) {
+    return pageSize(limit, DEFAULT_PAGE, MAX_PAGE);
+  }
+
+  static int pageSize(String limit, int defaultSize, int max) {
     if (limit == null) {
-      return DEFAULT_PAGE;
+      return defaultSize;
     }
     try {
       int n = Integer.parseInt(limit);
-      if (n >= 1 && n <= MAX_PAGE) {
+      if (n >= 1 && n <= max) {
         return n;
       }
     } catch (NumberFormatException e) {
       // below
     }
-    throw HttpError.invalid("parameter 'limit' must be a whole number from 1 to " + MAX_PAGE);
+    throw HttpError.invalid("parameter 'limit' must be a whole number from 1 to " + max);
   }
 
   private void create(Context ctx) throws SQLException {
-    Principal user = auth.require(ctx);
+    Principal user = auth.require(ctx, Authenticator.Access.CHAT);
     byte[] body = ctx.bodyAsBytes();
     String title = body.length == 0 ? null : Json.read(body, TitleRequest.class).title();
     Store.Conversation conv;
@@ -346,24 +371,70 @@ final class ChatRoutes {
     ctx.status(201).json(ConversationView.of(conv, List.of()));
   }
 
+  /**
+   * The conversation with a page of its messages: the newest {@code limit} before {@code cursor},
+   * oldest first, within {@link ConversationPages#MAX_RESPONSE_BYTES}; {@code next_cursor} reads
+   * the older ones.
+   */
   private void get(Context ctx) throws SQLException {
-    Principal user = auth.require(ctx);
+    Principal user = auth.require(ctx, Authenticator.Access.CHAT);
     Store.Conversation conv = owned(ctx, user);
-    List<MessageView> messages = new ArrayList<>();
-    for (Store.Message m : store.messages(conv.id(), 10_000)) {
-      messages.add(MessageView.of(m));
+    int limit =
+        pageSize(
+            ctx.queryParam("limit"),
+            ConversationPages.DEFAULT_MESSAGES,
+            ConversationPages.MAX_MESSAGES);
+    ConversationPages.Page page = pages.read(conv.id(), ctx.queryParam("cursor"), limit);
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", conv.id());
+    body.put("title", conv.title());
+    body.put("created_at", conv.createdAt());
+    body.put("updated_at", conv.updatedAt());
+    body.put("messages", page.messages());
+    body.put("next_cursor", page.nextCursor());
+    ctx.json(body);
+  }
+
+  /**
+   * The context sent to the model: the newest {@link ApiSettings#historyMessages} messages, fewer
+   * when they pass {@link #MAX_HISTORY_CHARS} (the newest, the question, always goes).
+   */
+  private List<RouterClient.Turn> history(String conversationId) throws SQLException {
+    List<Store.MessageSize> sizes =
+        store.messageSizes(conversationId, Long.MAX_VALUE, settings.historyMessages());
+    int take = 0;
+    long chars = 0;
+    for (; take < sizes.size(); take++) {
+      chars += sizes.get(take).chars();
+      if (take > 0 && chars > MAX_HISTORY_CHARS) {
+        metrics.hit(ApiMetrics.Limit.HISTORY_BYTES);
+        break;
+      }
     }
-    ctx.json(ConversationView.of(conv, messages));
+    List<RouterClient.Turn> turns = new ArrayList<>(take);
+    if (take == 0) {
+      return turns;
+    }
+    for (Store.StoredMessage m :
+        store.messageRange(
+            conversationId,
+            sizes.get(take - 1).seq(),
+            sizes.getFirst().seq(),
+            take,
+            ConversationPages.MAX_CONTENT_CHARS)) {
+      turns.add(new RouterClient.Turn(m.message().role(), m.message().content()));
+    }
+    return turns;
   }
 
   /** Ownership check without the messages: used by realtime to authorize subscriptions. */
   private void exists(Context ctx) throws SQLException {
-    owned(ctx, auth.require(ctx));
+    owned(ctx, auth.require(ctx, Authenticator.Access.CHAT));
     ctx.status(204);
   }
 
   private void rename(Context ctx) throws SQLException {
-    Principal user = auth.require(ctx);
+    Principal user = auth.require(ctx, Authenticator.Access.CHAT);
     String title = validTitle(Json.read(ctx.bodyAsBytes(), TitleRequest.class).title());
     String id = ctx.pathParam("id");
     if (id.length() > 36 || !store.renameConversation(id, user.userId(), title)) {
@@ -373,7 +444,7 @@ final class ChatRoutes {
   }
 
   private void delete(Context ctx) throws SQLException {
-    Principal user = auth.require(ctx);
+    Principal user = auth.require(ctx, Authenticator.Access.CHAT);
     String id = ctx.pathParam("id");
     if (id.length() > 36 || !store.deleteConversation(id, user.userId())) {
       throw HttpError.notFound("conversation not found");
@@ -403,6 +474,7 @@ final class ChatRoutes {
       throw HttpError.invalid("field 'message' is required and must not be blank");
     }
     if (message.length() > settings.maxMessageChars()) {
+      metrics.hit(ApiMetrics.Limit.MESSAGE_CHARS);
       throw HttpError.invalid(
           "field 'message' must be at most " + settings.maxMessageChars() + " characters");
     }

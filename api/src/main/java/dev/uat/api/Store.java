@@ -3,6 +3,7 @@ package dev.uat.api;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -61,33 +62,61 @@ final class Store {
 
   /**
    * Creates a user; empty when the email is taken. The first account of an installation becomes its
-   * administrator.
+   * administrator, decided by the database in the same transaction: the unique {@code
+   * first_admin_claim} lets one row only hold it, so of two simultaneous first registrations one
+   * wins and the other commits as an ordinary account.
    */
   Optional<User> createUser(String email, String passwordHash, String displayName)
       throws SQLException {
     String id = newId();
-    try (Connection c = db.connection()) {
-      Jdbc.update(
-          c,
-          "INSERT INTO users (id, email, password_hash, created_at, display_name)"
-              + " VALUES (?, ?, ?, ?, ?)",
-          id,
-          email,
-          passwordHash,
-          Jdbc.now(),
-          displayName);
-      Jdbc.update(
-          c,
-          "UPDATE users SET is_admin = TRUE WHERE id = ?"
-              + " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.is_admin = TRUE)",
-          id);
+    try (Connection c = transaction()) {
+      try {
+        Jdbc.update(
+            c,
+            "INSERT INTO users (id, email, password_hash, created_at, display_name)"
+                + " VALUES (?, ?, ?, ?, ?)",
+            id,
+            email,
+            passwordHash,
+            Jdbc.now(),
+            displayName);
+        claimFirstAdmin(c, id);
+        c.commit();
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
     } catch (SQLException e) {
-      if ("23505".equals(e.getSQLState())) { // unique violation, on H2 and PostgreSQL
+      if (UNIQUE_VIOLATION.equals(e.getSQLState())) { // the email, on H2 and PostgreSQL
         return Optional.empty();
       }
       throw e;
     }
     return userById(id);
+  }
+
+  static final String UNIQUE_VIOLATION = "23505";
+
+  /**
+   * Makes {@code userId} the administrator if no account holds the claim. The NOT EXISTS spares the
+   * usual case an error; the unique index settles a race: the loser's update fails (PostgreSQL
+   * waits for the winner's commit first), is rolled back to the savepoint, and its account stays
+   * ordinary.
+   */
+  private static void claimFirstAdmin(Connection c, String userId) throws SQLException {
+    Savepoint before = c.setSavepoint();
+    try {
+      Jdbc.update(
+          c,
+          "UPDATE users SET is_admin = TRUE, first_admin_claim = 1 WHERE id = ?"
+              + " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.first_admin_claim = 1)",
+          userId);
+    } catch (SQLException e) {
+      if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+        throw e;
+      }
+      c.rollback(before);
+    }
   }
 
   Optional<User> userByEmail(String email) throws SQLException {
@@ -294,19 +323,55 @@ final class Store {
         m.conversationId());
   }
 
-  /** The last {@code limit} messages of a conversation, oldest first. */
-  List<Message> messages(String conversationId, int limit) throws SQLException {
+  /** A stored message's place and length, without its content. */
+  record MessageSize(long seq, long chars) {}
+
+  /** A stored message with its place, its full length, and its content (maybe cut). */
+  record StoredMessage(long seq, long contentChars, Message message) {
+    boolean cut() {
+      return message.content().length() < contentChars;
+    }
+  }
+
+  /**
+   * The places and lengths of a conversation's messages before {@code beforeSeq} ({@link
+   * Long#MAX_VALUE}: all), newest first, at most {@code maxRows}: what a page is planned on without
+   * reading any content.
+   */
+  List<MessageSize> messageSizes(String conversationId, long beforeSeq, int maxRows)
+      throws SQLException {
     try (Connection c = db.connection()) {
       return Jdbc.list(
-              c,
-              "SELECT "
-                  + MESSAGE_COLUMNS
-                  + " FROM messages WHERE conversation_id = ?"
-                  + " ORDER BY seq DESC",
-              Store::message,
-              limit,
-              conversationId)
-          .reversed();
+          c,
+          "SELECT seq, CHAR_LENGTH(content) FROM messages WHERE conversation_id = ? AND seq < ?"
+              + " ORDER BY seq DESC",
+          r -> new MessageSize(r.getLong(1), r.getLong(2)),
+          maxRows,
+          conversationId,
+          beforeSeq);
+    }
+  }
+
+  /**
+   * The messages with {@code fromSeq <= seq <= toSeq}, oldest first, each content cut to {@code
+   * maxChars} characters by the database (a cut one is never read whole).
+   */
+  List<StoredMessage> messageRange(
+      String conversationId, long fromSeq, long toSeq, int maxRows, int maxChars)
+      throws SQLException {
+    try (Connection c = db.connection()) {
+      return Jdbc.list(
+          c,
+          "SELECT seq, CHAR_LENGTH(content) AS content_chars, id, conversation_id, role,"
+              + " SUBSTRING(content, 1, ?) AS content, model, input_tokens, output_tokens,"
+              + " trace_id, created_at FROM messages"
+              + " WHERE conversation_id = ? AND seq >= ? AND seq <= ? ORDER BY seq",
+          r -> new StoredMessage(r.getLong("seq"), r.getLong("content_chars"), message(r)),
+          maxRows,
+          maxChars,
+          conversationId,
+          fromSeq,
+          toSeq);
     }
   }
 

@@ -264,6 +264,7 @@ abstract class AbstractApiTest extends ApiFixture {
     var tooLong = call("POST", "/api/chat", token, "{\"message\":\"" + "x".repeat(32_001) + "\"}");
     assertThat(tooLong.statusCode()).isEqualTo(400);
     assertThat(json(tooLong).at("/error/message").asText()).contains("32000");
+    assertThat(metrics()).contains("uat_api_limit_hits_total{uat_api_limit=\"message_chars\"}");
     var huge = call("POST", "/api/chat", token, "{\"message\":\"" + "x".repeat(300_000) + "\"}");
     assertThat(huge.statusCode()).isEqualTo(413);
     assertThat(json(call("GET", "/api/conversations", token, null)).get("data")).isEmpty();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.auth.JwtKeys;
+import dev.uat.auth.Revocation;
 import dev.uat.events.Event;
 import dev.uat.events.InProcessEventBus;
 import dev.uat.telemetry.TestTelemetry;
@@ -72,6 +73,15 @@ abstract class ApiFixture {
 
   HttpResponse<String> call(String method, String path, String token, String body)
       throws Exception {
+    return callFrom(null, method, path, token, body);
+  }
+
+  /**
+   * A call as forwarded by a trusted proxy (the test talks from loopback, which the api trusts by
+   * default) for a client at {@code address}; null: the peer itself.
+   */
+  HttpResponse<String> callFrom(
+      String address, String method, String path, String token, String body) throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(api.url() + path))
             .method(
@@ -82,7 +92,20 @@ abstract class ApiFixture {
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
+    if (address != null) {
+      b.header("X-Forwarded-For", address);
+    }
     return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The api's {@code /metrics} in the Prometheus text format. */
+  String metrics() throws Exception {
+    return call("GET", "/metrics", null, null).body();
+  }
+
+  /** The revocations announced on the bus so far. */
+  List<Revocation> revocations() {
+    return events.stream().flatMap(e -> Revocation.fromEvent(e).stream()).toList();
   }
 
   static JsonNode json(HttpResponse<String> r) throws Exception {

@@ -2,7 +2,10 @@ package dev.uat.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Rate limits, with tight settings (in memory: the database does not matter here). */
 class LimitsTest extends ApiFixture {
@@ -16,29 +19,56 @@ class LimitsTest extends ApiFixture {
     return new ApiSettings.Limits(8, 2, 3, 20);
   }
 
-  @Test
-  void repeatedFailedLoginsLockTheAccountForAWhileEvenForTheRightPassword() throws Exception {
-    register("locked@example.com");
-    for (int i = 0; i < 3; i++) {
-      assertThat(
-              call(
-                      "POST",
-                      "/api/auth/login",
-                      null,
-                      "{\"email\":\"locked@example.com\",\"password\":\"guess " + i + "xx\"}")
-                  .statusCode())
-          .isEqualTo(401);
-    }
-    var locked =
-        call(
+  private int loginFrom(String address, String email, String password) throws Exception {
+    return callFrom(
+            address,
             "POST",
             "/api/auth/login",
             null,
-            "{\"email\":\"locked@example.com\",\"password\":\"" + PASSWORD + "\"}");
-    assertThat(locked.statusCode()).isEqualTo(429);
-    assertThat(json(locked).at("/error/code").asText()).isEqualTo("too_many_failures");
-    assertThat(Long.parseLong(locked.headers().firstValue("Retry-After").orElseThrow()))
-        .isPositive();
+            "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}")
+        .statusCode();
+  }
+
+  @Test
+  @Timeout(30)
+  void failedLoginsFromOneAddressBackOffThatPairOnlyAndNeverLockTheOwnerOut() throws Exception {
+    register("target@example.com");
+    String stranger = "203.0.113.7";
+    for (int i = 0; i < 3; i++) { // the free failures of the pair
+      assertThat(loginFrom(stranger, "target@example.com", "guess " + i + "xx")).isEqualTo(401);
+    }
+    assertThat(loginFrom(stranger, "target@example.com", "guess 3xx")).isEqualTo(401);
+    // now the pair waits 1 s: refused unchecked, even with the right password
+    var waiting =
+        callFrom(
+            stranger,
+            "POST",
+            "/api/auth/login",
+            null,
+            "{\"email\":\"target@example.com\",\"password\":\"" + PASSWORD + "\"}");
+    assertThat(waiting.statusCode()).isEqualTo(429);
+    assertThat(json(waiting).at("/error/code").asText()).isEqualTo("too_many_failures");
+    assertThat(waiting.headers().firstValue("Retry-After")).contains("1");
+
+    // the owner, from another address, logs in meanwhile
+    assertThat(loginFrom("198.51.100.20", "target@example.com", PASSWORD)).isEqualTo(200);
+    // and the stranger's other accounts are not the issue: another pair is free
+    assertThat(loginFrom(stranger, "someone-else@example.com", "whatever1")).isEqualTo(401);
+
+    // the next failure of the pair doubles the wait
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> loginFrom(stranger, "target@example.com", "guess 4xx") == 401);
+    var doubled =
+        callFrom(
+            stranger,
+            "POST",
+            "/api/auth/login",
+            null,
+            "{\"email\":\"target@example.com\",\"password\":\"guess 5xx\"}");
+    assertThat(doubled.statusCode()).isEqualTo(429);
+    assertThat(doubled.headers().firstValue("Retry-After")).contains("2");
+    assertThat(metrics()).contains("uat_api_limit_hits_total{uat_api_limit=\"login_backoff\"}");
   }
 
   @Test
@@ -54,6 +84,19 @@ class LimitsTest extends ApiFixture {
               .statusCode();
     }
     assertThat(status).isEqualTo(429);
+    assertThat(metrics())
+        .contains("uat_api_limit_hits_total{uat_api_limit=\"logins_per_address\"}");
+    // another address is not concerned
+    assertThat(loginFrom("198.51.100.30", "nobody@example.com", "whatever1")).isEqualTo(401);
+  }
+
+  @Test
+  void introspectionIsNotCountedAgainstTheCallersRateLimit() throws Exception {
+    String token = register("introspected@example.com");
+    for (int i = 0; i < 20; i++) { // the limit is 8 a minute
+      assertThat(call("GET", "/api/auth/introspect", token, null).statusCode()).isEqualTo(200);
+    }
+    assertThat(call("GET", "/api/conversations", token, null).statusCode()).isEqualTo(200);
   }
 
   @Test
@@ -70,6 +113,8 @@ class LimitsTest extends ApiFixture {
     // another user is not affected
     assertThat(call("GET", "/api/conversations", register("calm@example.com"), null).statusCode())
         .isEqualTo(200);
+    assertThat(metrics())
+        .contains("uat_api_limit_hits_total{uat_api_limit=\"requests_per_minute\"}");
   }
 
   @Test
@@ -81,5 +126,6 @@ class LimitsTest extends ApiFixture {
     assertThat(call("POST", "/api/chat", token, "{\"message\":\"2\"}").statusCode()).isEqualTo(200);
     assertThat(call("POST", "/api/chat", token, "{\"message\":\"3\"}").statusCode()).isEqualTo(429);
     assertThat(router.getRequestCount()).isEqualTo(2);
+    assertThat(metrics()).contains("uat_api_limit_hits_total{uat_api_limit=\"chats_per_minute\"}");
   }
 }

@@ -99,6 +99,7 @@ public final class Config {
     d.put("observatory-max-bytes", Long.toString(64L * 1024 * 1024));
     d.put("observatory-persist", "false");
     d.put("observatory-token", null);
+    d.put("observatory-allowed-hosts", null);
     d.put("alertmanager-url", null);
     d.put("bcrypt-cost", "12");
     d.put("jwt-key", null);
@@ -237,6 +238,15 @@ public final class Config {
 
   public Path dataDir() {
     return Path.of(require("data"));
+  }
+
+  /** A comma-separated setting as a list of its non-blank items (empty when unset). */
+  public java.util.List<String> list(String key) {
+    return get(key).stream()
+        .flatMap(v -> java.util.Arrays.stream(v.split(",")))
+        .map(String::strip)
+        .filter(v -> !v.isEmpty())
+        .toList();
   }
 
   /** The public bind: where users reach the edge. */

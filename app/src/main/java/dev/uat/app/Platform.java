@@ -2,6 +2,7 @@ package dev.uat.app;
 
 import dev.uat.api.Api;
 import dev.uat.api.ApiSettings;
+import dev.uat.auth.Credentials;
 import dev.uat.auth.JwtKeys;
 import dev.uat.auth.TokenVerifier;
 import dev.uat.edge.Edge;
@@ -68,17 +69,16 @@ public final class Platform implements AutoCloseable {
     String otlp = config.get("otlp-endpoint").orElse(observatory.otlpUrl());
 
     JwtKeys keys = jwtKeys(config);
-    router =
-        track(
-            router(
-                config,
-                telemetry("uat-router", otlp, true),
-                TokenVerifier.local(keys),
-                "http://127.0.0.1:" + config.port("api-port")));
+    Telemetry routerTelemetry = telemetry("uat-router", otlp, true);
+    String apiUrl = "http://127.0.0.1:" + config.port("api-port");
+    Credentials routerCredentials =
+        Router.credentials(apiUrl, routerTelemetry, TokenVerifier.local(keys));
+    router = track(router(config, routerTelemetry, routerCredentials, apiUrl));
 
     Telemetry apiTelemetry = telemetry("uat-api", otlp, true);
     EventBus bus = track(events(config, apiTelemetry));
     events = bus;
+    track(routerCredentials.listen(bus)); // logout, password change, key revocation: at once
     api = track(api(config, apiTelemetry, router.url(), bus, keys));
 
     realtime =
@@ -86,7 +86,8 @@ public final class Platform implements AutoCloseable {
             Realtime.start(
                 RealtimeSettings.defaults(api.url())
                     .withPort(config.port("realtime-port"))
-                    .withHost(host),
+                    .withHost(host)
+                    .withExposure(config.exposure()),
                 telemetry("uat-realtime", otlp, true),
                 bus,
                 TokenVerifier.local(keys, Realtime.AUDIENCE)));
@@ -144,23 +145,25 @@ public final class Platform implements AutoCloseable {
   static Observatory observatory(Config config, Telemetry telemetry) {
     return Observatory.start(
         new ObservatorySettings(
-            config.internalHost(),
-            config.port("otlp-port"),
-            config.port("observatory-port"),
-            config.port("zipkin-port"),
-            config.longValue("observatory-max-bytes"),
-            config.dataDir(),
-            Boolean.parseBoolean(config.require("observatory-persist").trim()),
-            config.get("observatory-token").orElse(""),
-            config.get("alertmanager-url").orElse("")),
+                config.internalHost(),
+                config.port("otlp-port"),
+                config.port("observatory-port"),
+                config.port("zipkin-port"),
+                config.longValue("observatory-max-bytes"),
+                config.dataDir(),
+                Boolean.parseBoolean(config.require("observatory-persist").trim()),
+                config.get("observatory-token").orElse(""),
+                config.get("alertmanager-url").orElse(""))
+            .withAllowedHosts(config.list("observatory-allowed-hosts")),
         telemetry);
   }
 
-  static Router router(Config config, Telemetry telemetry, TokenVerifier verifier, String apiUrl) {
+  static Router router(Config config, Telemetry telemetry, Credentials credentials, String apiUrl) {
     RouterSettings s =
         RouterSettings.defaults()
             .withHost(config.internalHost())
             .withPort(config.port("router-port"))
+            .withExposure(config.exposure())
             .withProvider(config.require("provider"))
             .withOllamaUrl(config.require("ollama-url"))
             .withApiUrl(apiUrl)
@@ -174,7 +177,7 @@ public final class Platform implements AutoCloseable {
     if (config.get("model").isPresent()) {
       s = s.withDefaultModel(config.require("model"));
     }
-    return Router.start(s, telemetry, verifier);
+    return Router.start(s, telemetry, credentials);
   }
 
   static Api api(Config config, Telemetry telemetry, String routerUrl, EventBus bus, JwtKeys keys) {
@@ -182,6 +185,7 @@ public final class Platform implements AutoCloseable {
         ApiSettings.defaults(config.dataDir(), routerUrl)
             .withHost(config.internalHost())
             .withPort(config.port("api-port"))
+            .withExposure(config.exposure())
             .withBcryptCost(config.integer("bcrypt-cost"))
             .withLimits(
                 new ApiSettings.Limits(
@@ -210,6 +214,7 @@ public final class Platform implements AutoCloseable {
         EdgeSettings.defaults(apiUrl, routerUrl, realtimeUrl)
             .withHost(config.publicHost())
             .withPort(config.port("edge-port"))
+            .withExposure(config.exposure())
             .withObservatoryUrl(observatoryUrl),
         telemetry);
   }

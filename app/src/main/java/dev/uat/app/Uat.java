@@ -1,6 +1,7 @@
 package dev.uat.app;
 
 import dev.uat.api.Api;
+import dev.uat.auth.Credentials;
 import dev.uat.auth.JwtKeys;
 import dev.uat.auth.TokenIssuer;
 import dev.uat.auth.TokenVerifier;
@@ -10,6 +11,7 @@ import dev.uat.events.InProcessEventBus;
 import dev.uat.realtime.Realtime;
 import dev.uat.realtime.RealtimeSettings;
 import dev.uat.realtime.RedisEventBus;
+import dev.uat.router.Router;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TelemetrySettings;
 import java.io.PrintStream;
@@ -274,14 +276,15 @@ public final class Uat implements Runnable {
         }
         case "router" -> {
           String apiUrl = stripSlash(config.require("api-url"));
-          return push(
-                  open,
-                  Platform.router(
-                      config,
-                      telemetry(open, "uat-router", otlp),
-                      TokenVerifier.remote(apiUrl + "/api/auth/jwks", "uat-router"),
-                      apiUrl))
-              .url();
+          Telemetry t = telemetry(open, "uat-router", otlp);
+          Credentials credentials =
+              Router.credentials(
+                  apiUrl, t, TokenVerifier.remote(apiUrl + "/api/auth/jwks", "uat-router"));
+          if (config.get("redis-url").isPresent()) { // where the api announces revocations
+            EventBus bus = push(open, RedisEventBus.connect(config.require("redis-url"), t));
+            push(open, credentials.listen(bus));
+          }
+          return push(open, Platform.router(config, t, credentials, apiUrl)).url();
         }
         case "api" -> {
           Telemetry t = telemetry(open, "uat-api", otlp);
@@ -306,7 +309,8 @@ public final class Uat implements Runnable {
               Realtime.start(
                   RealtimeSettings.defaults(apiUrl)
                       .withHost(config.internalHost())
-                      .withPort(config.port("realtime-port")),
+                      .withPort(config.port("realtime-port"))
+                      .withExposure(config.exposure()),
                   t,
                   push(open, Platform.events(config, t)),
                   TokenVerifier.remote(stripSlash(apiUrl) + "/api/auth/jwks", Realtime.AUDIENCE));

@@ -8,10 +8,7 @@ import io.javalin.http.HandlerType;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.ee10.servlet.SessionHandler;
 import org.eclipse.jetty.http.UriCompliance;
-import org.eclipse.jetty.session.NullSessionCache;
-import org.eclipse.jetty.session.NullSessionDataStore;
 
 /**
  * The gateway ({@code uat-edge}, :8000): {@code /api/*} to the api, {@code /v1/*} to the router,
@@ -77,11 +74,7 @@ public final class Edge implements AutoCloseable {
             .routes(
                 cfg -> {
                   cfg.jetty.modifyServer(server -> server.setErrorHandler(errors));
-                  cfg.jetty.modifyServletContextHandler(
-                      h -> {
-                        keepNoSessions(h.getSessionHandler());
-                        context.set(h);
-                      });
+                  cfg.jetty.modifyServletContextHandler(context::set); // sessions: see Service
                   cfg.jetty.modifyHttpConfiguration(
                       http -> http.setUriCompliance(lenientPath(http.getUriCompliance())));
                   for (HandlerType method : METHODS) {
@@ -95,17 +88,6 @@ public final class Edge implements AutoCloseable {
                 })
             .start();
     return new Edge(service, context.get());
-  }
-
-  /**
-   * Javalin creates an HTTP session for every WebSocket upgrade, and Jetty's default cache keeps
-   * sessions that never expire: one object per {@code /ws} connection, forever. No component uses
-   * sessions (credentials are bearer tokens), so none is kept.
-   */
-  static void keepNoSessions(SessionHandler sessions) {
-    NullSessionCache cache = new NullSessionCache(sessions);
-    cache.setSessionDataStore(new NullSessionDataStore());
-    sessions.setSessionCache(cache);
   }
 
   /** Whether the server holds the HTTP session {@code id} (for tests: it never should). */

@@ -29,9 +29,17 @@ final class Connection {
   static final int UNAUTHENTICATED = 4001;
 
   static final int BAD_FRAME = 4002;
+
+  /** The credential was revoked: its login session ended, or the API key was revoked. */
+  static final int REVOKED = 4003;
+
   static final int SLOW_CONSUMER = 4008;
   static final int NO_PONG = 4009;
   static final int TOO_MANY_CONNECTIONS = 4029;
+
+  /** Too many connections from this address have not authenticated yet. */
+  static final int TOO_MANY_UNAUTHENTICATED = 4030;
+
   static final int SERVER_FULL = 1013;
   static final int GOING_AWAY = 1001;
 
@@ -44,6 +52,13 @@ final class Connection {
 
   final String id;
   final Session session;
+
+  /** The client's address (a trusted proxy's {@code X-Forwarded-For}, else the peer). */
+  final String address;
+
+  /** Whether this connection still counts against its address's unauthenticated cap. */
+  final AtomicBoolean unauthenticated = new AtomicBoolean(true);
+
   private final CoreSession core; // null when Jetty's implementation is not the usual one
   private final long maxQueueBytes;
   private final Listener listener;
@@ -73,9 +88,10 @@ final class Connection {
   private final AtomicLong outstanding = new AtomicLong();
   private final AtomicBoolean closing = new AtomicBoolean();
 
-  Connection(String id, Session session, long maxQueueBytes, Listener listener) {
+  Connection(String id, Session session, String address, long maxQueueBytes, Listener listener) {
     this.id = id;
     this.session = session;
+    this.address = address;
     this.core = session instanceof WebSocketSession w ? w.getCoreSession() : null;
     this.maxQueueBytes = maxQueueBytes;
     this.listener = listener;
@@ -143,6 +159,11 @@ final class Connection {
     }
     tokens -= 1;
     return true;
+  }
+
+  /** Whether this side has chosen to close the connection already. */
+  boolean closing() {
+    return closeCode != 0 || closing.get();
   }
 
   /** Closes with {@code code} after what is already queued; idempotent. */

@@ -1,9 +1,11 @@
 package dev.uat.realtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.uat.auth.Credentials;
+import dev.uat.auth.CredentialsUnavailableException;
 import dev.uat.auth.InvalidTokenException;
 import dev.uat.auth.Principal;
-import dev.uat.auth.TokenVerifier;
+import dev.uat.auth.Revocation;
 import dev.uat.events.Event;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TracedHttpClient;
@@ -28,6 +30,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * deltas and walks the channel members, so that every channel's events go out in offset order.
  * Publishing only queues a task for it (bounded: when full, events are dropped and counted), and
  * sending only queues bytes on each connection: neither blocks the publisher. A timer thread sends
- * pings and closes silent connections.
+ * pings, closes silent connections and those whose credential expired; another thread checks every
+ * credential again now and then ({@link #recheck}), and a revocation ({@link #revoked}) closes the
+ * connections it concerns on the thread that announces it.
  */
 final class Hub implements Connection.Listener {
   private static final Logger log = LoggerFactory.getLogger(Hub.class);
@@ -82,8 +87,19 @@ final class Hub implements Connection.Listener {
   /** Events waiting for the delivery thread at most; more are dropped and counted. */
   static final int MAX_PENDING = 100_000;
 
+  /**
+   * Bytes of events waiting for the delivery thread at most (each weighed as three times its JSON
+   * plus 256: its tree and its bytes); more are dropped and counted.
+   */
+  static final long MAX_PENDING_BYTES = 32L * 1024 * 1024;
+
   private static final Pattern CONVERSATION_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final int MAX_CHANNEL_LENGTH = 128;
+
+  /**
+   * Channels of this prefix are the platform's own ({@link Revocation#CHANNEL}): never delivered.
+   */
+  static final String INTERNAL = "internal:";
 
   @SuppressWarnings("deprecation") // keys(): required by the interface, unused by W3C extraction
   private static final TextMapGetter<String> TRACEPARENT =
@@ -103,7 +119,7 @@ final class Hub implements Connection.Listener {
   private final String system;
   private final Tracer tracer;
   private final TextMapPropagator propagator;
-  private final TokenVerifier verifier;
+  private final Credentials credentials;
   private final HttpClient http;
   private final String apiUrl;
   private final History history;
@@ -114,16 +130,22 @@ final class Hub implements Connection.Listener {
 
   private final ScheduledThreadPoolExecutor delivery;
   private final AtomicInteger pending = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong pendingBytes =
+      new java.util.concurrent.atomic.AtomicLong();
   private final ScheduledExecutorService timers;
 
   private final Map<String, Connection> connections = new ConcurrentHashMap<>();
   private final Map<String, Set<Subscription>> channels = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> perUser = new ConcurrentHashMap<>();
 
+  /** Unauthenticated connections per client address; an entry only while one is open. */
+  private final Map<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+
   Hub(
       RealtimeSettings settings,
       Telemetry telemetry,
-      TokenVerifier verifier,
+      HubMetrics metrics,
+      Credentials credentials,
       String messagingSystem,
       History history,
       Presence presence,
@@ -132,14 +154,14 @@ final class Hub implements Connection.Listener {
     this.system = messagingSystem;
     this.tracer = telemetry.tracer();
     this.propagator = telemetry.propagators().getTextMapPropagator();
-    this.verifier = verifier;
+    this.credentials = credentials;
     this.http = TracedHttpClient.create(telemetry);
     String api = settings.apiUrl();
     this.apiUrl = api.endsWith("/") ? api.substring(0, api.length() - 1) : api;
     this.history = history;
     this.memory = history instanceof MemoryHistory m ? m : null;
     this.presence = presence;
-    this.metrics = new HubMetrics(telemetry, messagingSystem);
+    this.metrics = metrics;
     this.timers = timers;
     this.delivery =
         new ScheduledThreadPoolExecutor(
@@ -151,8 +173,20 @@ final class Hub implements Connection.Listener {
 
   // ---------------------------------------------------------------- connections
 
-  /** A new WebSocket; null (and closed with 1013) when this instance is full. */
-  Connection opened(String id, Session session) {
+  /**
+   * Whether {@code address} may open one more connection before authenticating (checked before the
+   * upgrade; {@link #opened} enforces it).
+   */
+  boolean admits(String address) {
+    AtomicInteger n = perAddress.get(address);
+    return n == null || n.get() < settings.maxUnauthenticatedPerAddress();
+  }
+
+  /**
+   * A new WebSocket from {@code address}; null (and closed) when this instance is full (1013) or
+   * the address holds too many unauthenticated connections already (4030).
+   */
+  Connection opened(String id, Session session, String address) {
     if (connections.size() >= settings.maxConnections()) {
       metrics.refused("connections");
       session.close(
@@ -161,10 +195,31 @@ final class Hub implements Connection.Listener {
           org.eclipse.jetty.websocket.api.Callback.NOOP);
       return null;
     }
-    Connection c = new Connection(id, session, settings.maxQueueBytes(), this);
+    AtomicInteger pending = perAddress.computeIfAbsent(address, k -> new AtomicInteger());
+    if (pending.incrementAndGet() > settings.maxUnauthenticatedPerAddress()) {
+      unauthenticatedGone(address);
+      metrics.refused("unauthenticated_per_address");
+      session.close(
+          Connection.TOO_MANY_UNAUTHENTICATED,
+          "too many unauthenticated connections from this address",
+          org.eclipse.jetty.websocket.api.Callback.NOOP);
+      return null;
+    }
+    Connection c = new Connection(id, session, address, settings.maxQueueBytes(), this);
     connections.put(id, c);
     metrics.active.add(1);
     return c;
+  }
+
+  /** {@code c} no longer counts against its address's cap (authenticated or gone); once. */
+  private void authenticatedOrGone(Connection c) {
+    if (c.unauthenticated.compareAndSet(true, false)) {
+      unauthenticatedGone(c.address);
+    }
+  }
+
+  private void unauthenticatedGone(String address) {
+    perAddress.computeIfPresent(address, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
   }
 
   Connection connection(String id) {
@@ -177,6 +232,7 @@ final class Hub implements Connection.Listener {
       return;
     }
     metrics.active.add(-1);
+    authenticatedOrGone(c);
     int code = c.closeCode != 0 ? c.closeCode : status;
     metrics.disconnects.add(1, Attributes.of(HubMetrics.CODE, (long) code));
     metrics.connectionDuration.record((System.nanoTime() - c.openedNanos) / 1e9);
@@ -208,8 +264,12 @@ final class Hub implements Connection.Listener {
     timers.schedule(c::disconnect, 5, TimeUnit.SECONDS);
   }
 
-  /** Pings quiet clients, closes those that did not answer, and unauthenticated ones. */
+  /**
+   * Pings quiet clients, closes those that did not answer, unauthenticated ones, and those whose
+   * credential has expired (4001).
+   */
   void tick() {
+    Instant wallClock = Instant.now();
     long now = System.nanoTime();
     long pingEvery = settings.pingInterval().toNanos();
     long pongWithin = settings.pongTimeout().toNanos();
@@ -220,6 +280,10 @@ final class Hub implements Connection.Listener {
           error(c, null, "unauthenticated", "no connect frame within the time allowed");
           c.close(Connection.UNAUTHENTICATED, "unauthenticated");
         }
+        continue;
+      }
+      if (!wallClock.isBefore(c.principal.expiresAt())) {
+        endAccess(c, InvalidTokenException.Reason.EXPIRED);
         continue;
       }
       long deadline = c.pongDeadlineNanos;
@@ -235,9 +299,65 @@ final class Hub implements Connection.Listener {
       }
     }
     if (memory != null) {
-      memory.sweep();
+      execute(memory::sweep);
     }
     execute(streams::sweep);
+  }
+
+  // ---------------------------------------------------------------- revocation
+
+  /**
+   * Closes at once every connection {@code r} concerns (4003). Runs on the thread that learned of
+   * the revocation (the bus's); only queues close frames.
+   */
+  void revoked(Revocation r) {
+    for (Connection c : connections.values()) {
+      Principal p = c.principal;
+      if (p != null && r.concerns(p)) {
+        endAccess(c, InvalidTokenException.Reason.REVOKED);
+      }
+    }
+  }
+
+  /**
+   * Checks every authenticated connection's credential again through {@link Credentials} (cached
+   * for {@link Credentials#RECHECK}, so mostly without asking the api): an expired one is closed
+   * with 4001, an ended session or revoked key with 4003. When the api cannot answer, the
+   * connection is kept and the check counted. Called by its own thread; may block on the api.
+   */
+  void recheck() {
+    for (Connection c : connections.values()) {
+      Principal p = c.principal;
+      String credential = c.token;
+      if (p == null || credential == null || c.closing()) {
+        continue;
+      }
+      try {
+        credentials.authenticateCredential(credential);
+      } catch (InvalidTokenException e) {
+        endAccess(c, e.reason());
+      } catch (CredentialsUnavailableException e) {
+        metrics.credentialsUnavailable.add(1);
+      }
+    }
+  }
+
+  /** Closes {@code c} because its credential stopped being valid (once). */
+  private void endAccess(Connection c, InvalidTokenException.Reason reason) {
+    if (c.closing()) {
+      return;
+    }
+    boolean expired = reason == InvalidTokenException.Reason.EXPIRED;
+    metrics.credentialsClosed(expired ? "expired" : "revoked");
+    if (expired) {
+      error(c, null, "unauthenticated", "the token expired; connect again with a fresh one");
+      c.close(Connection.UNAUTHENTICATED, "token expired");
+    } else {
+      error(c, null, "revoked", "the session was ended or the API key revoked");
+      c.close(Connection.REVOKED, "revoked");
+    }
+    // a client that does not read may never take the close frame either
+    timers.schedule(c::disconnect, 5, TimeUnit.SECONDS);
   }
 
   // ---------------------------------------------------------------- client frames
@@ -304,11 +424,19 @@ final class Hub implements Connection.Listener {
     }
   }
 
-  /** Authenticates with an access token; on success joins the user's own channel. */
+  /**
+   * Authenticates with an access token or an API key (through {@link Credentials}: a token of an
+   * ended session or a revoked key is refused with 4003, an expired one with 4001); on success
+   * joins the user's own channel. When the api cannot be asked, the client gets {@code unavailable}
+   * and may send {@code connect} again.
+   */
   boolean authenticate(Connection c, String token, boolean acks, JsonNode id) {
     Span span = tracer.spanBuilder("connect").startSpan();
     try (Scope ignored = span.makeCurrent()) {
-      Principal p = verifier.verifyAccess(token);
+      Principal p = credentials.authenticateCredential(token);
+      if (!Instant.now().isBefore(p.expiresAt())) {
+        throw new InvalidTokenException(InvalidTokenException.Reason.EXPIRED, "the token expired");
+      }
       span.setAttribute(USER_ID, p.userId());
       AtomicInteger count = perUser.computeIfAbsent(p.userId(), k -> new AtomicInteger());
       if (count.incrementAndGet() > settings.maxConnectionsPerUser()) {
@@ -322,6 +450,8 @@ final class Hub implements Connection.Listener {
       c.token = token;
       c.acks = acks;
       c.principal = p;
+      c.lastPingNanos = System.nanoTime(); // the ping interval counts from here
+      authenticatedOrGone(c);
       String channel = "user:" + p.userId();
       attach(
           c,
@@ -341,8 +471,16 @@ final class Hub implements Connection.Listener {
       return true;
     } catch (InvalidTokenException e) {
       span.setStatus(StatusCode.ERROR, e.getMessage());
-      error(c, id, "unauthenticated", "invalid token: " + e.getMessage());
-      c.close(Connection.UNAUTHENTICATED, "unauthenticated");
+      boolean revoked = e.reason() == InvalidTokenException.Reason.REVOKED;
+      error(c, id, revoked ? "revoked" : "unauthenticated", "invalid token: " + e.getMessage());
+      c.close(
+          revoked ? Connection.REVOKED : Connection.UNAUTHENTICATED,
+          revoked ? "revoked" : "unauthenticated");
+      return false;
+    } catch (CredentialsUnavailableException e) {
+      span.setStatus(StatusCode.ERROR, "credentials unavailable");
+      metrics.credentialsUnavailable.add(1);
+      error(c, id, "unavailable", "the credential cannot be checked now; send connect again");
       return false;
     } finally {
       span.end();
@@ -584,19 +722,29 @@ final class Hub implements Connection.Listener {
     if (memory == null) {
       throw new IllegalStateException("this hub's history is not in memory");
     }
+    if (event.channel().startsWith(INTERNAL)) {
+      return; // the platform's own signals: neither kept nor delivered
+    }
     long received = System.currentTimeMillis();
-    submit(() -> dispatch(memory.append(event), received));
+    // converted here, on the publisher's thread, so that what waits is weighed
+    MemoryHistory.Prepared prepared = MemoryHistory.prepare(event);
+    submit(() -> dispatch(memory.append(prepared), received), prepared.weight());
   }
 
-  /** A numbered event (from Redis). */
-  void deliver(Publication p) {
+  /** A numbered event (from Redis) whose message was {@code bytes} long. */
+  void deliver(Publication p, int bytes) {
+    if (p.channel().startsWith(INTERNAL)) {
+      return;
+    }
     long received = System.currentTimeMillis();
-    submit(() -> dispatch(p, received));
+    submit(() -> dispatch(p, received), 256 + 3L * bytes);
   }
 
-  private void submit(Runnable task) {
-    if (pending.incrementAndGet() > MAX_PENDING) {
+  private void submit(Runnable task, long weight) {
+    long bytes = pendingBytes.addAndGet(weight);
+    if (pending.incrementAndGet() > MAX_PENDING || bytes > MAX_PENDING_BYTES) {
       pending.decrementAndGet();
+      pendingBytes.addAndGet(-weight);
       metrics.dropped.add(1);
       return;
     }
@@ -604,10 +752,12 @@ final class Hub implements Connection.Listener {
       delivery.execute(
           () -> {
             pending.decrementAndGet();
+            pendingBytes.addAndGet(-weight);
             task.run();
           });
     } catch (java.util.concurrent.RejectedExecutionException e) {
       pending.decrementAndGet(); // shutting down
+      pendingBytes.addAndGet(-weight);
     }
   }
 

@@ -17,6 +17,7 @@ final class HubMetrics {
   static final AttributeKey<String> TEMPLATE =
       AttributeKey.stringKey("messaging.destination.template");
   static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("messaging.system");
+  static final AttributeKey<String> REASON = AttributeKey.stringKey("uat.realtime.reason");
 
   private static final List<Double> SECONDS =
       List.of(
@@ -37,10 +38,15 @@ final class HubMetrics {
   final LongCounter refused;
   final LongCounter dropped;
   final LongCounter slowConsumers;
+  final LongCounter credentialsClosed;
+  final LongCounter credentialsUnavailable;
+  final LongCounter historyDropped;
+  private final Meter meter;
   final Attributes system;
 
   HubMetrics(Telemetry telemetry, String messagingSystem) {
     Meter m = telemetry.meter();
+    meter = m;
     system = Attributes.of(SYSTEM, messagingSystem);
     active =
         m.upDownCounterBuilder("uat.realtime.connections.active")
@@ -107,6 +113,50 @@ final class HubMetrics {
             .setUnit("{event}")
             .setDescription("Events dropped because the delivery queue was full.")
             .build();
+    credentialsClosed =
+        m.counterBuilder("uat.realtime.credentials.closed")
+            .setUnit("{connection}")
+            .setDescription(
+                "Connections closed because their credential expired (4001) or was revoked (4003).")
+            .build();
+    credentialsUnavailable =
+        m.counterBuilder("uat.realtime.credentials.unavailable")
+            .setUnit("{check}")
+            .setDescription(
+                "Credential checks the api could not answer (the connection is kept, or at connect"
+                    + " told to retry).")
+            .build();
+    historyDropped =
+        m.counterBuilder("uat.realtime.history.dropped")
+            .setUnit("{event}")
+            .setDescription(
+                "Events let go by the in-memory history, by reason (trimmed, budget, expired,"
+                    + " stored, too_large).")
+            .build();
+  }
+
+  /** Publishes the size of {@code history} as gauges. */
+  void observe(MemoryHistory history) {
+    meter
+        .gaugeBuilder("uat.realtime.history.size")
+        .ofLongs()
+        .setUnit("By")
+        .setDescription("Bytes counted for the in-memory history (its budget: historyBytes).")
+        .buildWithCallback(g -> g.record(history.bytes()));
+    meter
+        .gaugeBuilder("uat.realtime.history.events")
+        .ofLongs()
+        .setUnit("{event}")
+        .setDescription("Events kept in the in-memory history.")
+        .buildWithCallback(g -> g.record(history.events()));
+  }
+
+  void historyDropped(String reason, long events) {
+    historyDropped.add(events, Attributes.of(REASON, reason));
+  }
+
+  void credentialsClosed(String reason) {
+    credentialsClosed.add(1, Attributes.of(REASON, reason));
   }
 
   void refused(String limit) {

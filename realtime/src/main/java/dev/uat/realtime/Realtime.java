@@ -2,11 +2,14 @@ package dev.uat.realtime;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.auth.Credentials;
 import dev.uat.auth.InvalidTokenException;
+import dev.uat.auth.RemoteCredentialBackend;
 import dev.uat.auth.TokenVerifier;
 import dev.uat.events.Event;
 import dev.uat.events.EventBus;
 import dev.uat.telemetry.Telemetry;
+import dev.uat.telemetry.TracedHttpClient;
 import dev.uat.web.HttpError;
 import dev.uat.web.Json;
 import dev.uat.web.Service;
@@ -24,7 +27,13 @@ import org.slf4j.LoggerFactory;
  * addressed to {@code uat-realtime}, and puts them on its bus.
  *
  * <p>With a {@link RedisEventBus}, channel history and presence live in Redis and every instance
- * delivers every event; with any other bus, history is kept in this instance's memory.
+ * delivers every event; with any other bus, history is kept in this instance's memory, within
+ * {@link RealtimeSettings#historyBytes()}.
+ *
+ * <p>Credentials are checked by {@link Credentials}: at connect, every {@link
+ * RealtimeSettings#credentialRecheck()} for every open connection, and at once when a revocation
+ * arrives on the bus ({@code internal:auth}, which is never delivered to clients nor kept).
+ * Thread-safe; {@link #start} throws when the port cannot be bound.
  */
 public final class Realtime implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Realtime.class);
@@ -32,42 +41,94 @@ public final class Realtime implements AutoCloseable {
   /** Audience of the service tokens this service accepts. */
   public static final String AUDIENCE = "uat-realtime";
 
+  /** Request attribute carrying the client address from the upgrade to the connection. */
+  private static final String CLIENT_ADDRESS = "uat.realtime.client";
+
   private final Service service;
-  private final AutoCloseable subscription;
+  private final AutoCloseable[] subscriptions;
   private final ScheduledExecutorService timers;
+  private final ScheduledExecutorService rechecks;
   private final Hub hub;
 
   private Realtime(
-      Service service, AutoCloseable subscription, ScheduledExecutorService timers, Hub hub) {
+      Service service,
+      ScheduledExecutorService timers,
+      ScheduledExecutorService rechecks,
+      Hub hub,
+      AutoCloseable... subscriptions) {
     this.service = service;
-    this.subscription = subscription;
+    this.subscriptions = subscriptions;
     this.timers = timers;
+    this.rechecks = rechecks;
     this.hub = hub;
   }
 
+  /**
+   * Starts with credentials checked by the api over HTTP ({@link RemoteCredentialBackend} at {@link
+   * RealtimeSettings#apiUrl()}, through a traced client): see {@link #remoteCredentials}.
+   */
   public static Realtime start(
       RealtimeSettings settings, Telemetry telemetry, EventBus bus, TokenVerifier verifier) {
+    return start(settings, telemetry, bus, remoteCredentials(settings, telemetry, verifier));
+  }
+
+  /**
+   * Credentials for realtime that ask the api's {@code GET /api/auth/introspect} what a signature
+   * cannot tell (is the session still active, is the key live), through a traced HTTP client.
+   * {@code verifier} must accept service tokens addressed to {@link #AUDIENCE} (for {@code POST
+   * /internal/events}).
+   */
+  public static Credentials remoteCredentials(
+      RealtimeSettings settings, Telemetry telemetry, TokenVerifier verifier) {
+    return new Credentials(
+        verifier,
+        new RemoteCredentialBackend(settings.apiUrl(), TracedHttpClient.create(telemetry)));
+  }
+
+  /**
+   * Starts the service. {@code credentials} decides who may connect, and learns revocations from
+   * {@code bus} ({@link Credentials#listen}); its {@link Credentials#verifier()} must accept
+   * service tokens addressed to {@link #AUDIENCE}.
+   */
+  public static Realtime start(
+      RealtimeSettings settings, Telemetry telemetry, EventBus bus, Credentials credentials) {
     requireNonNull(settings, "settings");
     requireNonNull(telemetry, "telemetry");
     requireNonNull(bus, "bus");
-    requireNonNull(verifier, "verifier");
+    requireNonNull(credentials, "credentials");
+    TokenVerifier verifier = credentials.verifier();
     ScheduledExecutorService timers =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("realtime-timers").factory());
+    ScheduledExecutorService rechecks =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("realtime-credentials").factory());
     RedisEventBus redis = bus instanceof RedisEventBus r ? r : null;
-    History history =
-        redis != null
-            ? redis
-            : new MemoryHistory(
-                settings.historySize(), settings.historyAge(), System::currentTimeMillis);
+    HubMetrics metrics = new HubMetrics(telemetry, bus.system());
+    History history;
+    if (redis != null) {
+      history = redis;
+    } else {
+      MemoryHistory memory =
+          new MemoryHistory(
+              settings.historySize(),
+              settings.historyAge(),
+              settings.historyBytes(),
+              System::currentTimeMillis,
+              metrics::historyDropped);
+      metrics.observe(memory);
+      history = memory;
+    }
     Presence presence = redis != null ? redis : Presence.LOCAL;
-    Hub hub = new Hub(settings, telemetry, verifier, bus.system(), history, presence, timers);
+    Hub hub =
+        new Hub(settings, telemetry, metrics, credentials, bus.system(), history, presence, timers);
     Service service;
     try {
       Service.Builder builder =
           Service.builder("realtime", telemetry)
               .host(settings.host())
               .port(settings.port())
+              .exposure(settings.exposure())
               .routes(
                   cfg -> {
                     cfg.jetty.modifyWebSocketServletFactory(
@@ -83,12 +144,33 @@ public final class Realtime implements AutoCloseable {
                                   .plus(settings.authTimeout())
                                   .plus(Duration.ofSeconds(30)));
                         });
+                    cfg.routes.wsBeforeUpgrade(
+                        "/ws",
+                        ctx -> {
+                          String client = Service.clientAddress(ctx);
+                          if (!hub.admits(client)) {
+                            metrics.refused("unauthenticated_per_address");
+                            throw new HttpError(
+                                429,
+                                "too_many_connections",
+                                "too many unauthenticated connections from this address",
+                                1);
+                          }
+                          ctx.attribute(CLIENT_ADDRESS, client);
+                        });
                     cfg.routes.ws(
                         "/ws",
                         ws -> {
                           ws.onConnect(
                               ctx -> {
-                                Connection c = hub.opened(ctx.sessionId(), ctx.session);
+                                Object client = ctx.attribute(CLIENT_ADDRESS);
+                                Connection c =
+                                    hub.opened(
+                                        ctx.sessionId(),
+                                        ctx.session,
+                                        client instanceof String a
+                                            ? a
+                                            : String.valueOf(ctx.session.getRemoteSocketAddress()));
                                 if (c == null) {
                                   return;
                                 }
@@ -137,11 +219,26 @@ public final class Realtime implements AutoCloseable {
       service = builder.start();
     } catch (RuntimeException e) {
       timers.shutdownNow();
+      rechecks.shutdownNow();
       hub.shutdown();
       throw e;
     }
     AutoCloseable subscription =
         redis != null ? redis.subscribePublications(hub::deliver) : bus.subscribe(hub::publish);
+    AutoCloseable revocations = credentials.onRevocation(hub::revoked);
+    AutoCloseable listening = credentials.listen(bus);
+    long recheck = settings.credentialRecheck().toMillis();
+    rechecks.scheduleWithFixedDelay(
+        () -> {
+          try {
+            hub.recheck();
+          } catch (RuntimeException e) {
+            log.warn("credential re-check failed", e);
+          }
+        },
+        recheck,
+        recheck,
+        TimeUnit.MILLISECONDS);
     long tick =
         Math.max(
             10,
@@ -171,7 +268,7 @@ public final class Realtime implements AutoCloseable {
         0,
         10,
         TimeUnit.SECONDS);
-    return new Realtime(service, subscription, timers, hub);
+    return new Realtime(service, timers, rechecks, hub, listening, revocations, subscription);
   }
 
   public int port() {
@@ -189,11 +286,14 @@ public final class Realtime implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      subscription.close();
-    } catch (Exception e) {
-      log.warn("unsubscribing from the bus failed", e);
+    for (AutoCloseable s : subscriptions) {
+      try {
+        s.close();
+      } catch (Exception e) {
+        log.warn("unsubscribing from the bus failed", e);
+      }
     }
+    rechecks.shutdownNow();
     hub.shutdown();
     timers.shutdownNow();
     service.close();

@@ -2,6 +2,7 @@ package dev.uat.realtime;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.web.Exposure;
 import java.time.Duration;
 
 /**
@@ -19,17 +20,25 @@ import java.time.Duration;
  * @param pingInterval how often the server sends {@code {"type":"ping"}} to a quiet client
  * @param pongTimeout how long after a ping the client has to send something (its pong) before it is
  *     closed with 4009
- * @param maxConnections open connections this instance accepts (more: closed with 1013)
+ * @param maxConnections open connections this instance accepts (more: closed with 1013); sized to
+ *     the heap (~13 KB each)
  * @param maxConnectionsPerUser connections one user may hold on this instance (more: 4029)
  * @param maxFramesPerSecond sustained client frames per second; more are refused with {@code
  *     rate_limited} (bursts of twice this are allowed)
  * @param maxSubscriptions channels one connection may be subscribed to
- * @param historySize events kept per channel for recovery
+ * @param historySize events kept per channel for recovery (and most replayed at once)
  * @param historyAge how long an event stays recoverable
  * @param deltaInterval shortest time between two {@code message.delta} frames of one stream (40 ms:
  *     at most 25 frames per second)
  * @param ackWindow how long a delivery span waits for the acknowledgements of clients that
  *     acknowledge
+ * @param historyBytes bytes of history kept in memory across all channels (each event weighed by
+ *     its serialized JSON); past it the channels quiet longest are forgotten
+ * @param maxUnauthenticatedPerAddress connections one client address may hold open before they
+ *     authenticate (more: the upgrade is refused with 429)
+ * @param credentialRecheck how often every open connection's credential is checked again (a revoked
+ *     session or key closes it with 4003, an expired one with 4001)
+ * @param exposure which proxies' {@code X-Forwarded-For} is believed, who may read {@code /metrics}
  */
 public record RealtimeSettings(
     String host,
@@ -48,13 +57,32 @@ public record RealtimeSettings(
     int historySize,
     Duration historyAge,
     Duration deltaInterval,
-    Duration ackWindow) {
+    Duration ackWindow,
+    long historyBytes,
+    int maxUnauthenticatedPerAddress,
+    Duration credentialRecheck,
+    Exposure exposure) {
   public static final int DEFAULT_PORT = 8002;
   public static final long DEFAULT_MAX_QUEUE_BYTES = 1024 * 1024;
   public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(25);
   public static final Duration DEFAULT_PONG_TIMEOUT = Duration.ofSeconds(8);
   public static final int DEFAULT_HISTORY_SIZE = 1000;
   public static final Duration DEFAULT_HISTORY_AGE = Duration.ofMinutes(5);
+
+  /** Bytes of in-memory history across all channels: 16 MiB, small against a 256 MiB heap. */
+  public static final long DEFAULT_HISTORY_BYTES = 16L * 1024 * 1024;
+
+  /** Unauthenticated connections one address may hold (a browser opens one or two). */
+  public static final int DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS = 16;
+
+  /**
+   * Open connections per instance: a bare WebSocket costs ~13 KB of heap in Jetty and Javalin, so
+   * 2,048 stay under 30 MB of the all-in-one's 256 MiB.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS = 2048;
+
+  /** How often open connections' credentials are checked again (answers are cached 5 s). */
+  public static final Duration DEFAULT_CREDENTIAL_RECHECK = Duration.ofSeconds(2);
 
   public RealtimeSettings {
     requireNonNull(host, "host");
@@ -65,6 +93,10 @@ public record RealtimeSettings(
     positive(historyAge, "historyAge");
     positive(deltaInterval, "deltaInterval");
     positive(ackWindow, "ackWindow");
+    positive(credentialRecheck, "credentialRecheck");
+    requireNonNull(exposure, "exposure");
+    atLeast(historyBytes, 64 * 1024, "historyBytes");
+    atLeast(maxUnauthenticatedPerAddress, 1, "maxUnauthenticatedPerAddress");
     atLeast(maxFrameBytes, 256, "maxFrameBytes");
     atLeast(maxQueueBytes, 1024, "maxQueueBytes");
     atLeast(maxConnections, 1, "maxConnections");
@@ -88,14 +120,18 @@ public record RealtimeSettings(
         DEFAULT_MAX_QUEUE_BYTES,
         DEFAULT_PING_INTERVAL,
         DEFAULT_PONG_TIMEOUT,
-        20_000,
+        DEFAULT_MAX_CONNECTIONS,
         32,
         50,
         64,
         DEFAULT_HISTORY_SIZE,
         DEFAULT_HISTORY_AGE,
         Duration.ofMillis(40),
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5),
+        DEFAULT_HISTORY_BYTES,
+        DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS,
+        DEFAULT_CREDENTIAL_RECHECK,
+        Exposure.LOOPBACK);
   }
 
   public RealtimeSettings withHost(String host) {
@@ -104,6 +140,10 @@ public record RealtimeSettings(
 
   public RealtimeSettings withPort(int port) {
     return toBuilder().port(port).build();
+  }
+
+  public RealtimeSettings withExposure(Exposure exposure) {
+    return toBuilder().exposure(exposure).build();
   }
 
   public Builder toBuilder() {
@@ -142,6 +182,10 @@ public record RealtimeSettings(
     private Duration historyAge;
     private Duration deltaInterval;
     private Duration ackWindow;
+    private long historyBytes;
+    private int maxUnauthenticatedPerAddress;
+    private Duration credentialRecheck;
+    private Exposure exposure;
 
     private Builder(RealtimeSettings s) {
       host = s.host;
@@ -161,6 +205,10 @@ public record RealtimeSettings(
       historyAge = s.historyAge;
       deltaInterval = s.deltaInterval;
       ackWindow = s.ackWindow;
+      historyBytes = s.historyBytes;
+      maxUnauthenticatedPerAddress = s.maxUnauthenticatedPerAddress;
+      credentialRecheck = s.credentialRecheck;
+      exposure = s.exposure;
     }
 
     public Builder host(String host) {
@@ -248,6 +296,26 @@ public record RealtimeSettings(
       return this;
     }
 
+    public Builder historyBytes(long historyBytes) {
+      this.historyBytes = historyBytes;
+      return this;
+    }
+
+    public Builder maxUnauthenticatedPerAddress(int maxUnauthenticatedPerAddress) {
+      this.maxUnauthenticatedPerAddress = maxUnauthenticatedPerAddress;
+      return this;
+    }
+
+    public Builder credentialRecheck(Duration credentialRecheck) {
+      this.credentialRecheck = credentialRecheck;
+      return this;
+    }
+
+    public Builder exposure(Exposure exposure) {
+      this.exposure = exposure;
+      return this;
+    }
+
     public RealtimeSettings build() {
       return new RealtimeSettings(
           host,
@@ -266,7 +334,11 @@ public record RealtimeSettings(
           historySize,
           historyAge,
           deltaInterval,
-          ackWindow);
+          ackWindow,
+          historyBytes,
+          maxUnauthenticatedPerAddress,
+          credentialRecheck,
+          exposure);
     }
   }
 }

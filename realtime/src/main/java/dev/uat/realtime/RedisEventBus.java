@@ -43,15 +43,19 @@ import org.slf4j.LoggerFactory;
  * Redis for all of them.
  *
  * <p>{@link #publish} runs one Lua script that numbers the event in its channel (a counter and an
- * epoch in a hash), appends it to the channel's Redis stream (bounded: {@code historySize} entries,
- * expiring {@code historyAge} after the last one) and PUBLISHes it, numbered, on one pub/sub
- * channel that every realtime instance subscribes to. So every instance delivers every event with
- * the same offset, and a client can recover on any instance what it missed on another. Publishing
- * is asynchronous and never throws; failures are logged and counted in {@code
- * uat.events.publish.failed}. Commands wait in a bounded queue (10,000) while Redis is unreachable.
+ * epoch in a hash), appends it to the channel's Redis stream (bounded: {@code historySize} entries
+ * and {@code channelBytes} bytes of payload, oldest first; the deltas of a message leave when its
+ * {@code message.created} arrives; expiring {@code historyAge} after the last one) and PUBLISHes
+ * it, numbered, on one pub/sub channel that every realtime instance subscribes to. So every
+ * instance delivers every event with the same offset, and a client can recover on any instance what
+ * it missed on another. Publishing is asynchronous and never throws; failures are logged and
+ * counted in {@code uat.events.publish.failed}. Commands wait in a bounded queue (10,000) while
+ * Redis is unreachable. Events of {@code internal:} channels (revocations) are only PUBLISHed
+ * (offset 0), never kept.
  *
- * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset), {@code uat:rt:{<channel>}:stream}
- * (entries {@code 0-<offset>} with fields {@code t} and {@code p}), {@code
+ * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset, bytes, trimmed), {@code
+ * uat:rt:{<channel>}:stream} (entries {@code 0-<offset>} with fields {@code t} and {@code p}),
+ * {@code uat:rt:{<channel>}:deltas:<message id>} (list: offsets of a message's deltas), {@code
  * uat:rt:{<channel>}:presence} (hash: {@code <instance>|<user>} → connections), {@code
  * uat:rt:instance:<id>} (a heartbeat); pub/sub channel {@code uat:rt:events}. The braces keep a
  * channel's keys in one Redis Cluster slot.
@@ -65,21 +69,57 @@ public final class RedisEventBus implements EventBus, History, Presence {
   /** Largest event (serialized) that is published; bigger ones are refused and counted. */
   static final int MAX_EVENT_BYTES = 1024 * 1024;
 
+  /**
+   * Bytes of payload one channel's stream keeps by default (its oldest entries go first): a Redis
+   * stream holds what it is given, so without it a channel could hold 1,000 events of 1 MiB.
+   */
+  public static final long DEFAULT_CHANNEL_BYTES = 1024 * 1024;
+
+  /** Longest message id whose deltas are tracked (to drop them once the message is stored). */
+  static final int MAX_MESSAGE_ID = 64;
+
   private static final Duration PRESENCE_TTL = Duration.ofDays(1);
   private static final Duration HEARTBEAT_TTL = Duration.ofSeconds(30);
 
-  // KEYS: meta, stream. ARGV: epoch candidate, max length, payload, ttl seconds, pub/sub channel,
-  // time (ms). Returns the offset.
+  // KEYS: meta, stream, deltas (the offsets of one message's deltas, when ARGV[8] is 'd' or 'c').
+  // ARGV: epoch candidate, max length, payload, ttl seconds, pub/sub channel, time (ms), max
+  // payload bytes of the stream, kind ('d' a delta, 'c' a stored message, '-' anything else).
+  // The meta hash counts the payload bytes kept ('bytes') and the newest offset trimmed by a
+  // limit ('trimmed': recovery from before it fails; dropped deltas are not trimmed). Returns the
+  // offset.
   private static final String PUBLISH_SCRIPT =
       """
       local epoch = redis.call('HGET', KEYS[1], 'epoch')
       if not epoch then
         epoch = ARGV[1]
         redis.call('DEL', KEYS[2])
-        redis.call('HSET', KEYS[1], 'epoch', epoch)
+        redis.call('HSET', KEYS[1], 'epoch', epoch, 'bytes', 0, 'trimmed', 0)
       end
       local offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
-      redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], '0-' .. offset, 't', ARGV[6], 'p', ARGV[3])
+      redis.call('XADD', KEYS[2], '0-' .. offset, 't', ARGV[6], 'p', ARGV[3])
+      local bytes = redis.call('HINCRBY', KEYS[1], 'bytes', string.len(ARGV[3]))
+      if ARGV[8] == 'd' then
+        redis.call('RPUSH', KEYS[3], offset)
+        redis.call('EXPIRE', KEYS[3], ARGV[4])
+      elseif ARGV[8] == 'c' then
+        for _, o in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
+          local e = redis.call('XRANGE', KEYS[2], '0-' .. o, '0-' .. o)
+          if #e > 0 then
+            bytes = redis.call('HINCRBY', KEYS[1], 'bytes', -string.len(e[1][2][4]))
+            redis.call('XDEL', KEYS[2], '0-' .. o)
+          end
+        end
+        redis.call('DEL', KEYS[3])
+      end
+      local n = redis.call('XLEN', KEYS[2])
+      while n > tonumber(ARGV[2]) or bytes > tonumber(ARGV[7]) do
+        local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
+        if #first == 0 then break end
+        bytes = redis.call('HINCRBY', KEYS[1], 'bytes', -string.len(first[1][2][4]))
+        redis.call('XDEL', KEYS[2], first[1][1])
+        redis.call('HSET', KEYS[1], 'trimmed', string.sub(first[1][1], 3))
+        n = n - 1
+      end
       redis.call('EXPIRE', KEYS[1], ARGV[4])
       redis.call('EXPIRE', KEYS[2], ARGV[4])
       redis.call('PUBLISH', ARGV[5],
@@ -94,13 +134,24 @@ public final class RedisEventBus implements EventBus, History, Presence {
   private final String scriptSha;
   private final int historySize;
   private final Duration historyAge;
+  private final long channelBytes;
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final LongCounter failures;
-  private final List<Consumer<Publication>> subscribers = new CopyOnWriteArrayList<>();
+  private final List<PublicationSubscriber> subscribers = new CopyOnWriteArrayList<>();
+
+  /** Receives a numbered event and the length of the message it came in. */
+  interface PublicationSubscriber {
+    void accept(Publication p, int bytes);
+  }
+
   private volatile StatefulRedisPubSubConnection<String, String> pubsub;
 
   private RedisEventBus(
-      RedisClient client, Telemetry telemetry, int historySize, Duration historyAge) {
+      RedisClient client,
+      Telemetry telemetry,
+      int historySize,
+      Duration historyAge,
+      long channelBytes) {
     this.client = client;
     this.connection = client.connect();
     this.async = connection.async();
@@ -108,6 +159,7 @@ public final class RedisEventBus implements EventBus, History, Presence {
     this.scriptSha = sync.scriptLoad(PUBLISH_SCRIPT);
     this.historySize = historySize;
     this.historyAge = historyAge;
+    this.channelBytes = channelBytes;
     this.failures =
         telemetry
             .meter()
@@ -128,10 +180,26 @@ public final class RedisEventBus implements EventBus, History, Presence {
         RealtimeSettings.DEFAULT_HISTORY_AGE);
   }
 
-  /** Connects; fails at once when Redis cannot be reached. */
+  /** Connects with {@link #DEFAULT_CHANNEL_BYTES} per channel; fails when Redis is unreachable. */
   public static RedisEventBus connect(
       String redisUrl, Telemetry telemetry, int historySize, Duration historyAge) {
+    return connect(redisUrl, telemetry, historySize, historyAge, DEFAULT_CHANNEL_BYTES);
+  }
+
+  /**
+   * Connects; each channel's stream keeps at most {@code historySize} events and {@code
+   * channelBytes} bytes of payload. Fails at once when Redis cannot be reached.
+   */
+  public static RedisEventBus connect(
+      String redisUrl,
+      Telemetry telemetry,
+      int historySize,
+      Duration historyAge,
+      long channelBytes) {
     requireNonNull(redisUrl, "redisUrl");
+    if (channelBytes < 1024) {
+      throw new IllegalArgumentException("channelBytes must be at least 1 KiB");
+    }
     requireNonNull(telemetry, "telemetry");
     if (historySize < 1) {
       throw new IllegalArgumentException("historySize must be positive");
@@ -141,7 +209,7 @@ public final class RedisEventBus implements EventBus, History, Presence {
     RedisClient client = RedisClient.create(uri);
     client.setOptions(ClientOptions.builder().requestQueueSize(10_000).build());
     try {
-      return new RedisEventBus(client, telemetry, historySize, historyAge);
+      return new RedisEventBus(client, telemetry, historySize, historyAge, channelBytes);
     } catch (RuntimeException e) {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
       throw e;
@@ -154,6 +222,10 @@ public final class RedisEventBus implements EventBus, History, Presence {
 
   static String streamKey(String channel) {
     return "uat:rt:{" + channel + "}:stream";
+  }
+
+  static String deltasKey(String channel, String messageId) {
+    return "uat:rt:{" + channel + "}:deltas:" + messageId;
   }
 
   static String presenceKey(String channel) {
@@ -178,14 +250,45 @@ public final class RedisEventBus implements EventBus, History, Presence {
         failed(event, "larger than " + MAX_EVENT_BYTES + " bytes");
         return;
       }
-      String[] keys = {metaKey(event.channel()), streamKey(event.channel())};
+      if (event.channel().startsWith(Hub.INTERNAL)) {
+        // the platform's own signals (revocations): to every instance, never into a stream
+        async
+            .publish(PUBSUB, "{\"offset\":0,\"epoch\":\"\"," + payload.substring(1))
+            .whenComplete(
+                (n, error) -> {
+                  if (error != null) {
+                    failed(event, error.toString());
+                  }
+                });
+        return;
+      }
+      String kind = "-";
+      String message = null;
+      if (Streams.DELTA.equals(event.event()) || Streams.CREATED.equals(event.event())) {
+        JsonNode data = Streams.tree(event.data());
+        JsonNode id =
+            Streams.DELTA.equals(event.event())
+                ? data.get("message_id")
+                : data.path("message").get("id");
+        if (id != null && id.isValueNode() && id.asText().length() <= MAX_MESSAGE_ID) {
+          message = id.asText();
+          kind = Streams.DELTA.equals(event.event()) ? "d" : "c";
+        }
+      }
+      String[] keys = {
+        metaKey(event.channel()),
+        streamKey(event.channel()),
+        deltasKey(event.channel(), message == null ? "" : message)
+      };
       String[] args = {
         MemoryHistory.newEpoch(),
         Integer.toString(historySize),
         payload,
         Long.toString(Math.max(1, historyAge.toSeconds())),
         PUBSUB,
-        Long.toString(event.timestampMillis())
+        Long.toString(event.timestampMillis()),
+        Long.toString(channelBytes),
+        kind
       };
       CompletionStage<Long> sent =
           async.<Long>evalsha(scriptSha, ScriptOutputType.INTEGER, keys, args);
@@ -218,11 +321,11 @@ public final class RedisEventBus implements EventBus, History, Presence {
   @Override
   public AutoCloseable subscribe(Consumer<Event> subscriber) {
     requireNonNull(subscriber, "subscriber");
-    return subscribePublications(p -> subscriber.accept(p.event()));
+    return subscribePublications((p, bytes) -> subscriber.accept(p.event()));
   }
 
   /** Receives every event published by any instance, numbered. */
-  AutoCloseable subscribePublications(Consumer<Publication> subscriber) {
+  AutoCloseable subscribePublications(PublicationSubscriber subscriber) {
     subscribers.add(subscriber);
     listen();
     return () -> subscribers.remove(subscriber);
@@ -253,9 +356,9 @@ public final class RedisEventBus implements EventBus, History, Presence {
       log.warn("ignoring a malformed event from Redis: {}", e.toString());
       return;
     }
-    for (Consumer<Publication> s : subscribers) {
+    for (PublicationSubscriber s : subscribers) {
       try {
-        s.accept(p);
+        s.accept(p, message.length());
       } catch (RuntimeException e) {
         log.warn("event subscriber failed on {} {}", p.event().event(), p.channel(), e);
       }
@@ -264,10 +367,15 @@ public final class RedisEventBus implements EventBus, History, Presence {
 
   private static Event event(JsonNode n) {
     JsonNode tp = n.get("traceparent");
+    String channel = n.get("channel").asText();
+    JsonNode data = n.has("data") ? n.get("data") : Json.MAPPER.nullNode();
     return new Event(
-        n.get("channel").asText(),
+        channel,
         n.get("event").asText(),
-        n.has("data") ? n.get("data") : Json.MAPPER.nullNode(),
+        // internal signals are read as maps (dev.uat.auth.Revocation#fromEvent expects one)
+        channel.startsWith(Hub.INTERNAL) && data.isObject()
+            ? Json.MAPPER.convertValue(data, Map.class)
+            : data,
         tp == null || tp.isNull() ? null : tp.asText(),
         n.path("ts").asLong());
   }
@@ -286,26 +394,32 @@ public final class RedisEventBus implements EventBus, History, Presence {
 
   @Override
   public Recovery recover(String channel, long since, String epoch, int max) {
-    Position now = position(channel);
+    List<KeyValue<String, String>> meta =
+        sync.hmget(metaKey(channel), "epoch", "offset", "trimmed");
+    String current = meta.get(0).getValueOrElse(null);
+    Position now =
+        current == null
+            ? new Position(0, "")
+            : new Position(Long.parseLong(meta.get(1).getValueOrElse("0")), current);
+    long trimmed = Long.parseLong(meta.get(2).getValueOrElse("0"));
     if (now.epoch().isEmpty()) {
       return since == 0 ? new Recovery(true, now, List.of()) : Recovery.lost(now);
     }
-    if (!now.epoch().equals(epoch) || since > now.offset() || since < 0) {
-      return Recovery.lost(now);
+    if (!now.epoch().equals(epoch) || since > now.offset() || since < 0 || since < trimmed) {
+      return Recovery.lost(now); // another epoch, or an event after `since` was trimmed
     }
     if (since == now.offset()) {
       return new Recovery(true, now, List.of());
     }
-    if (now.offset() - since > max) {
-      return Recovery.lost(now);
-    }
+    // the deltas of stored messages are gone from the stream: fewer entries than offsets
     List<StreamMessage<String, String>> entries =
         sync.xrange(
-            streamKey(channel),
-            Range.create("0-" + (since + 1), "+"),
-            Limit.from(Math.min(max, now.offset() - since + 64)));
-    if (entries.isEmpty() || offset(entries.getFirst()) != since + 1) {
-      return Recovery.lost(now); // trimmed or expired
+            streamKey(channel), Range.create("0-" + (since + 1), "+"), Limit.from(max + 1L));
+    if (entries.size() > max) {
+      return Recovery.lost(now); // more missed than is replayed at once
+    }
+    if (entries.isEmpty()) {
+      return Recovery.lost(now); // expired meanwhile
     }
     long oldestAllowed = System.currentTimeMillis() - historyAge.toMillis();
     if (Long.parseLong(entries.getFirst().getBody().getOrDefault("t", "0")) < oldestAllowed) {

@@ -6,8 +6,19 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.events.EventPublisher;
 import dev.uat.web.WsClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -149,5 +160,91 @@ class LimitsTest {
       c.send("{\"type\":\"subscribe\",\"channel\":\"conversation:mine-b\"}");
       assertThat(c.next().get("code").asText()).isEqualTo("too_many_subscriptions");
     }
+  }
+
+  /** Opens a WebSocket as a trusted proxy would forward it for {@code client}. */
+  private static WebSocket forwarded(Rig rig, String client) throws Exception {
+    return HttpClient.newHttpClient()
+        .newWebSocketBuilder()
+        .header("X-Forwarded-For", client)
+        .buildAsync(URI.create(rig.ws), new WebSocket.Listener() {})
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  /** A socket for {@code client}, or null when the upgrade is refused with 429. */
+  private static WebSocket tryOpen(Rig rig, String client) throws Exception {
+    try {
+      return forwarded(rig, client);
+    } catch (ExecutionException | CompletionException e) {
+      assertThat(e.getCause()).isInstanceOf(WebSocketHandshakeException.class);
+      assertThat(((WebSocketHandshakeException) e.getCause()).getResponse().statusCode())
+          .isEqualTo(429);
+      return null;
+    }
+  }
+
+  @Test
+  void unauthenticatedConnectionsArePerAddressCappedAndTheNextIsRefusedWith429() throws Exception {
+    try (Rig rig = new Rig(s -> s.maxUnauthenticatedPerAddress(3))) {
+      List<WebSocket> waiting = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        waiting.add(forwarded(rig, "203.0.113.7"));
+      }
+      assertThat(tryOpen(rig, "203.0.113.7")).as("the 4th from that address").isNull();
+      // another address behind the same (trusted, loopback) proxy is not held back
+      waiting.add(forwarded(rig, "198.51.100.1"));
+      assertThat(Metrics.scrape(rig.realtime))
+          .contains(
+              "uat_realtime_limits_refused_total{uat_realtime_limit=\"unauthenticated_per_address\"}"
+                  + " 1");
+
+      // one of them authenticates: it no longer counts, and there is room for one more
+      waiting
+          .getFirst()
+          .sendText("{\"type\":\"connect\",\"token\":\"" + Rig.token("u1") + "\"}", true)
+          .join();
+      waiting.add(
+          await()
+              .atMost(Duration.ofSeconds(5))
+              .until(() -> tryOpen(rig, "203.0.113.7"), java.util.Objects::nonNull));
+      assertThat(tryOpen(rig, "203.0.113.7")).isNull();
+      // one that goes away frees its place
+      waiting.get(1).abort();
+      waiting.add(
+          await()
+              .atMost(Duration.ofSeconds(5))
+              .until(() -> tryOpen(rig, "203.0.113.7"), java.util.Objects::nonNull));
+      waiting.forEach(WebSocket::abort);
+    }
+  }
+
+  @Test
+  void historyStaysUnderItsByteBudgetWhenFlooded() throws Exception {
+    long budget = 256 * 1024;
+    try (Rig rig = new Rig(s -> s.historyBytes(budget));
+        WsClient c = rig.connected("flood")) {
+      Rig.subscribe(c, "conversation:mine-last");
+      EventPublisher events = rig.publisher();
+      String text = "z".repeat(2048);
+      for (int i = 0; i < 2000; i++) { // ~4 MB over 500 channels
+        events.publish("conversation:c" + (i % 500), "message.created", Map.of("t", text, "n", i));
+      }
+      events.publish("conversation:mine-last", "message.created", Map.of("n", -1));
+      assertThat(c.next("event").at("/data/n").asInt()).isEqualTo(-1); // all were appended
+      String metrics = Metrics.scrape(rig.realtime);
+      long held = gauge(metrics, "uat_realtime_history_size_bytes");
+      assertThat(held).isPositive().isLessThanOrEqualTo(budget);
+      assertThat(held).as("the budget is used, not emptied").isGreaterThan(budget / 2);
+      assertThat(gauge(metrics, "uat_realtime_history_events")).isBetween(50L, 130L);
+      assertThat(metrics)
+          .containsPattern(
+              "uat_realtime_history_dropped_total\\{uat_realtime_reason=\"budget\"\\} 1[89]\\d\\d");
+    }
+  }
+
+  private static long gauge(String metrics, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(metrics);
+    assertThat(m.find()).as(name + " in\n" + metrics).isTrue();
+    return (long) Double.parseDouble(m.group(1));
   }
 }

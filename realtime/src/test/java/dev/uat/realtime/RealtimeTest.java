@@ -1,6 +1,7 @@
 package dev.uat.realtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.auth.JwtKeys;
@@ -56,7 +57,7 @@ class RealtimeTest {
     RealtimeSettings settings =
         RealtimeSettings.defaults(api.url("/").toString()).toBuilder()
             .port(0)
-            .authTimeout(Duration.ofMillis(500))
+            .authTimeout(Duration.ofSeconds(2))
             .build();
     realtime =
         Realtime.start(
@@ -105,10 +106,16 @@ class RealtimeTest {
               .filter(s -> s.getKind() == SpanKind.PRODUCER)
               .findFirst()
               .orElseThrow();
+      // the frame may reach the client before the delivery span has ended
       SpanData consumer =
-          otel.spans().stream()
-              .filter(s -> s.getKind() == SpanKind.CONSUMER)
-              .findFirst()
+          await()
+              .atMost(Duration.ofSeconds(5))
+              .until(
+                  () ->
+                      otel.spans().stream()
+                          .filter(s -> s.getKind() == SpanKind.CONSUMER)
+                          .findFirst(),
+                  java.util.Optional::isPresent)
               .orElseThrow();
       assertThat(event.get("traceparent").asText())
           .startsWith("00-" + producer.getTraceId() + "-" + producer.getSpanId());

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.uat.auth.Revocation;
+import dev.uat.events.Event;
 import dev.uat.events.EventPublisher;
 import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.WsClient;
@@ -270,6 +272,81 @@ class RedisFanoutTest {
                 HttpResponse.BodyHandlers.ofString());
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(ready.body()).contains("\"redis\":\"ok\"");
+  }
+
+  @Test
+  void revocationOnRedisClosesTheSessionsSocketsOnEveryInstanceAndIsNotKept() throws Exception {
+    try (WsClient a = one.connectedWith(Rig.token("eve", "s-redis"));
+        WsClient b = two.connectedWith(Rig.token("eve", "s-redis"));
+        WsClient other = two.connectedWith(Rig.token("eve", "s-else"))) {
+      one.ended.add("s-redis");
+      two.ended.add("s-redis");
+      long start = System.nanoTime();
+      apiBus.publish(Revocation.session("s-redis").toEvent());
+      assertThat(a.closeCode()).isEqualTo(Connection.REVOKED);
+      assertThat(b.closeCode()).isEqualTo(Connection.REVOKED);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+      other.send("{\"type\":\"ping\"}");
+      assertThat(other.next("pong")).isNotNull();
+      assertThat(apiBus.position(Revocation.CHANNEL).offset()).as("never in a stream").isZero();
+    }
+  }
+
+  @Test
+  void storedMessageTakesItsDeltasOutOfTheStreamAndRecoveryReplaysIt() throws Exception {
+    String channel = "conversation:mine-redis-stream";
+    EventPublisher events = new EventPublisher(apiBus, apiTelemetry.telemetry());
+    JsonNode seen;
+    try (WsClient a = one.connected("ada")) {
+      Rig.subscribe(a, channel);
+      events.publishUntraced(channel, Streams.DELTA, delta("m1", 0, "He"));
+      seen = a.next("event");
+    }
+    events.publishUntraced(channel, Streams.DELTA, delta("m1", 1, "l"));
+    events.publishUntraced(channel, Streams.DELTA, delta("m1", 2, "lo"));
+    events.publish(
+        channel,
+        Streams.CREATED,
+        Map.of("conversation_id", "x", "message", Map.of("id", "m1", "content", "Hello")));
+    await().atMost(Duration.ofSeconds(5)).until(() -> apiBus.position(channel).offset() == 4);
+    try (WsClient b = two.connected("ada")) {
+      b.send(since(channel, seen));
+      JsonNode reply = b.next();
+      assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
+      JsonNode replayed = b.next("event");
+      assertThat(replayed.get("event").asText()).isEqualTo(Streams.CREATED);
+      assertThat(replayed.get("offset").asLong()).isEqualTo(4);
+      assertThat(b.poll(200)).isNull();
+    }
+  }
+
+  @Test
+  void aChannelsStreamIsBoundedInBytes() throws Exception {
+    try (TestTelemetry t = new TestTelemetry("uat-api");
+        RedisEventBus small =
+            RedisEventBus.connect(redisUrl, t.telemetry(), 1000, Duration.ofMinutes(5), 4096)) {
+      String channel = "conversation:mine-redis-big";
+      for (int i = 1; i <= 20; i++) {
+        small.publish(
+            new Event(
+                channel,
+                "message.created",
+                Map.of("t", "x".repeat(1000), "n", i),
+                null,
+                System.currentTimeMillis()));
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> small.position(channel).offset() == 20);
+      String epoch = small.position(channel).epoch();
+      // ~1,080 bytes each: three fit in 4 KiB
+      assertThat(small.recover(channel, 16, epoch, 1000).recovered()).isFalse();
+      var kept = small.recover(channel, 17, epoch, 1000);
+      assertThat(kept.recovered()).isTrue();
+      assertThat(kept.events()).extracting(Publication::offset).containsExactly(18L, 19L, 20L);
+    }
+  }
+
+  private static Map<String, Object> delta(String message, int index, String text) {
+    return Map.of("conversation_id", "x", "message_id", message, "delta", text, "index", index);
   }
 
   private static String since(String channel, JsonNode event) {

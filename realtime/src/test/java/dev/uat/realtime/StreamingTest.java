@@ -186,23 +186,55 @@ class StreamingTest {
     }
     delta("m3", 1, "l");
     delta("m3", 2, "lo");
-    created(rig.publisher(), "m3", "Hello");
     try (WsClient c = rig.connected("u1")) {
-      c.send(
-          "{\"type\":\"subscribe\",\"channel\":\""
-              + CHANNEL
-              + "\",\"since\":{\"offset\":"
-              + offset
-              + ",\"epoch\":\""
-              + epoch
-              + "\"}}");
+      c.send(since(offset, epoch));
       assertThat(c.next().get("recovered").asBoolean()).isTrue();
       JsonNode merged = c.next("event");
       assertThat(merged.at("/data/delta").asText()).isEqualTo("llo");
       assertThat(merged.at("/data/index").asInt()).isEqualTo(1);
       assertThat(merged.get("offset").asLong()).isEqualTo(3);
+      created(rig.publisher(), "m3", "Hello");
       assertThat(c.next("event").get("event").asText()).isEqualTo("message.created");
     }
+  }
+
+  @Test
+  void onceTheMessageIsStoredRecoveryReplaysItNotItsTokens() throws Exception {
+    long offset;
+    String epoch;
+    try (WsClient c = rig.connected("u1")) {
+      Rig.subscribe(c, CHANNEL);
+      delta("m5", 0, "He");
+      JsonNode f = c.next("event");
+      offset = f.get("offset").asLong();
+      epoch = f.get("epoch").asText();
+    }
+    for (int i = 1; i <= 20; i++) {
+      delta("m5", i, "l");
+    }
+    created(rig.publisher(), "m5", "Hellllllllllllllllllllll");
+    try (WsClient c = rig.connected("u1")) {
+      c.send(since(offset, epoch));
+      JsonNode reply = c.next();
+      assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
+      assertThat(reply.get("offset").asLong()).isEqualTo(offset + 21);
+      JsonNode replayed = c.next("event");
+      assertThat(replayed.get("event").asText()).isEqualTo("message.created");
+      assertThat(replayed.get("offset").asLong()).isEqualTo(offset + 21);
+      assertThat(c.poll(200)).as("no deltas after the stored message").isNull();
+    }
+    assertThat(Metrics.scrape(rig.realtime))
+        .contains("uat_realtime_history_dropped_total{uat_realtime_reason=\"stored\"} 21");
+  }
+
+  private static String since(long offset, String epoch) {
+    return "{\"type\":\"subscribe\",\"channel\":\""
+        + CHANNEL
+        + "\",\"since\":{\"offset\":"
+        + offset
+        + ",\"epoch\":\""
+        + epoch
+        + "\"}}";
   }
 
   @Test

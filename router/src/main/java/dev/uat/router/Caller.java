@@ -5,12 +5,10 @@ import static java.util.Objects.requireNonNull;
 /**
  * Who made a request, once authenticated.
  *
- * @param userId the account
- * @param keyId the API key used, or null for a platform JWT
- * @param requestsPerMinute this caller's request limit, or null for the configured default
- * @param tokensPerMinute this caller's token limit, or null for the configured default
+ * @param userId the account: the tenant the response cache is partitioned by
+ * @param keyId the API key used, or null for an access token
  */
-record Caller(String userId, String keyId, Integer requestsPerMinute, Integer tokensPerMinute) {
+record Caller(String userId, String keyId) {
   Caller {
     requireNonNull(userId, "userId");
   }

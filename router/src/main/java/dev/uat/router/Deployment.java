@@ -15,25 +15,58 @@ final class Deployment {
   private final String model;
   private final String key;
   private final CircuitBreaker breaker;
+  private final boolean listed;
   private final Attributes attributes; // deployment identity for metrics
   private volatile MetricAttributes metricAttributes; // for the last response model seen
   private volatile double ewmaNanos; // 0: no sample yet, so new deployments get tried
   private final java.util.concurrent.atomic.AtomicInteger inFlight =
       new java.util.concurrent.atomic.AtomicInteger();
 
-  Deployment(ProviderInstance instance, String model, CircuitBreaker breaker) {
+  /**
+   * @param listed whether a provider listed the model or the configuration names it; when not (a
+   *     name a client sent to an instance that was never listed), metric labels say {@value
+   *     GenAiTelemetry#OTHER} instead of the name, so no client can grow the metrics
+   */
+  Deployment(ProviderInstance instance, String model, CircuitBreaker breaker, boolean listed) {
     this.instance = instance;
     this.model = model;
     this.key = instance.name() + "/" + model;
     this.breaker = breaker;
+    this.listed = listed;
     this.attributes =
         Attributes.of(
             RouterMetrics.DEPLOYMENT,
-            key,
+            instance.name() + "/" + metricModel(),
             GenAiTelemetry.PROVIDER_NAME,
             instance.kind(),
             GenAiTelemetry.REQUEST_MODEL,
-            model);
+            metricModel());
+  }
+
+  /** Deployment of a listed (or configured) model. */
+  Deployment(ProviderInstance instance, String model, CircuitBreaker breaker) {
+    this(instance, model, breaker, true);
+  }
+
+  /**
+   * Estimated bytes of an unlisted deployment under {@code key}: the key twice (map and the
+   * deployment's own, 2 bytes a char plus 40), the model name, the breaker, the attributes and the
+   * map node (about 600 together).
+   */
+  static int weight(String key) {
+    return 600 + 6 * key.length();
+  }
+
+  /** Whether a provider listed this model, or the configuration names it. */
+  boolean listed() {
+    return listed;
+  }
+
+  /**
+   * The model as metric labels show it: its name when listed, else {@value GenAiTelemetry#OTHER}.
+   */
+  String metricModel() {
+    return listed ? model : GenAiTelemetry.OTHER;
   }
 
   ProviderInstance instance() {

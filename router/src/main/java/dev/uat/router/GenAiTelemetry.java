@@ -44,6 +44,13 @@ final class GenAiTelemetry {
       AttributeKey.stringKey("gen_ai.operation.name");
   static final AttributeKey<String> PROVIDER_NAME = AttributeKey.stringKey("gen_ai.provider.name");
   static final AttributeKey<String> REQUEST_MODEL = AttributeKey.stringKey("gen_ai.request.model");
+
+  /**
+   * The metric label of a model name no provider listed (as OpenTelemetry labels unknown HTTP
+   * methods): a client can send any name, and each would be a new series.
+   */
+  static final String OTHER = "_OTHER";
+
   static final AttributeKey<Double> REQUEST_TEMPERATURE =
       AttributeKey.doubleKey("gen_ai.request.temperature");
   static final AttributeKey<Double> REQUEST_TOP_P = AttributeKey.doubleKey("gen_ai.request.top_p");
@@ -117,12 +124,19 @@ final class GenAiTelemetry {
   private final LongHistogram tokenUsage;
   private final DoubleHistogram duration;
   private final DoubleHistogram timeToFirstChunk;
+  private final RouterMetrics routerMetrics; // null: cut answers are not counted
   private final ConcurrentHashMap<ProviderInstance, Attributes> chatCommon =
       new ConcurrentHashMap<>();
   private final ConcurrentHashMap<ProviderInstance, Attributes> embeddingsCommon =
       new ConcurrentHashMap<>();
 
   GenAiTelemetry(Telemetry telemetry, boolean captureContent) {
+    this(telemetry, captureContent, null);
+  }
+
+  /** With the router's metrics, where answers cut at their size limit are counted. */
+  GenAiTelemetry(Telemetry telemetry, boolean captureContent, RouterMetrics routerMetrics) {
+    this.routerMetrics = routerMetrics;
     this.tracer = telemetry.tracer();
     this.captureContent = captureContent;
     this.tokenUsage =
@@ -191,7 +205,7 @@ final class GenAiTelemetry {
       boolean stream) {
     SpanBuilder builder =
         tracer
-            .spanBuilder(operation + " " + d.model())
+            .spanBuilder(d.listed() ? operation + " " + d.model() : operation)
             .setSpanKind(SpanKind.CLIENT)
             .setAllAttributes(common(operation, d.instance()))
             .setAttribute(REQUEST_MODEL, d.model())
@@ -328,8 +342,8 @@ final class GenAiTelemetry {
       span.setAttribute(EMBEDDINGS_DIMENSION_COUNT, (long) response.dimensions());
       Attributes metric =
           common("embeddings", d.instance()).toBuilder()
-              .put(REQUEST_MODEL, d.model())
-              .put(RESPONSE_MODEL, response.model())
+              .put(REQUEST_MODEL, d.metricModel())
+              .put(RESPONSE_MODEL, d.listed() ? response.model() : OTHER)
               .build();
       duration.record(nanos / 1e9, metric, context);
       tokenUsage.record(input, metric.toBuilder().put(TOKEN_TYPE, "input").build(), context);
@@ -354,8 +368,8 @@ final class GenAiTelemetry {
         responseModel,
         m ->
             common("chat", d.instance()).toBuilder()
-                .put(REQUEST_MODEL, d.model())
-                .put(RESPONSE_MODEL, m)
+                .put(REQUEST_MODEL, d.metricModel())
+                .put(RESPONSE_MODEL, d.listed() ? m : OTHER)
                 .build());
   }
 
@@ -372,6 +386,11 @@ final class GenAiTelemetry {
     if (captureContent) {
       span.setAttribute(OUTPUT_MESSAGES, outputMessage(r));
     }
+    if (routerMetrics != null
+        && "length".equals(r.finishReason())
+        && r.content().length() >= dev.uat.router.provider.ChatStream.MAX_ANSWER_CHARS) {
+      routerMetrics.refused(RouterMetrics.Refusal.ANSWER_TOO_LONG);
+    }
     Deployment.MetricAttributes metric = metrics(d, r.model());
     duration.record(nanos / 1e9, metric.base(), context);
     tokenUsage.record(r.inputTokens(), metric.input(), context);
@@ -386,13 +405,16 @@ final class GenAiTelemetry {
   private void operationFailed(
       Span span, Context context, String op, Deployment d, RuntimeException e, long nanos) {
     String errorType = e instanceof ProviderException p ? p.errorType() : e.getClass().getName();
+    if (routerMetrics != null && "response_too_large".equals(errorType)) {
+      routerMetrics.refused(RouterMetrics.Refusal.ANSWER_TOO_LONG);
+    }
     span.recordException(e);
     span.setStatus(StatusCode.ERROR, e.getMessage());
     span.setAttribute(ERROR_TYPE, errorType);
     duration.record(
         nanos / 1e9,
         common(op, d.instance()).toBuilder()
-            .put(REQUEST_MODEL, d.model())
+            .put(REQUEST_MODEL, d.metricModel())
             .put(ERROR_TYPE, errorType)
             .build(),
         context);

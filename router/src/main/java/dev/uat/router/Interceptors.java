@@ -85,8 +85,10 @@ final class Interceptors {
   }
 
   /**
-   * Answers from the cache when it can; stores complete fresh answers. Routes through a provider
-   * instance with {@code cache: false} (echo, by default) are neither looked up nor stored.
+   * Answers from the cache when it can; stores complete fresh answers. Entries are the caller's
+   * account's own ({@link ResponseCache#key}): a hit is always an answer to the same account, and a
+   * refresh ({@code no-cache}) replaces only its entry. Routes through a provider instance with
+   * {@code cache: false} (echo, by default) are neither looked up nor stored.
    */
   static ChatInterceptor cache(ResponseCache cache, RouterMetrics metrics) {
     return (exchange, chain) -> {
@@ -94,7 +96,8 @@ final class Interceptors {
         exchange.cacheStatus = "bypass";
         return chain.proceed(exchange);
       }
-      String key = ResponseCache.key(exchange.route.requested(), exchange.request);
+      String key =
+          ResponseCache.key(exchange.caller.userId(), exchange.route.requested(), exchange.request);
       if (exchange.cachePolicy == Exchange.CachePolicy.USE) {
         ChatResponse cached = cache.get(key); // the router's own work: counted as overhead
         metrics.cache(cached != null);
@@ -119,7 +122,8 @@ final class Interceptors {
       return new ForwardingStream(chain.proceed(exchange)) {
         @Override
         void completed(ChatResponse r) {
-          if ("stop".equals(r.finishReason()) || "length".equals(r.finishReason())) {
+          if (("stop".equals(r.finishReason()) || "length".equals(r.finishReason()))
+              && ResponseCache.weight(key, r) <= ResponseCache.MAX_ENTRY_BYTES) {
             cache.put(key, r);
           }
         }

@@ -1,5 +1,8 @@
 package dev.uat.router;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.uat.router.provider.Model;
 import dev.uat.router.provider.ProviderException;
 import dev.uat.web.HttpError;
@@ -12,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +36,13 @@ import org.slf4j.LoggerFactory;
  * #REFRESH_INTERVAL}. A name no listed instance serves goes to the instances that could never be
  * listed (they answer for themselves, usually "unreachable"), else it is a 404.
  *
+ * <p>Deployments (each with a breaker and a latency average) are remembered: those of listed models
+ * and configured alias entries in a map bounded by what the providers list and the configuration
+ * says; those of names nobody listed (passed through to an instance that was never listed, so any
+ * name a client sends) in a cache bounded in bytes ({@link #UNLISTED_BYTES}), whose evictions are
+ * counted. Only listed deployments carry their model name into metric labels (see {@link
+ * Deployment#listed()}).
+ *
  * <p>Thread-safe: reads are lock-free; one refresh runs at a time and the others wait for it.
  */
 final class ModelCatalog {
@@ -45,8 +54,17 @@ final class ModelCatalog {
   /** How long a refresh may wait for a provider. */
   static final Duration LIST_TIMEOUT = Duration.ofSeconds(5);
 
-  /** Most deployments remembered (each holds a breaker and a latency average). */
+  /** Most listed deployments remembered (each holds a breaker and a latency average). */
   static final int MAX_DEPLOYMENTS = 10_000;
+
+  /** Byte budget of the deployments of unlisted model names (client-chosen). */
+  static final long UNLISTED_BYTES = 1024 * 1024;
+
+  /** Makes a deployment: of a listed (or configured) model, or of a name nobody listed. */
+  @FunctionalInterface
+  interface DeploymentFactory {
+    Deployment make(ProviderInstance instance, String model, boolean listed);
+  }
 
   /** What owns alias entries in {@code /v1/models}. */
   static final String ALIAS_OWNER = "uat-router";
@@ -55,8 +73,10 @@ final class ModelCatalog {
   private final Map<String, ProviderInstance> byName = new LinkedHashMap<>();
   private final Map<String, List<String>> aliases;
   private final String configuredDefault; // null: the first discovered
-  private final BiFunction<ProviderInstance, String, Deployment> newDeployment;
+  private final DeploymentFactory newDeployment;
   private final ConcurrentHashMap<String, Deployment> deployments = new ConcurrentHashMap<>();
+  private final Cache<String, Deployment> unlisted;
+  private final RouterMetrics metrics; // null in tests that need none
   private final ReentrantLock refreshing = new ReentrantLock();
   private volatile long lastRefreshNanos;
 
@@ -64,7 +84,19 @@ final class ModelCatalog {
       List<ProviderInstance> instances,
       Map<String, List<String>> aliases,
       String configuredDefault,
-      BiFunction<ProviderInstance, String, Deployment> newDeployment) {
+      DeploymentFactory newDeployment,
+      RouterMetrics metrics) {
+    this(instances, aliases, configuredDefault, newDeployment, metrics, UNLISTED_BYTES);
+  }
+
+  /** With the byte budget of unlisted deployments (tests). */
+  ModelCatalog(
+      List<ProviderInstance> instances,
+      Map<String, List<String>> aliases,
+      String configuredDefault,
+      DeploymentFactory newDeployment,
+      RouterMetrics metrics,
+      long unlistedBytes) {
     this.instances = List.copyOf(instances);
     for (ProviderInstance i : instances) {
       byName.put(i.name(), i);
@@ -73,6 +105,19 @@ final class ModelCatalog {
     this.configuredDefault =
         configuredDefault == null || configuredDefault.isBlank() ? null : configuredDefault.strip();
     this.newDeployment = newDeployment;
+    this.metrics = metrics;
+    this.unlisted =
+        Caffeine.newBuilder()
+            .maximumWeight(unlistedBytes)
+            .<String, Deployment>weigher((k, d) -> Deployment.weight(k))
+            .executor(Runnable::run)
+            .<String, Deployment>evictionListener(
+                (k, d, cause) -> {
+                  if (cause == RemovalCause.SIZE && metrics != null) {
+                    metrics.evicted(RouterMetrics.Structure.UNLISTED_DEPLOYMENTS);
+                  }
+                })
+            .build();
     // the first request-driven refresh may run at once
     this.lastRefreshNanos = System.nanoTime() - REFRESH_INTERVAL.toNanos();
   }
@@ -85,9 +130,17 @@ final class ModelCatalog {
     return aliases;
   }
 
-  /** Every deployment made so far (for the breaker metrics). */
+  /**
+   * The deployments of listed models and configured alias entries (for the breaker metrics, whose
+   * labels they may carry); never those of names a client made up.
+   */
   Iterable<Deployment> deployments() {
     return deployments.values();
+  }
+
+  /** Estimated bytes held by deployments of unlisted names. */
+  long unlistedBytes() {
+    return unlisted.policy().eviction().orElseThrow().weightedSize().orElse(0);
   }
 
   /** The model or alias for requests that name none; empty when none is configured or known. */
@@ -242,7 +295,7 @@ final class ModelCatalog {
     for (String entry : chain) {
       List<Deployment> step = step(entry);
       if (step.isEmpty()) {
-        step = explicit(entry); // an instance that was never listed still gets its turn
+        step = explicit(entry, true); // an instance that was never listed still gets its turn
       }
       if (!step.isEmpty()) {
         steps.add(step);
@@ -285,13 +338,18 @@ final class ModelCatalog {
     return out;
   }
 
-  /** {@code instance/model} for an instance that was never listed: let it answer. */
-  private List<Deployment> explicit(String name) {
+  /**
+   * {@code instance/model} for an instance that was never listed: let it answer.
+   *
+   * @param configured whether the name comes from the configuration (else from a request)
+   */
+  private List<Deployment> explicit(String name, boolean configured) {
     int slash = name.indexOf('/');
     if (slash > 0) {
       ProviderInstance named = byName.get(name.substring(0, slash));
       if (named != null && named.models() == null) {
-        return List.of(deployment(named, name.substring(slash + 1)));
+        String model = name.substring(slash + 1);
+        return List.of(configured ? deployment(named, model) : unlisted(named, model));
       }
     }
     return List.of();
@@ -299,7 +357,8 @@ final class ModelCatalog {
 
   /** A name nothing listed serves goes to the instances never listed, which answer themselves. */
   private List<Deployment> passThrough(String name) {
-    List<Deployment> explicit = explicit(name);
+    boolean configured = name.equals(configuredDefault);
+    List<Deployment> explicit = explicit(name, configured);
     if (!explicit.isEmpty()) {
       return explicit;
     }
@@ -308,10 +367,22 @@ final class ModelCatalog {
       if (i.models() == null) {
         String model =
             name.startsWith(i.kind() + "/") ? name.substring(i.kind().length() + 1) : name;
-        out.add(deployment(i, model));
+        out.add(configured ? deployment(i, model) : unlisted(i, model));
       }
     }
     return out;
+  }
+
+  /** The deployment of a name no provider listed: remembered within {@link #UNLISTED_BYTES}. */
+  private Deployment unlisted(ProviderInstance instance, String model) {
+    return unlisted.get(
+        instance.name() + "/" + model,
+        k -> {
+          if (metrics != null) {
+            metrics.refused(RouterMetrics.Refusal.UNLISTED_MODEL_LABEL);
+          }
+          return newDeployment.make(instance, model, false);
+        });
   }
 
   private Deployment deployment(ProviderInstance instance, String model) {
@@ -321,9 +392,9 @@ final class ModelCatalog {
       return d;
     }
     if (deployments.size() >= MAX_DEPLOYMENTS) {
-      return newDeployment.apply(instance, model); // not remembered: the map stays bounded
+      return newDeployment.make(instance, model, true); // not remembered: the map stays bounded
     }
-    return deployments.computeIfAbsent(key, k -> newDeployment.apply(instance, model));
+    return deployments.computeIfAbsent(key, k -> newDeployment.make(instance, model, true));
   }
 
   /** Lists every instance now (for the background refresh and the start). */

@@ -48,6 +48,12 @@ final class OpenAiEndpoints {
   /** Most stop sequences one request may carry. */
   static final int MAX_STOP_SEQUENCES = 16;
 
+  /**
+   * Longest model name a request may send (the names reach spans, usage records and, for listed
+   * models only, metric labels); longer is a 400, counted.
+   */
+  static final int MAX_MODEL_LENGTH = 256;
+
   /** Most inputs one embeddings request may carry. */
   static final int MAX_EMBEDDING_INPUTS = 2048;
 
@@ -69,6 +75,7 @@ final class OpenAiEndpoints {
   private final GenAiTelemetry genAi;
   private final UsageRecorder usage;
   private final RouterMetrics metrics;
+  private final InFlightBudget inFlight;
 
   OpenAiEndpoints(
       Authenticator auth,
@@ -78,7 +85,8 @@ final class OpenAiEndpoints {
       Routing routing,
       GenAiTelemetry genAi,
       UsageRecorder usage,
-      RouterMetrics metrics) {
+      RouterMetrics metrics,
+      InFlightBudget inFlight) {
     this.auth = auth;
     this.catalog = catalog;
     this.chain = chain;
@@ -87,15 +95,25 @@ final class OpenAiEndpoints {
     this.genAi = genAi;
     this.usage = usage;
     this.metrics = metrics;
+    this.inFlight = inFlight;
   }
 
   void chat(Context ctx) throws IOException {
-    long start = System.nanoTime();
+    long held = inFlight.acquire(ctx.req().getContentLengthLong());
+    try {
+      chat(ctx, System.nanoTime());
+    } finally {
+      inFlight.release(held);
+    }
+  }
+
+  private void chat(Context ctx, long start) throws IOException {
     Exchange exchange = null;
     try {
       // the body's form is checked first: a malformed request costs no credential check (and
       // no call to the api for an API key); models are resolved only for a known caller
       ChatCompletionRequest body = Json.read(ctx.bodyAsBytes(), ChatCompletionRequest.class);
+      checkModelLength(body.model());
       boolean stream = Boolean.TRUE.equals(body.stream());
       boolean includeUsage =
           stream
@@ -238,6 +256,7 @@ final class OpenAiEndpoints {
   void model(Context ctx) {
     auth.authenticate(ctx.header("Authorization"));
     String id = ctx.pathParam("model");
+    checkModelLength(id);
     Model m = catalog.find(id);
     if (m == null) {
       throw new HttpError(404, "model_not_found", "model '" + abbreviate(id) + "' is not served");
@@ -247,7 +266,17 @@ final class OpenAiEndpoints {
   }
 
   void embeddings(Context ctx) {
-    long start = System.nanoTime();
+    java.util.concurrent.atomic.AtomicLong held =
+        new java.util.concurrent.atomic.AtomicLong(
+            inFlight.acquire(ctx.req().getContentLengthLong()));
+    try {
+      embeddings(ctx, System.nanoTime(), held);
+    } finally {
+      inFlight.release(held.get());
+    }
+  }
+
+  private void embeddings(Context ctx, long start, java.util.concurrent.atomic.AtomicLong held) {
     Exchange timing = null;
     try {
       Caller caller = auth.authenticate(ctx.header("Authorization"));
@@ -255,6 +284,7 @@ final class OpenAiEndpoints {
       if (body.model() == null || body.model().isBlank()) {
         throw HttpError.invalid("field 'model' is required");
       }
+      checkModelLength(body.model());
       boolean base64 = "base64".equals(body.encodingFormat());
       if (body.encodingFormat() != null && !base64 && !"float".equals(body.encodingFormat())) {
         throw HttpError.invalid("field 'encoding_format' must be 'float' or 'base64'");
@@ -263,6 +293,7 @@ final class OpenAiEndpoints {
         throw HttpError.invalid("field 'dimensions' must be at least 1");
       }
       List<String> inputs = inputs(body.input());
+      held.addAndGet(inFlight.take(inFlight.embeddingsCharge(inputs.size())));
       Route route = catalog.resolve(body.model());
       EmbeddingRequest request = new EmbeddingRequest(route.requested(), inputs, body.dimensions());
       timing =
@@ -374,8 +405,8 @@ final class OpenAiEndpoints {
       throw HttpError.invalid(
           "field 'model' must not be blank; leave it out for the default model");
     }
-    if (body.model() != null && body.model().length() > 256) {
-      throw HttpError.invalid("field 'model' is longer than 256 characters");
+    if (body.model() != null && body.model().length() > MAX_MODEL_LENGTH) {
+      throw tooLong();
     }
     List<ChatCompletionRequest.Message> wire = body.messages();
     if (wire == null || wire.isEmpty()) {
@@ -543,6 +574,19 @@ final class OpenAiEndpoints {
               e.retryAfterSeconds() > 0 ? e.retryAfterSeconds() : 1);
       case FAILED -> new HttpError(502, "upstream_error", e.getMessage());
     };
+  }
+
+  /** A model name no longer than {@link #MAX_MODEL_LENGTH}, else a counted 400. */
+  private void checkModelLength(String model) {
+    if (model != null && model.length() > MAX_MODEL_LENGTH) {
+      metrics.refused(RouterMetrics.Refusal.MODEL_NAME_TOO_LONG);
+      throw tooLong();
+    }
+  }
+
+  private static HttpError tooLong() {
+    return HttpError.invalid(
+        "the model name is longer than " + MAX_MODEL_LENGTH + " characters; no model is named so");
   }
 
   private static String abbreviate(String s) {

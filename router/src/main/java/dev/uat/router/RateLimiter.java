@@ -2,6 +2,7 @@ package dev.uat.router;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.uat.web.HttpError;
 import java.time.Duration;
 import java.util.function.LongSupplier;
@@ -11,29 +12,71 @@ import java.util.function.LongSupplier;
  * buckets that refill continuously. A request is admitted while both buckets hold something; its
  * tokens (prompt and completion, known only at the end) are charged afterwards, so a large answer
  * may push the token bucket below zero and hold the next requests back until it refills. Refusals
- * are 429 with {@code Retry-After}. Buckets of idle callers are forgotten. Thread-safe.
+ * are 429 with {@code Retry-After}. Buckets of callers idle for {@link #IDLE} are forgotten.
+ *
+ * <p>The buckets are kept per authenticated caller (a key id or an account id, never anything a
+ * request names), in a map bounded in bytes ({@link #MAX_BYTES}, each bucket weighed by {@link
+ * #weight}); when it is full the least useful bucket is dropped and counted ({@code
+ * uat.router.bounded.evictions{uat.router.structure=rate_limit_buckets}}): its caller starts again
+ * with full buckets, so a flood of callers can loosen limits, never refuse anyone. Thread-safe.
  */
 final class RateLimiter {
   private static final double NANOS_PER_MINUTE = 60e9;
 
+  /** Byte budget of the per-caller buckets. */
+  static final long MAX_BYTES = 4L * 1024 * 1024;
+
+  /** How long an idle caller's buckets are kept. */
+  static final Duration IDLE = Duration.ofMinutes(2);
+
   private final RouterConfig.Limits defaults;
   private final LongSupplier clock;
   private final RouterMetrics metrics;
-  private final Cache<String, Buckets> buckets =
-      Caffeine.newBuilder().maximumSize(100_000).expireAfterAccess(Duration.ofMinutes(2)).build();
+  private final Cache<String, Buckets> buckets;
 
   RateLimiter(RouterConfig.Limits defaults, LongSupplier clock, RouterMetrics metrics) {
+    this(defaults, clock, metrics, MAX_BYTES);
+  }
+
+  RateLimiter(
+      RouterConfig.Limits defaults, LongSupplier clock, RouterMetrics metrics, long maxBytes) {
     this.defaults = defaults;
     this.clock = clock;
     this.metrics = metrics;
+    this.buckets =
+        Caffeine.newBuilder()
+            .maximumWeight(maxBytes)
+            .<String, Buckets>weigher((k, b) -> weight(k))
+            .expireAfterAccess(IDLE)
+            .executor(Runnable::run)
+            .<String, Buckets>evictionListener(
+                (k, b, cause) -> {
+                  if (cause == RemovalCause.SIZE) {
+                    metrics.evicted(RouterMetrics.Structure.RATE_LIMIT_BUCKETS);
+                  }
+                })
+            .build();
+  }
+
+  /**
+   * Estimated bytes of one caller's buckets: the key (2 bytes a char plus 40 of String), the
+   * buckets object (40) and the map's node (about 80).
+   */
+  static int weight(String key) {
+    return 160 + 2 * key.length();
+  }
+
+  /** Estimated bytes held by the buckets now. */
+  long bytes() {
+    return buckets.policy().eviction().orElseThrow().weightedSize().orElse(0);
   }
 
   private Integer rpm(Caller c) {
-    return c.requestsPerMinute() != null ? c.requestsPerMinute() : defaults.requestsPerMinute();
+    return defaults.requestsPerMinute();
   }
 
   private Integer tpm(Caller c) {
-    return c.tokensPerMinute() != null ? c.tokensPerMinute() : defaults.tokensPerMinute();
+    return defaults.tokensPerMinute();
   }
 
   /**

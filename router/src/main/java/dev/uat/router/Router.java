@@ -2,6 +2,11 @@ package dev.uat.router;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.auth.CredentialBackend;
+import dev.uat.auth.Credentials;
+import dev.uat.auth.CredentialsUnavailableException;
+import dev.uat.auth.Principal;
+import dev.uat.auth.RemoteCredentialBackend;
 import dev.uat.auth.TokenVerifier;
 import dev.uat.router.provider.EchoProvider;
 import dev.uat.router.provider.Model;
@@ -25,6 +30,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -87,19 +93,79 @@ public final class Router implements AutoCloseable {
    *
    * <p>Reads {@link RouterSettings#CAPTURE_CONTENT_ENV} once, here.
    *
-   * @param verifier checks platform access tokens: {@code TokenVerifier.local(keys)} in one JVM
-   *     with the api, {@code TokenVerifier.remote(apiUrl + "/api/auth/jwks", "uat-router")} alone
+   * @param credentials checks every {@code /v1} credential: usually {@link #credentials}, which
+   *     asks the api at {@code settings.apiUrl()}; subscribe it to the platform's event bus ({@link
+   *     Credentials#listen}) so that revocations apply at once rather than within {@link
+   *     Credentials#RECHECK}. The router does not close it.
    * @throws IllegalArgumentException when the settings or the configuration file are not usable
    *     (named in the message)
    */
-  public static Router start(RouterSettings settings, Telemetry telemetry, TokenVerifier verifier) {
+  public static Router start(
+      RouterSettings settings, Telemetry telemetry, Credentials credentials) {
     return start(
         settings,
         telemetry,
-        verifier,
+        credentials,
         RouterSettings.captureMessageContent(
-            System.getenv(), System.getProperty(RouterSettings.CAPTURE_CONTENT_PROPERTY)));
+            System.getenv(), System.getProperty(RouterSettings.CAPTURE_CONTENT_PROPERTY)),
+        System::nanoTime);
   }
+
+  /**
+   * {@link #start(RouterSettings, Telemetry, Credentials)} with {@link #credentials(String,
+   * Telemetry, TokenVerifier) credentials(settings.apiUrl(), telemetry, verifier)}, not subscribed
+   * to any bus: revocations apply within {@link Credentials#RECHECK}.
+   *
+   * @param verifier checks token signatures: {@code TokenVerifier.local(keys)} in one JVM with the
+   *     api, {@code TokenVerifier.remote(apiUrl + "/api/auth/jwks", "uat-router")} alone
+   */
+  public static Router start(RouterSettings settings, Telemetry telemetry, TokenVerifier verifier) {
+    requireNonNull(settings, "settings");
+    return start(settings, telemetry, credentials(settings.apiUrl(), telemetry, verifier));
+  }
+
+  /**
+   * The router's credential checks: token signatures by {@code verifier}, login sessions and API
+   * keys asked of the api at {@code apiUrl} ({@code GET /api/auth/introspect}) with the router's
+   * traced HTTP client, answers believed {@link Credentials#RECHECK} at most. With no {@code
+   * apiUrl}, API keys and session-bound tokens are answered 503 {@code auth_unavailable} (nothing
+   * can tell whether they are still live); tokens without a session are checked by signature.
+   */
+  public static Credentials credentials(
+      String apiUrl, Telemetry telemetry, TokenVerifier verifier) {
+    requireNonNull(telemetry, "telemetry");
+    requireNonNull(verifier, "verifier");
+    CredentialBackend backend =
+        apiUrl == null
+            ? NO_API
+            : new RemoteCredentialBackend(apiUrl, TracedHttpClient.create(telemetry));
+    return new Credentials(verifier, backend);
+  }
+
+  /** The backend of a router without an api: nothing can be checked. */
+  private static final CredentialBackend NO_API =
+      new CredentialBackend() {
+        @Override
+        public Optional<Principal> apiKey(String secret) throws CredentialsUnavailableException {
+          throw unavailable();
+        }
+
+        @Override
+        public boolean sessionActive(Principal principal, String accessToken)
+            throws CredentialsUnavailableException {
+          throw unavailable();
+        }
+
+        private CredentialsUnavailableException unavailable() {
+          return new CredentialsUnavailableException(
+              "this router has no api-url to ask whether it is still live", null);
+        }
+
+        @Override
+        public String toString() {
+          return "no api";
+        }
+      };
 
   static Router start(
       RouterSettings settings, Telemetry telemetry, TokenVerifier verifier, boolean capture) {
@@ -113,15 +179,30 @@ public final class Router implements AutoCloseable {
       boolean captureContent,
       LongSupplier clock) {
     requireNonNull(settings, "settings");
+    return start(
+        settings,
+        telemetry,
+        credentials(settings.apiUrl(), telemetry, verifier),
+        captureContent,
+        clock);
+  }
+
+  static Router start(
+      RouterSettings settings,
+      Telemetry telemetry,
+      Credentials credentials,
+      boolean captureContent,
+      LongSupplier clock) {
+    requireNonNull(settings, "settings");
     requireNonNull(telemetry, "telemetry");
-    requireNonNull(verifier, "verifier");
+    requireNonNull(credentials, "credentials");
     RouterConfig config =
         settings.configFile() == null
             ? RouterConfig.defaults()
             : RouterConfig.load(settings.configFile());
     List<AutoCloseable> resources = new ArrayList<>();
     try {
-      return build(settings, config, telemetry, verifier, captureContent, clock, resources);
+      return build(settings, config, telemetry, credentials, captureContent, clock, resources);
     } catch (RuntimeException e) {
       closeAll(resources);
       throw e;
@@ -132,7 +213,7 @@ public final class Router implements AutoCloseable {
       RouterSettings settings,
       RouterConfig config,
       Telemetry telemetry,
-      TokenVerifier verifier,
+      Credentials credentials,
       boolean captureContent,
       LongSupplier clock,
       List<AutoCloseable> resources) {
@@ -151,7 +232,7 @@ public final class Router implements AutoCloseable {
             instances,
             config.aliases(),
             settings.defaultModel() != null ? settings.defaultModel() : config.defaultModel(),
-            (instance, model) -> {
+            (instance, model, listed) -> {
               Deployment[] made = new Deployment[1];
               CircuitBreaker breaker =
                   new CircuitBreaker(
@@ -163,9 +244,10 @@ public final class Router implements AutoCloseable {
                         metrics.transition(made[0], to);
                         log.info("circuit of {}: {} → {}", b.name(), from.label, to.label);
                       });
-              made[0] = new Deployment(instance, model, breaker);
+              made[0] = new Deployment(instance, model, breaker, listed);
               return made[0];
-            });
+            },
+            metrics);
     metrics.observeBreakers(telemetry, catalog::deployments);
     discover(instances);
 
@@ -178,7 +260,7 @@ public final class Router implements AutoCloseable {
       cache =
           settings.redisUrl() != null
               ? new RedisResponseCache(settings.redisUrl(), config.cache().ttl(), telemetry)
-              : new CaffeineResponseCache(config.cache().maxEntries(), config.cache().ttl());
+              : new CaffeineResponseCache(config.cache().maxBytes(), config.cache().ttl(), metrics);
       resources.add(cache);
     }
     RateLimiter limiter = new RateLimiter(config.limits(), clock, metrics);
@@ -188,7 +270,7 @@ public final class Router implements AutoCloseable {
             new RetryBudget(
                 routingConfig.retryBudgetRatio(), routingConfig.retryBudgetMinPerSecond(), clock),
             metrics);
-    GenAiTelemetry genAi = new GenAiTelemetry(telemetry, captureContent);
+    GenAiTelemetry genAi = new GenAiTelemetry(telemetry, captureContent, metrics);
     List<ChatInterceptor> interceptors = new ArrayList<>();
     interceptors.add(Interceptors.rateLimit(limiter));
     interceptors.add(Interceptors.accounting(recorder));
@@ -196,8 +278,7 @@ public final class Router implements AutoCloseable {
       interceptors.add(Interceptors.cache(cache, metrics));
     }
     interceptors.add(Interceptors.routing(routing, genAi));
-    Authenticator auth =
-        new Authenticator(verifier, settings.apiUrl(), TracedHttpClient.create(telemetry));
+    Authenticator auth = new Authenticator(credentials);
     OpenAiEndpoints api =
         new OpenAiEndpoints(
             auth,
@@ -207,7 +288,8 @@ public final class Router implements AutoCloseable {
             routing,
             genAi,
             recorder,
-            metrics);
+            metrics,
+            new InFlightBudget(InFlightBudget.MAX_BYTES, Service.DEFAULT_MAX_BODY_BYTES, metrics));
 
     ScheduledExecutorService discovery =
         Executors.newSingleThreadScheduledExecutor(
@@ -229,7 +311,8 @@ public final class Router implements AutoCloseable {
         Service.builder("router", telemetry)
             .host(settings.host())
             .port(settings.port())
-            .maxBodyBytes(Service.DEFAULT_MAX_BODY_BYTES);
+            .maxBodyBytes(Service.DEFAULT_MAX_BODY_BYTES)
+            .exposure(settings.exposure());
     if (instances.size() == 1) {
       ProviderInstance only = instances.getFirst();
       builder.readiness(only.name(), () -> untraced(() -> only.refresh(READY_TIMEOUT)));
@@ -429,6 +512,10 @@ public final class Router implements AutoCloseable {
 
   UsageStore usageStore() {
     return usageStore;
+  }
+
+  ModelCatalog catalog() {
+    return catalog;
   }
 
   @Override

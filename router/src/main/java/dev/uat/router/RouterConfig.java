@@ -136,10 +136,7 @@ public record RouterConfig(
             Duration.ofSeconds(60));
   }
 
-  /**
-   * Default limits per caller (an API key, or a user with a JWT), used when the api gives a key
-   * none of its own; null: unlimited.
-   */
+  /** Limits per caller (each API key, or each user with an access token); null: unlimited. */
   public record Limits(Integer requestsPerMinute, Integer tokensPerMinute) {
     public static final Limits NONE = new Limits(null, null);
   }
@@ -149,10 +146,14 @@ public record RouterConfig(
    *
    * @param enabled whether answers are cached at all
    * @param ttl how long an answer is kept
-   * @param maxEntries most answers kept in process (Caffeine; Redis evicts by its own policy)
+   * @param maxBytes the in-process cache's budget in bytes, answers weighed by their estimated size
+   *     (Caffeine; Redis bounds its memory with its own {@code maxmemory})
    */
-  public record Cache(boolean enabled, Duration ttl, long maxEntries) {
-    public static final Cache DEFAULTS = new Cache(true, Duration.ofMinutes(10), 10_000);
+  public record Cache(boolean enabled, Duration ttl, long maxBytes) {
+    /** Default in-process budget: 8 MiB, small against the all-in-one's 256 MiB heap. */
+    public static final long DEFAULT_MAX_BYTES = 8L * 1024 * 1024;
+
+    public static final Cache DEFAULTS = new Cache(true, Duration.ofMinutes(10), DEFAULT_MAX_BYTES);
   }
 
   /** Reads and validates a configuration file. */
@@ -218,12 +219,16 @@ public record RouterConfig(
     Cache cache = Cache.DEFAULTS;
     Node c = top.child("cache");
     if (c != null) {
-      c.only("enabled", "ttl", "max_entries");
+      if (c.child("max_entries") != null) {
+        throw c.child("max_entries")
+            .error("the cache is bounded in bytes now: use max_bytes (default 8388608, 8 MiB)");
+      }
+      c.only("enabled", "ttl", "max_bytes");
       cache =
           new Cache(
               c.bool("enabled", Cache.DEFAULTS.enabled()),
               c.duration("ttl", Cache.DEFAULTS.ttl()),
-              c.longValue("max_entries", Cache.DEFAULTS.maxEntries()));
+              c.longValue("max_bytes", Cache.DEFAULTS.maxBytes()));
     }
     String defaultModel = top.optionalText("default_model");
     return new RouterConfig(providers, aliases, defaultModel, routing, limits, cache);

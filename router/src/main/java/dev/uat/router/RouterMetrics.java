@@ -23,6 +23,45 @@ final class RouterMetrics {
       AttributeKey.stringKey("uat.router.cache.result");
   static final AttributeKey<String> LIMIT = AttributeKey.stringKey("uat.router.rate_limit.kind");
   static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("uat.router.usage.outcome");
+  static final AttributeKey<String> BUDGET = AttributeKey.stringKey("uat.router.budget");
+  static final AttributeKey<String> REFUSAL = AttributeKey.stringKey("uat.router.refusal");
+
+  /** The structures a client can grow, each bounded in bytes; the label of their evictions. */
+  enum Structure {
+    /** Per-caller rate-limit buckets ({@link RateLimiter#MAX_BYTES}). */
+    RATE_LIMIT_BUCKETS("rate_limit_buckets"),
+    /** In-process response cache answers ({@link CaffeineResponseCache}). */
+    RESPONSE_CACHE("response_cache"),
+    /** Deployments of model names no provider listed ({@link ModelCatalog#UNLISTED_BYTES}). */
+    UNLISTED_DEPLOYMENTS("unlisted_deployments");
+
+    final Attributes attributes;
+
+    Structure(String label) {
+      this.attributes = Attributes.of(BUDGET, label);
+    }
+  }
+
+  /** Why the router refused or cut something a client sent or caused. */
+  enum Refusal {
+    /** A model name longer than {@link OpenAiEndpoints#MAX_MODEL_LENGTH}: 400. */
+    MODEL_NAME_TOO_LONG("model_name_too_long"),
+    /**
+     * A streamed answer longer than {@link dev.uat.router.provider.ChatStream#MAX_ANSWER_CHARS}
+     * (cut), or a whole one over 16 MiB ({@code UpstreamHttp.MAX_RESPONSE_BYTES}) (502).
+     */
+    ANSWER_TOO_LONG("answer_too_long"),
+    /** A request that did not fit in {@link InFlightBudget#MAX_BYTES}: 503 overloaded. */
+    IN_FLIGHT_BYTES("in_flight_bytes"),
+    /** A model name no provider listed: its metric labels say {@value GenAiTelemetry#OTHER}. */
+    UNLISTED_MODEL_LABEL("unlisted_model_label");
+
+    final Attributes attributes;
+
+    Refusal(String label) {
+      this.attributes = Attributes.of(REFUSAL, label);
+    }
+  }
 
   /** Buckets of the overhead histogram, in seconds: 5 µs to 10 ms. */
   static final List<Double> OVERHEAD_BUCKETS =
@@ -46,6 +85,8 @@ final class RouterMetrics {
   private final LongCounter rateLimited;
   private final LongCounter usageRecords;
   private final DoubleHistogram overhead;
+  private final LongCounter evictions;
+  private final LongCounter refusals;
   private ObservableLongGauge breakerGauge;
 
   RouterMetrics(Telemetry telemetry) {
@@ -84,13 +125,30 @@ final class RouterMetrics {
         meter
             .counterBuilder("uat.router.rate_limit.rejections")
             .setUnit("{request}")
-            .setDescription("Requests refused with 429 by a per-key limit.")
+            .setDescription("Requests refused with 429 by a per-caller limit.")
             .build();
     usageRecords =
         meter
             .counterBuilder("uat.router.usage.records")
             .setUnit("{record}")
             .setDescription("Usage records written, dropped (queue full) or failed to write.")
+            .build();
+    evictions =
+        meter
+            .counterBuilder("uat.router.budget.evictions")
+            .setUnit("{entry}")
+            .setDescription(
+                "Entries dropped because a byte budget was full, by structure (rate_limit_buckets,"
+                    + " response_cache, unlisted_deployments).")
+            .build();
+    refusals =
+        meter
+            .counterBuilder("uat.router.limit.refusals")
+            .setUnit("{event}")
+            .setDescription(
+                "Limits hit by what a client sent or caused: model_name_too_long (400),"
+                    + " answer_too_long (cut or 502), in_flight_bytes (503),"
+                    + " unlisted_model_label (label collapsed).")
             .build();
     overhead =
         meter
@@ -161,6 +219,14 @@ final class RouterMetrics {
 
   void usageFailed(int n) {
     usageRecords.add(n, FAILED);
+  }
+
+  void evicted(Structure s) {
+    evictions.add(1, s.attributes);
+  }
+
+  void refused(Refusal r) {
+    refusals.add(1, r.attributes);
   }
 
   void overhead(long nanos) {

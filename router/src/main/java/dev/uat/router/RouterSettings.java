@@ -2,6 +2,7 @@ package dev.uat.router;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.web.Exposure;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -27,13 +28,16 @@ import java.util.Set;
  * @param defaultModel the model (or alias) for requests that name none; null means the configured
  *     file's, else the first discovered
  * @param requestTimeout the longest one provider call may take (the flat provider's total timeout)
- * @param apiUrl the api, which validates API keys ({@code GET /api/keys/self}); null: API keys are
- *     refused, only platform JWTs are accepted
+ * @param apiUrl the api, which says whether API keys and login sessions are live ({@code GET
+ *     /api/auth/introspect}); null: API keys and session-bound tokens are answered 503, only tokens
+ *     without a session (services') are accepted
  * @param dataDir where the default H2 usage database lives; null with no {@code jdbcUrl}: an
  *     in-memory database (tests)
  * @param jdbcUrl the usage database (e.g. PostgreSQL); null for the H2 file in {@code dataDir}
  * @param redisUrl a Redis URL ({@code redis://host:6379}) for the response cache; null: in-process
  * @param configFile the YAML router configuration, or null
+ * @param exposure whom the server believes about client addresses ({@code X-Forwarded-For} from
+ *     trusted proxies only) and who may read {@code /metrics}; {@link Exposure#LOOPBACK} by default
  */
 public record RouterSettings(
     String host,
@@ -48,7 +52,8 @@ public record RouterSettings(
     Path dataDir,
     String jdbcUrl,
     String redisUrl,
-    Path configFile) {
+    Path configFile,
+    Exposure exposure) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8003;
@@ -74,6 +79,7 @@ public record RouterSettings(
     requireNonNull(provider, "provider");
     requireNonNull(ollamaUrl, "ollamaUrl");
     requireNonNull(requestTimeout, "requestTimeout");
+    requireNonNull(exposure, "exposure");
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0..65535, not " + port);
     }
@@ -106,8 +112,8 @@ public record RouterSettings(
   }
 
   /**
-   * 127.0.0.1:8003, provider auto, Ollama at 127.0.0.1:11434, no OpenAI server, 120 s, no api (JWTs
-   * only), usage in memory, in-process cache, no configuration file.
+   * 127.0.0.1:8003, provider auto, Ollama at 127.0.0.1:11434, no OpenAI server, 120 s, no api
+   * (sessionless tokens only), usage in memory, in-process cache, no configuration file.
    */
   public static RouterSettings defaults() {
     return new RouterSettings(
@@ -123,7 +129,8 @@ public record RouterSettings(
         null,
         null,
         null,
-        null);
+        null,
+        Exposure.LOOPBACK);
   }
 
   public RouterSettings withHost(String host) {
@@ -155,7 +162,7 @@ public record RouterSettings(
     return copy().requestTimeout(requestTimeout).build();
   }
 
-  /** The api that validates API keys; null: only JWTs are accepted. */
+  /** The api that checks API keys and login sessions; null: only sessionless tokens work. */
   public RouterSettings withApiUrl(String apiUrl) {
     return copy().apiUrl(apiUrl).build();
   }
@@ -180,6 +187,11 @@ public record RouterSettings(
     return copy().configFile(configFile).build();
   }
 
+  /** Trusted proxies and who may read {@code /metrics}. */
+  public RouterSettings withExposure(Exposure exposure) {
+    return copy().exposure(exposure).build();
+  }
+
   private Copy copy() {
     return new Copy(this);
   }
@@ -199,6 +211,7 @@ public record RouterSettings(
     private String jdbcUrl;
     private String redisUrl;
     private Path configFile;
+    private Exposure exposure;
 
     Copy(RouterSettings s) {
       host = s.host;
@@ -214,6 +227,7 @@ public record RouterSettings(
       jdbcUrl = s.jdbcUrl;
       redisUrl = s.redisUrl;
       configFile = s.configFile;
+      exposure = s.exposure;
     }
 
     Copy host(String v) {
@@ -276,6 +290,11 @@ public record RouterSettings(
       return this;
     }
 
+    Copy exposure(Exposure v) {
+      exposure = v;
+      return this;
+    }
+
     Copy configFile(Path v) {
       configFile = v;
       return this;
@@ -295,7 +314,8 @@ public record RouterSettings(
           dataDir,
           jdbcUrl,
           redisUrl,
-          configFile);
+          configFile,
+          exposure);
     }
   }
 
@@ -348,6 +368,8 @@ public record RouterSettings(
         + (redisUrl == null ? "none" : redisUrl.replaceAll("//[^@/]*@", "//****@"))
         + ", configFile="
         + configFile
+        + ", exposure="
+        + exposure
         + "}";
   }
 }

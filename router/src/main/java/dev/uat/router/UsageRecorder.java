@@ -11,42 +11,49 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes usage records off the request path: {@link #record} puts a record in a bounded queue and
- * returns at once (a full queue drops the record and counts it); one background thread writes
+ * Writes usage records off the request path: {@link #record} puts a record in a queue bounded in
+ * bytes ({@link #MAX_BYTES}, each record weighed by {@link #weight}) and returns at once (a full
+ * queue drops the record and counts it as {@code uat.router.usage.records{outcome=dropped}}: a
+ * database that is slow or down costs usage records, never memory); one background thread writes
  * batches of up to {@link #BATCH} in one transaction each, under a span {@code write usage} linked
  * to the requests' spans. {@link #close()} writes what is queued, for at most a few seconds.
  */
 final class UsageRecorder implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UsageRecorder.class);
 
-  static final int CAPACITY = 10_000;
+  /** Byte budget of the records waiting to be written. */
+  static final long MAX_BYTES = 2L * 1024 * 1024;
+
   static final int BATCH = 500;
   static final int MAX_LINKS = 32;
 
   /** A record and the span of its request (for the batch span's links). */
-  private record Entry(UsageRecord record, SpanContext span) {}
+  private record Entry(UsageRecord record, SpanContext span, long weight) {}
 
   private final UsageStore store;
   private final RouterMetrics metrics;
   private final Tracer tracer;
-  private final BlockingQueue<Entry> queue;
+  private final BlockingQueue<Entry> queue = new LinkedBlockingQueue<>();
+  private final long maxBytes;
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final Thread writer;
   private volatile boolean closing;
   private long lastFailureLog;
 
   UsageRecorder(UsageStore store, RouterMetrics metrics, Telemetry telemetry) {
-    this(store, metrics, telemetry, CAPACITY);
+    this(store, metrics, telemetry, MAX_BYTES);
   }
 
-  UsageRecorder(UsageStore store, RouterMetrics metrics, Telemetry telemetry, int capacity) {
-    this.queue = new ArrayBlockingQueue<>(capacity);
+  UsageRecorder(UsageStore store, RouterMetrics metrics, Telemetry telemetry, long maxBytes) {
+    this.maxBytes = maxBytes;
     this.store = store;
     this.metrics = metrics;
     this.tracer = telemetry.tracer();
@@ -55,9 +62,37 @@ final class UsageRecorder implements AutoCloseable {
 
   /** Queues a record; never blocks. */
   void record(UsageRecord record) {
-    if (closing || !queue.offer(new Entry(record, Span.current().getSpanContext()))) {
+    long w = weight(record);
+    if (closing) {
       metrics.usageDropped();
+      return;
     }
+    if (queuedBytes.addAndGet(w) > maxBytes) {
+      queuedBytes.addAndGet(-w);
+      metrics.usageDropped();
+      return;
+    }
+    queue.add(new Entry(record, Span.current().getSpanContext(), w));
+  }
+
+  /**
+   * Estimated bytes of a queued record: its strings (2 bytes a char plus 40 each), the record, its
+   * Instant, the queue node and the span context (about 300 together).
+   */
+  static long weight(UsageRecord r) {
+    return 300
+        + chars(r.operation())
+        + chars(r.keyId())
+        + chars(r.userId())
+        + chars(r.requestedModel())
+        + chars(r.model())
+        + chars(r.provider())
+        + chars(r.status())
+        + chars(r.traceId());
+  }
+
+  private static long chars(String s) {
+    return s == null ? 0 : 40 + 2L * s.length();
   }
 
   private void run() {
@@ -73,6 +108,11 @@ final class UsageRecorder implements AutoCloseable {
         }
         batch.add(first);
         queue.drainTo(batch, BATCH - 1);
+        long taken = 0;
+        for (Entry e : batch) {
+          taken += e.weight();
+        }
+        queuedBytes.addAndGet(-taken);
         write(batch);
         batch.clear();
       } catch (InterruptedException e) {

@@ -228,7 +228,8 @@ abstract class AbstractUsageTest {
     UsageRecord r =
         new UsageRecord(
             Instant.now(), "chat", null, "u", "m", null, null, 0, 0, false, 0, false, "ok", null);
-    try (UsageRecorder recorder = new UsageRecorder(blocked, metrics, otel.telemetry(), 2)) {
+    try (UsageRecorder recorder =
+        new UsageRecorder(blocked, metrics, otel.telemetry(), 2 * UsageRecorder.weight(r))) {
       recorder.record(r);
       assertThat(writing.await(5, TimeUnit.SECONDS)).isTrue(); // the writer holds one batch
       long t0 = System.nanoTime();

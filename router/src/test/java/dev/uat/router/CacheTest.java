@@ -8,16 +8,21 @@ import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import redis.embedded.RedisServer;
 
 /** The exact-match response cache: in process by default, Redis when configured. */
 @Timeout(30)
 class CacheTest {
+  @TempDir Path dir;
   private final RecordingTelemetry otel = new RecordingTelemetry();
   private FakeUpstream ollama;
   private Router router;
@@ -40,6 +45,160 @@ class CacheTest {
         otel.telemetry(),
         Http.VERIFIER,
         false);
+  }
+
+  private Router router(Path config) {
+    return Router.start(
+        RouterSettings.defaults()
+            .withPort(0)
+            .withProvider("ollama")
+            .withOllamaUrl(ollama.url())
+            .withConfigFile(config),
+        otel.telemetry(),
+        Http.VERIFIER,
+        false);
+  }
+
+  private HttpResponse<String> chatAs(Router r, String token, String message, String... headers)
+      throws Exception {
+    return Http.post(
+        r.url() + "/v1/chat/completions", Http.chat("llama3.2:latest", message), token, headers);
+  }
+
+  private static String content(HttpResponse<String> response) throws Exception {
+    return Http.json(response).at("/choices/0/message/content").asText();
+  }
+
+  /**
+   * Two accounts sending the same prompt each get their own entry: both miss first (the hit header
+   * tells nobody what another account asked), each then hits their own, and a refresh by one
+   * ({@code no-cache}) leaves the other's entry as it was.
+   */
+  private void entriesAreTheCallersOwn(Router first, Router second, Stored stored)
+      throws Exception {
+    String alice = Http.token("alice");
+    String bob = Http.token("bob");
+
+    var aliceMiss = chatAs(first, alice, "Same prompt");
+    stored.await(v -> v.size() == 1);
+    var bobMiss = chatAs(second, bob, "Same prompt");
+    stored.await(v -> v.size() == 2);
+    var aliceHit = chatAs(second, alice, "Same prompt");
+    var bobHit = chatAs(first, bob, "Same prompt");
+
+    assertThat(aliceMiss.headers().firstValue("X-Router-Cache")).hasValue("miss");
+    assertThat(bobMiss.headers().firstValue("X-Router-Cache")).hasValue("miss");
+    assertThat(aliceHit.headers().firstValue("X-Router-Cache")).hasValue("hit");
+    assertThat(bobHit.headers().firstValue("X-Router-Cache")).hasValue("hit");
+    assertThat(ollama.requests("/api/chat")).hasSize(2);
+
+    ollama.on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Bob's fresh answer", "stop"));
+    var bobRefresh = chatAs(second, bob, "Same prompt", "Cache-Control", "no-cache");
+    stored.await(v -> v.size() == 2 && v.stream().anyMatch(x -> x.contains("Bob's fresh")));
+    var aliceAfter = chatAs(first, alice, "Same prompt");
+    var bobAfter = chatAs(first, bob, "Same prompt");
+
+    assertThat(bobRefresh.headers().firstValue("X-Router-Cache")).hasValue("miss");
+    assertThat(content(bobRefresh)).isEqualTo("Bob's fresh answer");
+    assertThat(aliceAfter.headers().firstValue("X-Router-Cache")).hasValue("hit");
+    assertThat(content(aliceAfter)).isEqualTo("Hi there!");
+    assertThat(bobAfter.headers().firstValue("X-Router-Cache")).hasValue("hit");
+    assertThat(content(bobAfter)).isEqualTo("Bob's fresh answer");
+    assertThat(ollama.requests("/api/chat")).hasSize(3);
+  }
+
+  /**
+   * Waits until the router reached Redis: on a loaded machine its first connection attempt may take
+   * longer than the cache's 250 ms timeout, and it retries only every 5 s.
+   */
+  private static void connected(Router r) {
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(12))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> Http.get(r.url() + "/health/ready").statusCode() == 200);
+  }
+
+  /** Waits until the stored answers satisfy a condition (Redis stores without waiting). */
+  @FunctionalInterface
+  interface Stored {
+    void await(java.util.function.Predicate<List<String>> ready);
+  }
+
+  /** The answers stored in the Redis at {@code url}, awaited. */
+  private static Stored redisValues(String url) {
+    return ready -> {
+      io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(url);
+      try (var connection = client.connect()) {
+        var redis = connection.sync();
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () -> redis.keys(RedisResponseCache.PREFIX + "*").stream().map(redis::get).toList(),
+                ready::test);
+      } finally {
+        client.shutdown();
+      }
+    };
+  }
+
+  @Test
+  void inProcessEntriesAreTheCallersOwn() throws Exception {
+    router = router((String) null);
+
+    entriesAreTheCallersOwn(router, router, ready -> {});
+  }
+
+  @Test
+  void redisEntriesAreTheCallersOwn() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    RedisServer redis = new RedisServer(port);
+    redis.start();
+    try {
+      String url = "redis://127.0.0.1:" + port;
+      router = router(url);
+      try (Router other = router(url)) {
+        connected(router);
+        connected(other);
+        entriesAreTheCallersOwn(router, other, redisValues(url));
+      }
+    } finally {
+      redis.stop();
+    }
+  }
+
+  @Test
+  void inProcessCacheIsBoundedInBytesAndEvictionsAreCounted() throws Exception {
+    Path config = dir.resolve("router.yaml");
+    Files.writeString(config, "cache: {max_bytes: 65536}");
+    // each answer weighs about 16 KiB: four fit in the budget
+    ollama.on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "x".repeat(8000), "stop"));
+    router = router(config);
+
+    for (int i = 0; i < 20; i++) {
+      assertThat(chat(router, "prompt " + i).statusCode()).isEqualTo(200);
+    }
+
+    assertThat(otel.metric("uat.router.budget.evictions").getLongSumData().getPoints())
+        .anySatisfy(
+            p -> {
+              assertThat(p.getAttributes().get(AttributeKey.stringKey("uat.router.budget")))
+                  .isEqualTo("response_cache");
+              assertThat(p.getValue()).isGreaterThanOrEqualTo(15);
+            });
+    assertThat(Http.get(router.url() + "/health/ready").statusCode()).isEqualTo(200);
+
+    CaffeineResponseCache direct =
+        new CaffeineResponseCache(
+            65536, Duration.ofMinutes(1), new RouterMetrics(otel.telemetry()));
+    var answer =
+        new dev.uat.router.provider.ChatResponse("id", "m", "y".repeat(8000), "stop", 1, 1, 0);
+    for (int i = 0; i < 100; i++) {
+      direct.put("k" + i, answer);
+    }
+    assertThat(direct.bytes()).isLessThanOrEqualTo(65536).isGreaterThan(32768);
   }
 
   @AfterEach
@@ -71,7 +230,7 @@ class CacheTest {
 
   @Test
   void sameRequestTwiceIsAnsweredFromTheCacheTheSecondTime() throws Exception {
-    router = router(null);
+    router = router((String) null);
 
     var miss = chat(router, "Hello?");
     var hit = chat(router, "Hello?");
@@ -98,7 +257,7 @@ class CacheTest {
 
   @Test
   void differentParametersOrMessagesAreDifferentEntries() throws Exception {
-    router = router(null);
+    router = router((String) null);
 
     chat(router, "Hello?");
     chat(router, "Hello!");
@@ -111,7 +270,7 @@ class CacheTest {
 
   @Test
   void cacheControlOptsOutPerRequest() throws Exception {
-    router = router(null);
+    router = router((String) null);
     chat(router, "Hello?");
 
     var noCache = chat(router, "Hello?", "Cache-Control", "no-cache");
@@ -128,7 +287,7 @@ class CacheTest {
         "/api/chat",
         FakeUpstream.stream(
             "application/x-ndjson", Wire.ollamaStream("llama3.2:latest", "Hi", " there")));
-    router = router(null);
+    router = router((String) null);
     String body = Http.streamedChat("llama3.2:latest", "Hello?");
 
     var first = Http.post(router.url() + "/v1/chat/completions", body);
@@ -170,7 +329,10 @@ class CacheTest {
       String url = "redis://127.0.0.1:" + port;
       router = router(url);
       try (Router other = router(url)) {
+        connected(router);
+        connected(other);
         var miss = chat(router, "Shared?");
+        redisValues(url).await(v -> v.size() == 1);
         var hit = chat(other, "Shared?");
 
         assertThat(miss.headers().firstValue("X-Router-Cache")).hasValue("miss");

@@ -208,7 +208,7 @@ class DiscoveryAndAliasesTest {
               backoff: {initial: 10ms, max: 100ms}
               circuit_breaker: {failure_threshold: 3, open_for: 10s}
             limits: {requests_per_minute: 60, tokens_per_minute: 1000}
-            cache: {enabled: false, ttl: 1h, max_entries: 5}
+            cache: {enabled: false, ttl: 1h, max_bytes: 5000}
             """,
             "f");
 
@@ -225,6 +225,6 @@ class DiscoveryAndAliasesTest {
     assertThat(c.routing().breakerOpenFor()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.limits().tokensPerMinute()).isEqualTo(1000);
     assertThat(c.cache().enabled()).isFalse();
-    assertThat(c.cache().maxEntries()).isEqualTo(5);
+    assertThat(c.cache().maxBytes()).isEqualTo(5000);
   }
 }

@@ -25,6 +25,9 @@ class RouterSettingsTest {
     assertThat(s.jdbcUrl()).isNull();
     assertThat(s.redisUrl()).isNull();
     assertThat(s.configFile()).isNull();
+    assertThat(s.exposure()).isEqualTo(dev.uat.web.Exposure.LOOPBACK);
+    var trusting = dev.uat.web.Exposure.of("10.0.0.0/8", "127.0.0.0/8");
+    assertThat(s.withExposure(trusting).exposure()).isEqualTo(trusting);
   }
 
   @Test

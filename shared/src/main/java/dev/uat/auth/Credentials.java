@@ -203,9 +203,18 @@ public final class Credentials {
     return () -> listeners.remove(listener);
   }
 
-  /** Learns revocations from {@code bus} ({@link Revocation#CHANNEL}); close to stop. */
+  /**
+   * Learns revocations from {@code bus} ({@link Revocation#CHANNEL}); close to stop. A bus that
+   * only publishes (the api's HTTP bus to realtime) brings none: then revocations made elsewhere
+   * are noticed within {@link #RECHECK}.
+   */
   public AutoCloseable listen(EventBus bus) {
-    return bus.subscribe(event -> Revocation.fromEvent(event).ifPresent(this::revoked));
+    try {
+      return bus.subscribe(event -> Revocation.fromEvent(event).ifPresent(this::revoked));
+    } catch (UnsupportedOperationException e) {
+      log.info("{} brings no revocations here; they are noticed within {}", bus.system(), RECHECK);
+      return () -> {};
+    }
   }
 
   /** Applies {@code r} here and announces it on {@code bus} to every other component. */

@@ -2,6 +2,7 @@ package dev.uat.auth;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.events.Event;
 import java.util.Locale;
 import java.util.Map;
@@ -72,13 +73,21 @@ public record Revocation(Kind kind, String id) {
 
   /** The revocation an event carries, or empty if it carries none. */
   public static Optional<Revocation> fromEvent(Event event) {
-    if (!CHANNEL.equals(event.channel())
-        || !EVENT.equals(event.event())
-        || !(event.data() instanceof Map<?, ?> data)
-        || !(data.get("kind") instanceof String kind)
-        || !(data.get("id") instanceof String id)
-        || id.isEmpty()
-        || id.length() > 64) {
+    if (!CHANNEL.equals(event.channel()) || !EVENT.equals(event.event())) {
+      return Optional.empty();
+    }
+    String kind;
+    String id;
+    if (event.data() instanceof Map<?, ?> data) { // in process, or read back as a map
+      kind = data.get("kind") instanceof String s ? s : null;
+      id = data.get("id") instanceof String s ? s : null;
+    } else if (event.data() instanceof JsonNode data) { // read back as a JSON tree
+      kind = data.path("kind").isTextual() ? data.path("kind").asText() : null;
+      id = data.path("id").isTextual() ? data.path("id").asText() : null;
+    } else {
+      return Optional.empty();
+    }
+    if (kind == null || id == null || id.isEmpty() || id.length() > 64) {
       return Optional.empty();
     }
     try {

@@ -237,6 +237,10 @@ class CredentialsTest {
     Object data = dev.uat.web.Json.MAPPER.readValue(json, Map.class);
     var back = new dev.uat.events.Event(event.channel(), event.event(), data, null, 0L);
     assertThat(Revocation.fromEvent(back)).contains(Revocation.user("u1"));
+    var tree =
+        new dev.uat.events.Event(
+            event.channel(), event.event(), dev.uat.web.Json.MAPPER.readTree(json), null, 0L);
+    assertThat(Revocation.fromEvent(tree)).contains(Revocation.user("u1"));
     assertThat(
             Revocation.fromEvent(
                 new dev.uat.events.Event(

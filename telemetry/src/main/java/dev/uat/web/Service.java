@@ -20,6 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.SessionHandler;
+import org.eclipse.jetty.session.NullSessionCache;
+import org.eclipse.jetty.session.NullSessionDataStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +90,17 @@ public final class Service implements AutoCloseable {
   public static String clientAddress(Context ctx) {
     Object resolved = ctx.req().getAttribute(HttpServerTracing.CLIENT_ADDRESS_ATTRIBUTE);
     return resolved instanceof String s ? s : ctx.req().getRemoteAddr();
+  }
+
+  /**
+   * No component uses HTTP sessions, but Javalin makes one for every WebSocket upgrade and Jetty
+   * keeps it forever: a client opening sockets in a loop would grow the heap without end. Sessions
+   * are neither cached nor stored.
+   */
+  static void keepNoSessions(SessionHandler sessions) {
+    NullSessionCache cache = new NullSessionCache(sessions);
+    cache.setSessionDataStore(new NullSessionDataStore());
+    sessions.setSessionCache(cache);
   }
 
   /** Renders an error into the response; the default writes our JSON error shape. */
@@ -203,9 +217,11 @@ public final class Service implements AutoCloseable {
                 cfg.http.compressionStrategy = CompressionStrategy.NONE;
                 cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
                 cfg.jetty.modifyServletContextHandler(
-                    h ->
-                        h.addFilter(
-                            new FilterHolder(tracing), "/*", EnumSet.of(DispatcherType.REQUEST)));
+                    h -> {
+                      h.addFilter(
+                          new FilterHolder(tracing), "/*", EnumSet.of(DispatcherType.REQUEST));
+                      keepNoSessions(h.getSessionHandler());
+                    });
                 cfg.router.handlerWrapper(
                     endpoint -> {
                       if (!endpoint.method.isHttpMethod()) {

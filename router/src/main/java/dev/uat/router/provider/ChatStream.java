@@ -9,6 +9,13 @@ package dev.uat.router.provider;
  */
 public interface ChatStream extends AutoCloseable {
   /**
+   * Longest answer text collected from a streamed upstream (1 Mi chars, about 2 MiB held): a longer
+   * one is cut there and ends with finish reason {@code length}, like a {@code max_tokens} limit,
+   * so what a client asks a model to write cannot grow the heap without bound.
+   */
+  int MAX_ANSWER_CHARS = 1 << 20;
+
+  /**
    * The next piece of the assistant's text (never empty), or null when the answer is complete.
    * Blocks until a piece arrives.
    *

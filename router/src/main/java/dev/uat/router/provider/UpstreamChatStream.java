@@ -62,6 +62,14 @@ abstract class UpstreamChatStream implements ChatStream {
           first = false;
           lines.firstPieceArrived();
         }
+        int room = MAX_ANSWER_CHARS - text.length();
+        if (piece.length() >= room) { // the answer is as long as it may be: cut, and stop
+          piece = piece.substring(0, room);
+          text.append(piece);
+          finishReason = "length";
+          finish();
+          return piece.isEmpty() ? null : piece;
+        }
         text.append(piece);
         return piece;
       }

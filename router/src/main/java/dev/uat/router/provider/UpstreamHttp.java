@@ -32,6 +32,13 @@ final class UpstreamHttp {
   private static final int MAX_UPSTREAM_MESSAGE = 300;
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
+  /**
+   * Largest whole (non-streamed) upstream answer read: a chat answer, an embeddings batch or a
+   * model list. A larger one fails as {@code response_too_large} (502) rather than fill the heap;
+   * split large embeddings batches.
+   */
+  public static final int MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
   /** One daemon timer for every deadline of every stream; cancelled deadlines leave its queue. */
   private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
 
@@ -143,18 +150,31 @@ final class UpstreamHttp {
 
   private <T> T send(HttpRequest request, Class<T> type, boolean modelCall) {
     String what = request.method() + " " + request.uri().getPath();
-    HttpResponse<byte[]> response;
+    HttpResponse<InputStream> response;
+    byte[] body;
     try {
-      response = sendOnce(request, HttpResponse.BodyHandlers.ofByteArray());
+      response = sendOnce(request, HttpResponse.BodyHandlers.ofInputStream());
+      try (InputStream in = response.body()) {
+        body =
+            in.readNBytes(
+                response.statusCode() / 100 == 2 ? MAX_RESPONSE_BYTES + 1 : MAX_ERROR_BODY);
+      }
     } catch (IOException | InterruptedException e) {
       throw failure(e, what, request.timeout().orElseThrow());
     }
     int status = response.statusCode();
     if (status / 100 != 2) {
-      throw statusFailure(status, what, response.body(), modelCall, retryAfter(response));
+      throw statusFailure(status, what, body, modelCall, retryAfter(response));
+    }
+    if (body.length > MAX_RESPONSE_BYTES) {
+      throw fail(
+          Kind.FAILED,
+          "response_too_large",
+          "answered " + what + " with more than " + MAX_RESPONSE_BYTES / (1024 * 1024) + " MiB",
+          null);
     }
     try {
-      return Json.MAPPER.readValue(response.body(), type);
+      return Json.MAPPER.readValue(body, type);
     } catch (JsonProcessingException e) {
       throw fail(Kind.FAILED, "invalid_response", "answered " + what + " with unreadable JSON", e);
     } catch (IOException e) {
