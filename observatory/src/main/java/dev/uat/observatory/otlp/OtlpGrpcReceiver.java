@@ -184,7 +184,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     }
   }
 
-  /** A gRPC status to answer with, and the refusal it stands for when it is one. */
+  /** A gRPC status to answer with, and the seconds of a {@code RetryInfo} (-1 for none). */
   private static final class GrpcError extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -236,7 +236,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
           throw new GrpcError(
               UNIMPLEMENTED,
               "unknown method "
-                  + request.getHttpURI().getPath()
+                  + abbreviate(request.getHttpURI().getPath())
                   + "; this receiver serves "
                   + EXPORT_PATH.substring(1));
         }
@@ -352,6 +352,11 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
               .encodeToString(retryStatus(e.status, e.getMessage(), e.retryAfterSeconds)));
     }
     response.write(true, null, callback);
+  }
+
+  /** A client's path, cut to 200 chars before it is echoed in {@code grpc-message}. */
+  private static String abbreviate(String path) {
+    return path.length() <= 200 ? path : path.substring(0, 200) + "...";
   }
 
   static boolean isGrpc(String contentType) {
