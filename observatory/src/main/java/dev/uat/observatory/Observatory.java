@@ -10,6 +10,7 @@ import dev.uat.observatory.ingest.Pipeline;
 import dev.uat.observatory.metrics.GenAiMetrics;
 import dev.uat.observatory.metrics.RedMetrics;
 import dev.uat.observatory.model.Span;
+import dev.uat.observatory.otlp.OtlpGrpcReceiver;
 import dev.uat.observatory.otlp.OtlpHttpReceiver;
 import dev.uat.observatory.query.ApiV3;
 import dev.uat.observatory.query.JaegerQueryApi;
@@ -34,19 +35,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded trace backend. Three servers:
+ * The embedded trace backend. Four servers:
  *
  * <ul>
  *   <li>the OTLP/HTTP receiver ({@code POST /v1/traces} on {@link #otlpPort()}, service {@code
  *       observatory-otlp});
+ *   <li>the OTLP/gRPC receiver ({@code TraceService/Export} over HTTP/2 cleartext on {@link
+ *       #otlpGrpcPort()}; {@link OtlpGrpcReceiver}), which serves nothing else;
  *   <li>the Zipkin v2 receiver ({@code POST /api/v2/spans} on {@link #zipkinPort()}, service {@code
  *       observatory-zipkin});
  *   <li>the query port ({@link #queryPort()}, service {@code observatory}): the Jaeger v1 query
  *       API, Jaeger api_v3, the UI and its JSON, {@code /api/alerts}.
  * </ul>
  *
- * All three also serve {@code /health/live}, {@code /health/ready} and {@code /metrics} (with the
- * spanmetrics RED metrics of the spans received).
+ * The three HTTP/1.1 servers also serve {@code /health/live}, {@code /health/ready} and {@code
+ * /metrics} (with the spanmetrics RED metrics of the spans received).
  *
  * <p>Behind them: a bounded in-memory store, RED and GenAI metrics fed by a background worker, the
  * alert evaluator, and (when {@link ObservatorySettings#persist()}) a journal on disk replayed at
@@ -76,6 +79,7 @@ public final class Observatory implements AutoCloseable {
   private final Pipeline pipeline;
   private final AlertEvaluator alerts;
   private final Service otlp;
+  private final OtlpGrpcReceiver grpc;
   private final Service zipkin;
   private final Service query;
   private final String token; // "" when none is needed
@@ -86,6 +90,7 @@ public final class Observatory implements AutoCloseable {
       Pipeline pipeline,
       AlertEvaluator alerts,
       Service otlp,
+      OtlpGrpcReceiver grpc,
       Service zipkin,
       Service query,
       String token,
@@ -94,6 +99,7 @@ public final class Observatory implements AutoCloseable {
     this.pipeline = pipeline;
     this.alerts = alerts;
     this.otlp = otlp;
+    this.grpc = grpc;
     this.zipkin = zipkin;
     this.query = query;
     this.token = token;
@@ -173,6 +179,9 @@ public final class Observatory implements AutoCloseable {
               .routes(otlpReceiver::register)
               .start();
       open.push(otlp);
+      OtlpGrpcReceiver grpc =
+          OtlpGrpcReceiver.start(pipeline, meter, settings.host(), settings.otlpGrpcPort());
+      open.push(grpc);
       Service zipkin =
           Service.builder("observatory-zipkin", telemetry)
               .host(settings.host())
@@ -234,7 +243,7 @@ public final class Observatory implements AutoCloseable {
         alerts.sendTo(alertmanager);
       }
       alerts.start();
-      return new Observatory(storage, pipeline, alerts, otlp, zipkin, query, token, open);
+      return new Observatory(storage, pipeline, alerts, otlp, grpc, zipkin, query, token, open);
     } catch (RuntimeException e) {
       closeAll(open);
       throw e;
@@ -306,6 +315,19 @@ public final class Observatory implements AutoCloseable {
     return otlp.port();
   }
 
+  /** The OTLP/gRPC receiver's bound port. */
+  public int otlpGrpcPort() {
+    return grpc.port();
+  }
+
+  /**
+   * {@code http://127.0.0.1:<otlpGrpcPort>}: the endpoint of a gRPC OTLP exporter (HTTP/2
+   * cleartext).
+   */
+  public String otlpGrpcUrl() {
+    return "http://127.0.0.1:" + otlpGrpcPort();
+  }
+
   /** The query API's (and UI's) bound port. */
   public int queryPort() {
     return query.port();
@@ -370,6 +392,8 @@ public final class Observatory implements AutoCloseable {
   public String toString() {
     return "Observatory{otlp="
         + otlpUrl()
+        + ", otlpGrpc="
+        + otlpGrpcUrl()
         + ", zipkin="
         + zipkinUrl()
         + ", query="

@@ -29,6 +29,7 @@ import java.util.Locale;
  *     loopback), without port; empty for none
  * @param maxInFlightBytes the receivers' in-flight budget in bytes, 0 for the default derived from
  *     the heap ({@code Pipeline.inFlightBudget(Runtime.maxMemory())})
+ * @param otlpGrpcPort the OTLP/gRPC receiver's port (HTTP/2 cleartext); 0 picks a free one
  */
 public record ObservatorySettings(
     String host,
@@ -41,9 +42,11 @@ public record ObservatorySettings(
     String token,
     String alertmanagerUrl,
     List<String> allowedHosts,
-    long maxInFlightBytes) {
+    long maxInFlightBytes,
+    int otlpGrpcPort) {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_OTLP_PORT = 4318;
+  public static final int DEFAULT_OTLP_GRPC_PORT = 4317;
   public static final int DEFAULT_QUERY_PORT = 16686;
   public static final int DEFAULT_ZIPKIN_PORT = 9411;
   public static final long DEFAULT_MAX_STORE_BYTES = 64L * 1024 * 1024;
@@ -53,6 +56,7 @@ public record ObservatorySettings(
     checkPort(otlpPort, "otlpPort");
     checkPort(queryPort, "queryPort");
     checkPort(zipkinPort, "zipkinPort");
+    checkPort(otlpGrpcPort, "otlpGrpcPort");
     if (maxStoreBytes <= 0) {
       throw new IllegalArgumentException("maxStoreBytes must be positive: " + maxStoreBytes);
     }
@@ -72,7 +76,9 @@ public record ObservatorySettings(
     }
   }
 
-  /** No extra allowed hosts, the in-flight budget derived from the heap. */
+  /**
+   * No extra allowed hosts, the in-flight budget derived from the heap, OTLP/gRPC on a free port.
+   */
   public ObservatorySettings(
       String host,
       int otlpPort,
@@ -94,6 +100,7 @@ public record ObservatorySettings(
         token,
         alertmanagerUrl,
         List.of(),
+        0,
         0);
   }
 
@@ -105,18 +112,39 @@ public record ObservatorySettings(
     this(host, otlpPort, queryPort, 0, maxStoreBytes, null, false, "", "");
   }
 
-  /** 127.0.0.1, OTLP on 4318, query and UI on 16686, Zipkin on 9411, 64 MiB of spans. */
+  /**
+   * 127.0.0.1, OTLP/HTTP on 4318, OTLP/gRPC on 4317, query and UI on 16686, Zipkin on 9411, 64 MiB
+   * of spans.
+   */
   public static ObservatorySettings defaults() {
     return new ObservatorySettings(
-        DEFAULT_HOST,
-        DEFAULT_OTLP_PORT,
-        DEFAULT_QUERY_PORT,
-        DEFAULT_ZIPKIN_PORT,
-        DEFAULT_MAX_STORE_BYTES,
-        null,
-        false,
-        "",
-        "");
+            DEFAULT_HOST,
+            DEFAULT_OTLP_PORT,
+            DEFAULT_QUERY_PORT,
+            DEFAULT_ZIPKIN_PORT,
+            DEFAULT_MAX_STORE_BYTES,
+            null,
+            false,
+            "",
+            "")
+        .withOtlpGrpcPort(DEFAULT_OTLP_GRPC_PORT);
+  }
+
+  /** The OTLP/gRPC receiver's port; 0 picks a free one. */
+  public ObservatorySettings withOtlpGrpcPort(int port) {
+    return new ObservatorySettings(
+        host,
+        otlpPort,
+        queryPort,
+        zipkinPort,
+        maxStoreBytes,
+        dataDir,
+        persist,
+        token,
+        alertmanagerUrl,
+        allowedHosts,
+        maxInFlightBytes,
+        port);
   }
 
   public ObservatorySettings withZipkinPort(int port) {
@@ -165,7 +193,8 @@ public record ObservatorySettings(
         token,
         alertmanagerUrl,
         allowedHosts,
-        maxInFlightBytes);
+        maxInFlightBytes,
+        otlpGrpcPort);
   }
 
   /** Whether {@link #host()} is a loopback address (no token needed then). */
@@ -192,6 +221,8 @@ public record ObservatorySettings(
         + host
         + ", otlpPort="
         + otlpPort
+        + ", otlpGrpcPort="
+        + otlpGrpcPort
         + ", queryPort="
         + queryPort
         + ", zipkinPort="

@@ -321,7 +321,8 @@ class ObservatoryTest {
     assertThat(ObservatorySettings.defaults())
         .isEqualTo(
             new ObservatorySettings(
-                "127.0.0.1", 4318, 16686, 9411, 64L * 1024 * 1024, null, false, "", ""));
+                    "127.0.0.1", 4318, 16686, 9411, 64L * 1024 * 1024, null, false, "", "")
+                .withOtlpGrpcPort(4317));
   }
 
   // --- helpers ---

@@ -6,12 +6,16 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.HttpSenderProvider;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,7 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>The SDK is configured from the standard {@code OTEL_*} environment variables and system
  * properties, on top of our defaults (see {@link TelemetrySettings}). Metrics are read on demand by
- * the component's {@code /metrics} endpoint; spans go to OTLP/HTTP.
+ * the component's {@code /metrics} endpoint; spans go to OTLP/HTTP on the JDK's HTTP client, or to
+ * OTLP/gRPC when {@code OTEL_EXPORTER_OTLP_PROTOCOL=grpc} (that needs a gRPC sender on the class
+ * path: {@code opentelemetry-exporter-sender-okhttp}; OTLP/HTTP stays on the JDK client even then).
  *
  * <p>Thread-safe. {@link #close()} flushes pending spans.
  */
@@ -32,6 +38,36 @@ public final class Telemetry implements AutoCloseable {
   public static final String SCOPE = "dev.uat";
 
   private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+
+  /**
+   * The SDK's plug-ins as found on the class path, except that OTLP/HTTP keeps the JDK sender when
+   * another is present too (the OkHttp sender, which brings the gRPC sender): the SDK would
+   * otherwise pick one of them at random and log a warning at each start.
+   */
+  private static final ComponentLoader JDK_HTTP_SENDER =
+      new ComponentLoader() {
+        private final ComponentLoader classPath =
+            ComponentLoader.forClassLoader(Telemetry.class.getClassLoader());
+
+        @Override
+        public <T> Iterable<T> load(Class<T> type) {
+          Iterable<T> found = classPath.load(type);
+          if (type != HttpSenderProvider.class) {
+            return found;
+          }
+          List<T> jdk = new ArrayList<>();
+          List<T> all = new ArrayList<>();
+          for (T provider : found) {
+            all.add(provider);
+            if (provider.getClass().getName().startsWith(JDK_SENDER_PACKAGE)) {
+              jdk.add(provider);
+            }
+          }
+          return jdk.isEmpty() ? all : jdk;
+        }
+      };
+
+  private static final String JDK_SENDER_PACKAGE = "io.opentelemetry.exporter.sender.jdk.";
 
   static {
     // The library instrumentations emit the stable database conventions (db.system.name,
@@ -72,7 +108,8 @@ public final class Telemetry implements AutoCloseable {
     AutoConfiguredOpenTelemetrySdk auto =
         AutoConfiguredOpenTelemetrySdk.builder()
             .addPropertiesSupplier(settings::defaults)
-            .addPropertiesCustomizer(config -> settings.overrides())
+            .addPropertiesCustomizer(settings::overrides)
+            .setComponentLoader(JDK_HTTP_SENDER)
             .addResourceCustomizer(
                 (resource, config) -> {
                   String configured = resource.getAttribute(SERVICE_NAME);

@@ -2,8 +2,11 @@ package dev.uat.telemetry;
 
 import static java.util.Objects.requireNonNull;
 
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What a component asks of its SDK before the {@code OTEL_*} environment has its say.
@@ -13,14 +16,30 @@ import java.util.Map;
  * an override (four services share one JVM and one environment, and each must keep its name); a
  * component started alone lets {@code OTEL_SERVICE_NAME} rename it.
  *
+ * <p>Spans go over OTLP/HTTP ({@code http/protobuf}) unless {@code OTEL_EXPORTER_OTLP_PROTOCOL} (or
+ * {@code OTEL_EXPORTER_OTLP_TRACES_PROTOCOL}) says {@code grpc}; then, unless an endpoint was
+ * configured too, to {@code otlpGrpcEndpoint} instead of {@code otlpEndpoint} (see {@link
+ * #overrides(ConfigProperties)}). gRPC export needs a gRPC sender on the class path ({@code
+ * io.opentelemetry:opentelemetry-exporter-sender-okhttp}); without one the SDK fails to build with
+ * a message that names it.
+ *
  * @param serviceName {@code service.name}, e.g. {@code uat-api}
  * @param otlpEndpoint base URL of the OTLP/HTTP receiver, e.g. {@code http://127.0.0.1:4318}
  * @param forceServiceName true in the all-in-one mode
  * @param tracesEnabled false to export no spans at all (the observatory, which must not trace its
  *     own ingest)
+ * @param otlpGrpcEndpoint URL of the OTLP/gRPC receiver, e.g. {@code http://127.0.0.1:4317}: the
+ *     endpoint when the protocol is {@code grpc} and no endpoint is configured
  */
 public record TelemetrySettings(
-    String serviceName, String otlpEndpoint, boolean forceServiceName, boolean tracesEnabled) {
+    String serviceName,
+    String otlpEndpoint,
+    boolean forceServiceName,
+    boolean tracesEnabled,
+    String otlpGrpcEndpoint) {
+
+  /** The OTLP/gRPC endpoint when none is given: the observatory's default gRPC port on loopback. */
+  public static final String DEFAULT_OTLP_GRPC_ENDPOINT = "http://127.0.0.1:4317";
 
   /** Delay between span exports: short, so a span is queryable well within a second. */
   public static final String BATCH_DELAY_MILLIS = "200";
@@ -36,6 +55,13 @@ public record TelemetrySettings(
   public TelemetrySettings {
     requireNonNull(serviceName, "serviceName");
     requireNonNull(otlpEndpoint, "otlpEndpoint");
+    requireNonNull(otlpGrpcEndpoint, "otlpGrpcEndpoint");
+  }
+
+  /** OTLP/gRPC, when asked for, to {@link #DEFAULT_OTLP_GRPC_ENDPOINT}. */
+  public TelemetrySettings(
+      String serviceName, String otlpEndpoint, boolean forceServiceName, boolean tracesEnabled) {
+    this(serviceName, otlpEndpoint, forceServiceName, tracesEnabled, DEFAULT_OTLP_GRPC_ENDPOINT);
   }
 
   /** Our defaults; the {@code OTEL_*} environment overrides each of them. */
@@ -54,6 +80,26 @@ public record TelemetrySettings(
     d.put("otel.metric.export.interval", "60000");
     d.put("otel.metrics.exemplar.filter", "trace_based");
     return d;
+  }
+
+  /**
+   * {@link #overrides()}, and the endpoint for gRPC: when {@code configured} (our defaults with the
+   * environment on top) asks for protocol {@code grpc} for traces and its endpoint is still our
+   * OTLP/HTTP default ({@code otlpEndpoint}; no traces endpoint set), {@code otlpGrpcEndpoint}. The
+   * SDK would otherwise send gRPC to the OTLP/HTTP port.
+   */
+  public Map<String, String> overrides(ConfigProperties configured) {
+    Map<String, String> o = overrides();
+    String protocol =
+        configured.getString(
+            "otel.exporter.otlp.traces.protocol",
+            configured.getString("otel.exporter.otlp.protocol", ""));
+    if (protocol.trim().toLowerCase(Locale.ROOT).equals("grpc")
+        && configured.getString("otel.exporter.otlp.traces.endpoint") == null
+        && Objects.equals(configured.getString("otel.exporter.otlp.endpoint"), otlpEndpoint)) {
+      o.put("otel.exporter.otlp.endpoint", otlpGrpcEndpoint);
+    }
+    return o;
   }
 
   /** Settings that win over the environment. */
