@@ -33,6 +33,7 @@ public final class Config {
           "realtime-port",
           "observatory-port",
           "otlp-port",
+          "otlp-grpc-port",
           "zipkin-port");
 
   private final Map<String, String> values;
@@ -79,6 +80,7 @@ public final class Config {
     d.put("realtime-port", "8002");
     d.put("observatory-port", "16686");
     d.put("otlp-port", "4318");
+    d.put("otlp-grpc-port", "4317");
     d.put("zipkin-port", "9411");
     d.put("provider", "auto");
     d.put("ollama-url", "http://127.0.0.1:11434");

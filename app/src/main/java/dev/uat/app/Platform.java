@@ -67,15 +67,16 @@ public final class Platform implements AutoCloseable {
                 new TelemetrySettings("uat-observatory", "http://127.0.0.1:1", true, false)));
     observatory = track(observatory(config, observatoryTelemetry));
     String otlp = config.get("otlp-endpoint").orElse(observatory.otlpUrl());
+    String otlpGrpc = config.get("otlp-endpoint").orElse(observatory.otlpGrpcUrl());
 
     JwtKeys keys = jwtKeys(config);
-    Telemetry routerTelemetry = telemetry("uat-router", otlp, true);
+    Telemetry routerTelemetry = telemetry("uat-router", otlp, otlpGrpc, true);
     String apiUrl = "http://127.0.0.1:" + config.port("api-port");
     Credentials routerCredentials =
         Router.credentials(apiUrl, routerTelemetry, TokenVerifier.local(keys));
     router = track(router(config, routerTelemetry, routerCredentials, apiUrl));
 
-    Telemetry apiTelemetry = telemetry("uat-api", otlp, true);
+    Telemetry apiTelemetry = telemetry("uat-api", otlp, otlpGrpc, true);
     EventBus bus = track(events(config, apiTelemetry));
     events = bus;
     track(routerCredentials.listen(bus)); // logout, password change, key revocation: at once
@@ -88,7 +89,7 @@ public final class Platform implements AutoCloseable {
                     .withPort(config.port("realtime-port"))
                     .withHost(host)
                     .withExposure(config.exposure()),
-                telemetry("uat-realtime", otlp, true),
+                telemetry("uat-realtime", otlp, otlpGrpc, true),
                 bus,
                 TokenVerifier.local(keys, Realtime.AUDIENCE)));
 
@@ -96,7 +97,7 @@ public final class Platform implements AutoCloseable {
         track(
             edge(
                 config,
-                telemetry("uat-edge", otlp, true),
+                telemetry("uat-edge", otlp, otlpGrpc, true),
                 api.url(),
                 router.url(),
                 realtime.url(),
@@ -133,8 +134,8 @@ public final class Platform implements AutoCloseable {
     }
   }
 
-  private Telemetry telemetry(String service, String otlp, boolean allInOne) {
-    return track(Telemetry.create(new TelemetrySettings(service, otlp, allInOne, true)));
+  private Telemetry telemetry(String service, String otlp, String otlpGrpc, boolean allInOne) {
+    return track(Telemetry.create(new TelemetrySettings(service, otlp, allInOne, true, otlpGrpc)));
   }
 
   private <T extends AutoCloseable> T track(T component) {
@@ -154,7 +155,8 @@ public final class Platform implements AutoCloseable {
                 Boolean.parseBoolean(config.require("observatory-persist").trim()),
                 config.get("observatory-token").orElse(""),
                 config.get("alertmanager-url").orElse(""))
-            .withAllowedHosts(config.list("observatory-allowed-hosts")),
+            .withAllowedHosts(config.list("observatory-allowed-hosts"))
+            .withOtlpGrpcPort(config.port("otlp-grpc-port")),
         telemetry);
   }
 

@@ -177,7 +177,9 @@ public final class Uat implements Runnable {
     out.printf(
         "  Traces          %s   (query API: %s/api/traces/<id>)%n",
         p.observatory().queryUrl(), p.observatory().queryUrl());
-    out.printf("  OTLP receiver   %s/v1/traces%n", p.observatory().otlpUrl());
+    out.printf(
+        "  OTLP receivers  %s/v1/traces (HTTP) · %s (gRPC)%n",
+        p.observatory().otlpUrl(), p.observatory().otlpGrpcUrl());
     out.printf("  Zipkin receiver %s/api/v2/spans%n", p.observatory().zipkinUrl());
     out.printf(
         "  Model provider  %s, default model %s%n",
@@ -276,7 +278,7 @@ public final class Uat implements Runnable {
         }
         case "router" -> {
           String apiUrl = stripSlash(config.require("api-url"));
-          Telemetry t = telemetry(open, "uat-router", otlp);
+          Telemetry t = telemetry(open, config, "uat-router", otlp);
           Credentials credentials =
               Router.credentials(
                   apiUrl, t, TokenVerifier.remote(apiUrl + "/api/auth/jwks", "uat-router"));
@@ -287,7 +289,7 @@ public final class Uat implements Runnable {
           return push(open, Platform.router(config, t, credentials, apiUrl)).url();
         }
         case "api" -> {
-          Telemetry t = telemetry(open, "uat-api", otlp);
+          Telemetry t = telemetry(open, config, "uat-api", otlp);
           JwtKeys keys = Platform.jwtKeys(config);
           EventBus bus =
               config.get("redis-url").isPresent()
@@ -304,7 +306,7 @@ public final class Uat implements Runnable {
         }
         case "realtime" -> {
           String apiUrl = config.require("api-url");
-          Telemetry t = telemetry(open, "uat-realtime", otlp);
+          Telemetry t = telemetry(open, config, "uat-realtime", otlp);
           Realtime r =
               Realtime.start(
                   RealtimeSettings.defaults(apiUrl)
@@ -321,7 +323,7 @@ public final class Uat implements Runnable {
                   open,
                   Platform.edge(
                       config,
-                      telemetry(open, "uat-edge", otlp),
+                      telemetry(open, config, "uat-edge", otlp),
                       config.require("api-url"),
                       config.require("router-url"),
                       config.require("realtime-url"),
@@ -334,8 +336,13 @@ public final class Uat implements Runnable {
       }
     }
 
-    private static Telemetry telemetry(Deque<AutoCloseable> open, String service, String otlp) {
-      return push(open, Telemetry.create(new TelemetrySettings(service, otlp, false, true)));
+    /** A component's SDK: OTLP/HTTP to {@code otlp}, or OTLP/gRPC when the protocol says grpc. */
+    private static Telemetry telemetry(
+        Deque<AutoCloseable> open, Config config, String service, String otlp) {
+      String otlpGrpc =
+          config.get("otlp-endpoint").orElse("http://127.0.0.1:" + config.port("otlp-grpc-port"));
+      return push(
+          open, Telemetry.create(new TelemetrySettings(service, otlp, false, true, otlpGrpc)));
     }
   }
 

@@ -51,6 +51,7 @@ class ExposureTest {
               p.realtime().url(),
               p.observatory().queryUrl(),
               p.observatory().otlpUrl(),
+              p.observatory().otlpGrpcUrl(),
               p.observatory().zipkinUrl())) {
         assertThat(listening.get(port(url))).as(url).isEqualTo("127.0.0.1");
       }

@@ -35,6 +35,7 @@ final class LocalDeployment implements AutoCloseable {
           "WEB",
           "OBSERVATORY",
           "OTLP",
+          "OTLP_GRPC",
           "ZIPKIN",
           "PG",
           "REDIS",
