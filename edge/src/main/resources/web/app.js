@@ -179,11 +179,50 @@
       $('conversation-title').textContent = conversation.title || 'Conversation';
       $('messages').replaceChildren();
       state.rendered.clear();
+      if (conversation.next_cursor) {
+        $('messages').append(earlierMessages(id, conversation.next_cursor));
+      }
       for (const m of conversation.messages || []) renderMessage(m);
       scrollToEnd();
     } catch (e) {
       showError(e);
     }
+  }
+
+  // A conversation is read in pages, newest first: this item fetches the page before the ones
+  // shown and puts it above them, until there is none left.
+  function earlierMessages(id, cursor) {
+    const li = document.createElement('li');
+    li.className = 'earlier';
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'Show earlier messages';
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const page = await request(
+          'GET',
+          '/api/conversations/' + encodeURIComponent(id) + '?cursor=' + encodeURIComponent(cursor)
+        );
+        if (state.current !== id) return;
+        const first = li.nextSibling;
+        for (const m of page.messages || []) {
+          if (state.rendered.has(m.id)) continue;
+          $('messages').insertBefore(renderMessage(m), first);
+        }
+        if (page.next_cursor) {
+          cursor = page.next_cursor;
+          button.disabled = false;
+        } else {
+          li.remove();
+        }
+      } catch (e) {
+        button.disabled = false;
+        showError(e);
+      }
+    });
+    li.append(button);
+    return li;
   }
 
   function newChat() {
@@ -224,6 +263,10 @@
     li.querySelector('.content').textContent = m.content;
     const meta = li.querySelector('.meta');
     meta.replaceChildren();
+    if (m.truncated) {
+      meta.append('shortened here: ' + m.content_chars + ' characters in all');
+      if (m.role === 'assistant') meta.append(' · ');
+    }
     if (m.role === 'assistant') {
       const parts = [];
       if (m.model) parts.push(m.model);

@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.web.Json;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,9 +31,7 @@ final class LaunchedPlatform implements AutoCloseable {
   LaunchedPlatform(Path data) throws IOException {
     this.data = data;
     for (String key : Config.PORTS) {
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        env.put(Config.envName(key), Integer.toString(s.getLocalPort()));
-      }
+      env.put(Config.envName(key), Integer.toString(FreePorts.pick()));
     }
     env.put("UAT_BCRYPT_COST", "4");
   }

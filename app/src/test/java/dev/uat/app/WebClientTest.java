@@ -285,4 +285,43 @@ class WebClientTest {
     WebElement after = send("after the drop");
     assertThat(after.getText()).contains("after the drop");
   }
+
+  @Test
+  void aLongConversationShowsItsNewestPageAndLoadsEarlierOnesOnRequest() throws Exception {
+    send("the very first question");
+    String conversation = (String) state().get("current");
+    String email = "browser" + USERS.get() + "@example.com";
+    ChatTrace edge = new ChatTrace(platform.edge().url(), platform.observatory().queryUrl());
+    String token =
+        ChatTrace.json(
+                edge.call(
+                    "POST",
+                    "/api/auth/login",
+                    null,
+                    "{\"email\":\"" + email + "\",\"password\":\"a long password\"}"))
+            .get("access_token")
+            .asText();
+    for (int i = 0; i < 55; i++) { // 2 + 110 messages: more than one page of 100
+      var chat =
+          edge.call(
+              "POST",
+              "/api/chat",
+              token,
+              "{\"conversation_id\":\"" + conversation + "\",\"message\":\"later " + i + "\"}");
+      assertThat(chat.statusCode()).isEqualTo(200);
+    }
+    browser
+        .findElement(By.cssSelector("#conversations button[data-id='" + conversation + "']"))
+        .click();
+    WebElement earlier = wait.until(d -> d.findElement(By.cssSelector("li.earlier button")));
+    wait.until(d -> d.findElements(By.cssSelector("li.msg")).size() == 100);
+    assertThat(browser.findElement(By.cssSelector("li.msg .content")).getText())
+        .doesNotContain("the very first question");
+
+    earlier.click();
+    wait.until(d -> d.findElements(By.cssSelector("li.msg")).size() == 112);
+    assertThat(browser.findElements(By.cssSelector("li.earlier"))).isEmpty();
+    assertThat(browser.findElement(By.cssSelector("li.msg .content")).getText())
+        .isEqualTo("the very first question");
+  }
 }

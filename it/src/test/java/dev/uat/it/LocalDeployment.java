@@ -53,7 +53,7 @@ final class LocalDeployment implements AutoCloseable {
     List<ServerSocket> held = new ArrayList<>();
     try {
       for (String name : PORTS) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ServerSocket s = belowEphemeralRange();
         held.add(s);
         ports.put(name, s.getLocalPort());
         env.put("UAT_LOCAL_" + name + "_PORT", Integer.toString(s.getLocalPort()));
@@ -163,5 +163,22 @@ final class LocalDeployment implements AutoCloseable {
         p.destroyForcibly();
       }
     }
+  }
+
+  /**
+   * A bound socket on a free port below the kernel's ephemeral range (32768-60999 here): a port
+   * from that range, once released, can be handed to an outgoing connection before the deployment
+   * binds it.
+   */
+  private static ServerSocket belowEphemeralRange() throws IOException {
+    for (int attempt = 0; attempt < 1_000; attempt++) {
+      int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(20_000, 32_000);
+      try {
+        return new ServerSocket(port, 1, InetAddress.getLoopbackAddress());
+      } catch (IOException e) {
+        // taken: another
+      }
+    }
+    throw new IOException("no free port between 20000 and 32000");
   }
 }
