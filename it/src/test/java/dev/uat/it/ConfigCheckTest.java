@@ -248,7 +248,7 @@ class ConfigCheckTest {
         assertThat(usedAsExporter).as("%s: connector %s fed", file, connector).contains(connector);
         assertThat(usedAsReceiver).as("%s: connector %s read", file, connector).contains(connector);
       }
-      assertThat(usedAsExporter).as(file).contains("otlphttp/observatory");
+      assertThat(usedAsExporter).as(file).contains("otlp/observatory");
       assertThat(c.at("/receivers/otlp/protocols/http/endpoint").asText()).endsWith(":4318");
     }
     JsonNode prod = YAML.readTree(Tools.deploy("otel-collector", "collector.yaml").toFile());
@@ -263,7 +263,7 @@ class ConfigCheckTest {
         .isEqualTo(25);
     assertThat(names(prod.get("connectors"))).contains("spanmetrics", "servicegraph");
     assertThat(names(prod.get("exporters")))
-        .contains("otlphttp/observatory", "otlp/jaeger", "otlp/tempo", "zipkin");
+        .contains("otlp/observatory", "otlp/jaeger", "otlp/tempo", "zipkin");
   }
 
   /**
