@@ -15,6 +15,7 @@ ROUNDS=${2:-5}; SECS=${3:-10}; CONNS=${4:-16}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 HERE=$(pwd)
 WORK=$(mktemp -d)
+. bench/scripts/ab-lib.sh
 cleanup() {
   kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true
   git -C "$HERE" worktree remove --force "$WORK/baseline" 2>/dev/null || true
@@ -33,42 +34,18 @@ start() { # name dir offset
     exec ./uat up --provider echo --data "$WORK/$1-data" --port-offset "$3") >"$WORK/$1.log" 2>&1 &
   echo $! >"$WORK/$1.pid"
 }
-wait_up() { for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$1/health/ready" >/dev/null && return; sleep 0.5; done; echo "no $1" >&2; exit 1; }
-token() {
-  curl -sf -X POST "http://127.0.0.1:$1/api/auth/register" -H 'Content-Type: application/json' \
-    -d '{"email":"bench@example.com","password":"bench password"}' |
-    sed -E 's/.*"access_token":"([^"]+)".*/\1/'
-}
 rss_mb() { echo $(( $(ps -o rss= -p "$(pgrep -P "$(cat "$WORK/$1.pid")" java || cat "$WORK/$1.pid")" | tr -d ' ') / 1024 )); }
-load() { # port token connections seconds
-  UAT_TOKEN=$2 wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"$4"s -s bench/scripts/chat.lua "http://127.0.0.1:$1/api/chat" | grep RESULT
-}
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-
 start head "$HERE" 1000
 start base "$WORK/baseline" 2000
 wait_up 9000; wait_up 10000
 TH=$(token 9000); TB=$(token 10000)
-echo "warming up…" >&2
-load 9000 "$TH" "$CONNS" 10 >/dev/null; load 10000 "$TB" "$CONNS" 10 >/dev/null
-load 9000 "$TH" 1 5 >/dev/null; load 10000 "$TB" 1 5 >/dev/null
-
-: >"$WORK/results"
-for r in $(seq 1 "$ROUNDS"); do
-  for v in head base; do
-    port=$([ $v = head ] && echo 9000 || echo 10000); tok=$([ $v = head ] && echo "$TH" || echo "$TB")
-    tp=$(load "$port" "$tok" "$CONNS" "$SECS"); lat=$(load "$port" "$tok" 1 "$SECS")
-    echo "$v $tp | $lat" | tee -a "$WORK/results" >&2
-  done
-done
-field() { grep "^$1 " "$WORK/results" | sed -E 's/ [|] .*//' | grep -oE "$2=[0-9.]+" | cut -d= -f2 | median; }
-lfield() { grep "^$1 " "$WORK/results" | sed -E 's/.* [|] //' | grep -oE "$2=[0-9.]+" | cut -d= -f2 | median; }
+alternate "$ROUNDS" "$SECS" "$CONNS" head 9000 "$TH" base 10000 "$TB"
 RPS_H=$(field head rps); RPS_B=$(field base rps)
 P99C_H=$(field head p99_us); P99C_B=$(field base p99_us)
 P50_H=$(lfield head p50_us); P50_B=$(lfield base p50_us)
 P99_H=$(lfield head p99_us); P99_B=$(lfield base p99_us)
 RSS_H=$(rss_mb head); RSS_B=$(rss_mb base)
-ERR=$(grep -oE 'errors=[0-9]+' "$WORK/results" | cut -d= -f2 | paste -sd+ | bc)
+ERR=$(errors)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 
 cat <<MD
