@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,13 +20,7 @@ class AllInOneTest {
 
   @BeforeAll
   static void up() {
-    Map<String, String> flags = new HashMap<>();
-    flags.put("data", data.toString());
-    flags.put("provider", "echo");
-    flags.put("bcrypt-cost", "4");
-    for (String port : Config.PORTS) {
-      flags.put(port, "0");
-    }
+    Map<String, String> flags = TestSettings.allInOne(data);
     platform = Platform.up(Config.load(null, Map.of(), flags));
     scenario = new ChatTrace(platform.edge().url(), platform.observatory().queryUrl());
   }

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,17 +28,8 @@ class DistributedTest {
 
   @BeforeAll
   static void serve() throws IOException {
-    Map<String, String> flags = new HashMap<>();
-    flags.put("data", data.toString());
-    flags.put("provider", "echo");
-    flags.put("bcrypt-cost", "4");
-    for (String port : Config.PORTS) {
-      flags.put(port, Integer.toString(freePort()));
-    }
+    Map<String, String> flags = TestSettings.separate(data);
     String base = "http://127.0.0.1:";
-    flags.put("api-url", base + flags.get("api-port"));
-    flags.put("router-url", base + flags.get("router-port"));
-    flags.put("realtime-url", base + flags.get("realtime-port"));
     Config config = Config.load(null, Map.of(), flags);
     String otlp = base + flags.get("otlp-port");
     observatoryUrl = Uat.Serve.start("observatory", config, otlp, open);
@@ -54,10 +44,6 @@ class DistributedTest {
     while (!open.isEmpty()) {
       open.pop().close();
     }
-  }
-
-  static int freePort() throws IOException {
-    return FreePorts.pick();
   }
 
   @Test

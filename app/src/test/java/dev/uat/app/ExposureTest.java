@@ -25,21 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ExposureTest {
   @TempDir Path tmp;
 
-  static Map<String, String> flags(Path data) {
-    Map<String, String> flags = new HashMap<>();
-    flags.put("data", data.toString());
-    flags.put("provider", "echo");
-    flags.put("bcrypt-cost", "4");
-    for (String port : Config.PORTS) {
-      flags.put(port, "0");
-    }
-    return flags;
-  }
-
   @Test
   void exposingTheEdgeLeavesEveryOtherListenerOnTheInternalBind() throws Exception {
     assumeTrue(Files.isReadable(Path.of("/proc/net/tcp")), "needs /proc/net/tcp (Linux)");
-    Map<String, String> flags = flags(tmp.resolve("data"));
+    Map<String, String> flags = TestSettings.allInOne(tmp.resolve("data"));
     flags.put("host", "127.0.0.2"); // a second loopback address stands for the public interface
     try (Platform p = Platform.up(Config.load(null, Map.of(), flags))) {
       Map<Integer, String> listening = listeningIpv4();
@@ -61,7 +50,7 @@ class ExposureTest {
   @Test
   void theDataDirectoryIsOwnerOnlyAndAWideOneIsTightened() throws Exception {
     Path fresh = tmp.resolve("fresh");
-    try (Platform p = Platform.up(Config.load(null, Map.of(), flags(fresh)))) {
+    try (Platform p = Platform.up(Config.load(null, Map.of(), TestSettings.allInOne(fresh)))) {
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh)))
           .isEqualTo("rwx------");
       assertThat(
@@ -78,7 +67,7 @@ class ExposureTest {
 
   @Test
   void aMistypedProxyBlockIsAConfigurationError() {
-    Map<String, String> flags = flags(tmp.resolve("data"));
+    Map<String, String> flags = TestSettings.allInOne(tmp.resolve("data"));
     flags.put("trusted-proxies", "10.0.0.0/8, not-a-block");
     assertThatThrownBy(() -> Config.load(null, Map.of(), flags).exposure())
         .isInstanceOf(Config.ConfigException.class)

@@ -17,7 +17,6 @@ import com.openai.models.models.Model;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -39,13 +38,7 @@ class OpenAiClientTest {
 
   @BeforeAll
   static void up() throws Exception {
-    Map<String, String> flags = new HashMap<>();
-    flags.put("data", data.toString());
-    flags.put("provider", "echo");
-    flags.put("bcrypt-cost", "4");
-    for (String port : Config.PORTS) {
-      flags.put(port, "0");
-    }
+    Map<String, String> flags = TestSettings.allInOne(data);
     platform = Platform.up(Config.load(null, Map.of(), flags));
     ChatTrace scenario = new ChatTrace(platform.edge().url(), platform.observatory().queryUrl());
     var registered =

@@ -27,7 +27,7 @@ class RevocationTest {
 
   @Test
   void allInOneEndsAccessEverywhereAtOnce() throws Exception {
-    Map<String, String> flags = ExposureTest.flags(data);
+    Map<String, String> flags = TestSettings.allInOne(data);
     try (Platform p = Platform.up(Config.load(null, Map.of(), flags))) {
       ChatTrace edge = new ChatTrace(p.edge().url(), p.observatory().queryUrl());
       assertRevocationsEndAccess(edge, p.edge().url(), Duration.ofSeconds(2));
@@ -36,14 +36,8 @@ class RevocationTest {
 
   @Test
   void separatelyStartedComponentsEndAccessWithinTheRecheckPeriod() throws Exception {
-    Map<String, String> flags = ExposureTest.flags(data);
-    for (String port : Config.PORTS) {
-      flags.put(port, Integer.toString(DistributedTest.freePort()));
-    }
+    Map<String, String> flags = TestSettings.separate(data);
     String base = "http://127.0.0.1:";
-    flags.put("api-url", base + flags.get("api-port"));
-    flags.put("router-url", base + flags.get("router-port"));
-    flags.put("realtime-url", base + flags.get("realtime-port"));
     Config config = Config.load(null, Map.of(), flags);
     String otlp = base + flags.get("otlp-port");
     Deque<AutoCloseable> open = new ArrayDeque<>();

@@ -16,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,13 +63,7 @@ class WebClientTest {
               + " (apt-get install chromium chromium-driver)");
     }
     assumeTrue(present, "chromium and chromedriver are not installed");
-    Map<String, String> flags = new HashMap<>();
-    flags.put("data", data.toString());
-    flags.put("provider", "echo");
-    flags.put("bcrypt-cost", "4");
-    for (String port : Config.PORTS) {
-      flags.put(port, "0");
-    }
+    Map<String, String> flags = TestSettings.allInOne(data);
     platform = Platform.up(Config.load(null, Map.of(), flags));
     events = new EventPublisher(platform.events(), Telemetry.noop("uat-test"));
 
