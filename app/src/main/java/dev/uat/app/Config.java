@@ -3,10 +3,13 @@ package dev.uat.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.uat.web.Exposure;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -25,8 +28,8 @@ public final class Config {
   static final Map<String, String> DEFAULTS = defaults();
 
   /** Every port setting. */
-  static final java.util.List<String> PORTS =
-      java.util.List.of(
+  static final List<String> PORTS =
+      List.of(
           "edge-port",
           "api-port",
           "router-port",
@@ -71,8 +74,8 @@ public final class Config {
     d.put("data", "./data");
     d.put("host", "127.0.0.1");
     d.put("internal-host", "127.0.0.1");
-    d.put("trusted-proxies", dev.uat.web.Exposure.LOOPBACK_BLOCKS);
-    d.put("metrics-allow", dev.uat.web.Exposure.LOOPBACK_BLOCKS);
+    d.put("trusted-proxies", Exposure.LOOPBACK_BLOCKS);
+    d.put("metrics-allow", Exposure.LOOPBACK_BLOCKS);
     d.put("port-offset", "0");
     d.put("edge-port", "8000");
     d.put("api-port", "9999");
@@ -243,9 +246,9 @@ public final class Config {
   }
 
   /** A comma-separated setting as a list of its non-blank items (empty when unset). */
-  public java.util.List<String> list(String key) {
+  public List<String> list(String key) {
     return get(key).stream()
-        .flatMap(v -> java.util.Arrays.stream(v.split(",")))
+        .flatMap(v -> Arrays.stream(v.split(",")))
         .map(String::strip)
         .filter(v -> !v.isEmpty())
         .toList();
@@ -262,10 +265,9 @@ public final class Config {
   }
 
   /** Which proxies are believed about client addresses, and who may read {@code /metrics}. */
-  public dev.uat.web.Exposure exposure() {
+  public Exposure exposure() {
     try {
-      return dev.uat.web.Exposure.of(
-          get("trusted-proxies").orElse(""), get("metrics-allow").orElse(""));
+      return Exposure.of(get("trusted-proxies").orElse(""), get("metrics-allow").orElse(""));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(
           "trusted-proxies / metrics-allow: "

@@ -1,5 +1,7 @@
 package dev.uat.telemetry;
 
+import static java.util.Objects.requireNonNull;
+
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -26,6 +28,7 @@ import java.io.IOException;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BinaryOperator;
 
 /**
  * A SERVER span and an {@code http.server.request.duration} measurement for every HTTP request,
@@ -89,7 +92,7 @@ public final class HttpServerTracing implements Filter {
   /** Request attribute under which the resolved client address is kept for the handlers. */
   public static final String CLIENT_ADDRESS_ATTRIBUTE = "uat.client.address";
 
-  private final java.util.function.BinaryOperator<String> clientAddress;
+  private final BinaryOperator<String> clientAddress;
 
   /** Believes no {@code X-Forwarded-For}: the peer is the client. */
   public HttpServerTracing(Telemetry telemetry) {
@@ -99,9 +102,8 @@ public final class HttpServerTracing implements Filter {
   /**
    * @param clientAddress the client's address from the peer address and {@code X-Forwarded-For}
    */
-  public HttpServerTracing(
-      Telemetry telemetry, java.util.function.BinaryOperator<String> clientAddress) {
-    this.clientAddress = java.util.Objects.requireNonNull(clientAddress, "clientAddress");
+  public HttpServerTracing(Telemetry telemetry, BinaryOperator<String> clientAddress) {
+    this.clientAddress = requireNonNull(clientAddress, "clientAddress");
     this.tracer = telemetry.tracer();
     this.propagator = telemetry.propagators().getTextMapPropagator();
     this.duration =
