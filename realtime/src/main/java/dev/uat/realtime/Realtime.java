@@ -9,7 +9,6 @@ import dev.uat.auth.TokenVerifier;
 import dev.uat.events.Event;
 import dev.uat.events.EventBus;
 import dev.uat.telemetry.Telemetry;
-import dev.uat.telemetry.TracedHttpClient;
 import dev.uat.web.HttpError;
 import dev.uat.web.Json;
 import dev.uat.web.Service;
@@ -80,9 +79,7 @@ public final class Realtime implements AutoCloseable {
    */
   public static Credentials remoteCredentials(
       RealtimeSettings settings, Telemetry telemetry, TokenVerifier verifier) {
-    return new Credentials(
-        verifier,
-        new RemoteCredentialBackend(settings.apiUrl(), TracedHttpClient.create(telemetry)));
+    return Credentials.remote(verifier, settings.apiUrl(), telemetry);
   }
 
   /**

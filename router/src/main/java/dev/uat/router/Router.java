@@ -6,7 +6,6 @@ import dev.uat.auth.CredentialBackend;
 import dev.uat.auth.Credentials;
 import dev.uat.auth.CredentialsUnavailableException;
 import dev.uat.auth.Principal;
-import dev.uat.auth.RemoteCredentialBackend;
 import dev.uat.auth.TokenVerifier;
 import dev.uat.router.provider.EchoProvider;
 import dev.uat.router.provider.Model;
@@ -16,7 +15,6 @@ import dev.uat.router.provider.Provider;
 import dev.uat.router.provider.ProviderException;
 import dev.uat.router.provider.Timeouts;
 import dev.uat.telemetry.Telemetry;
-import dev.uat.telemetry.TracedHttpClient;
 import dev.uat.web.Service;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
@@ -135,11 +133,9 @@ public final class Router implements AutoCloseable {
       String apiUrl, Telemetry telemetry, TokenVerifier verifier) {
     requireNonNull(telemetry, "telemetry");
     requireNonNull(verifier, "verifier");
-    CredentialBackend backend =
-        apiUrl == null
-            ? NO_API
-            : new RemoteCredentialBackend(apiUrl, TracedHttpClient.create(telemetry));
-    return new Credentials(verifier, backend);
+    return apiUrl == null
+        ? new Credentials(verifier, NO_API)
+        : Credentials.remote(verifier, apiUrl, telemetry);
   }
 
   /** The backend of a router without an api: nothing can be checked. */

@@ -6,6 +6,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.uat.events.EventBus;
+import dev.uat.telemetry.Telemetry;
+import dev.uat.telemetry.TracedHttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -50,6 +52,16 @@ public final class Credentials {
 
   public Credentials(TokenVerifier verifier, CredentialBackend backend) {
     this(verifier, backend, RECHECK, DEFAULT_CACHE_BYTES, Ticker.systemTicker(), Clock.systemUTC());
+  }
+
+  /**
+   * Credentials of a component other than the api: signatures checked by {@code verifier}, login
+   * sessions and API keys asked of the api at {@code apiUrl} ({@link RemoteCredentialBackend}) with
+   * a client traced by {@code telemetry}, so that a check shows in the request's trace.
+   */
+  public static Credentials remote(TokenVerifier verifier, String apiUrl, Telemetry telemetry) {
+    return new Credentials(
+        verifier, new RemoteCredentialBackend(apiUrl, TracedHttpClient.create(telemetry)));
   }
 
   /** With the re-check period, cache budget, and time sources (tests). */
