@@ -6,6 +6,7 @@ import dev.uat.auth.Credentials;
 import dev.uat.auth.JwtKeys;
 import dev.uat.auth.TokenIssuer;
 import dev.uat.auth.TokenVerifier;
+import dev.uat.db.Database;
 import dev.uat.events.EventBus;
 import dev.uat.events.EventPublisher;
 import dev.uat.telemetry.Telemetry;
@@ -45,7 +46,17 @@ public final class Api implements AutoCloseable {
   public static Api start(ApiSettings settings, Telemetry telemetry, EventBus bus, JwtKeys keys) {
     requireNonNull(settings, "settings");
     requireNonNull(bus, "bus");
-    Database database = new Database(settings, telemetry);
+    Database database =
+        Database.start(
+            new Database.Settings(
+                settings.effectiveJdbcUrl(),
+                settings.jdbcUser(),
+                settings.jdbcPassword(),
+                "uat-api",
+                10,
+                "classpath:db/migration",
+                "flyway_schema_history"),
+            telemetry);
     AutoCloseable listening = null;
     try {
       ApiMetrics metrics = new ApiMetrics(telemetry);

@@ -1,6 +1,7 @@
 package dev.uat.api;
 
 import dev.uat.auth.ApiKeyFormat;
+import dev.uat.db.Database;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

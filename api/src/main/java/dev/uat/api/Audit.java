@@ -1,5 +1,6 @@
 package dev.uat.api;
 
+import dev.uat.db.Database;
 import dev.uat.web.Service;
 import io.javalin.http.Context;
 import io.opentelemetry.api.trace.Span;

@@ -1,5 +1,6 @@
 package dev.uat.api;
 
+import dev.uat.db.Database;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,9 +1,7 @@
 package dev.uat.router;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
+import dev.uat.db.Database;
 import dev.uat.telemetry.Telemetry;
-import dev.uat.telemetry.TracedDataSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,8 +11,6 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 
 /**
  * Usage records in SQL (H2 file by default, PostgreSQL by URL): a small HikariCP pool with pool
@@ -27,36 +23,25 @@ final class JdbcUsageStore implements UsageStore {
           + " provider, input_tokens, output_tokens, tokens_estimated, latency_ms, cache_hit,"
           + " status, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-  private final HikariDataSource pool;
-  private final DataSource traced;
+  private final Database database;
 
   JdbcUsageStore(String jdbcUrl, Telemetry telemetry) {
-    HikariConfig config = new HikariConfig();
-    config.setJdbcUrl(jdbcUrl);
-    config.setPoolName("uat-router");
-    config.setMaximumPoolSize(2);
-    config.setMinimumIdle(1);
-    config.setConnectionTimeout(5_000);
-    this.pool = TracedDataSource.pool(telemetry, config);
-    try {
-      Flyway.configure()
-          .dataSource(pool)
-          .locations("classpath:db/router")
-          .table("flyway_router_history")
-          .baselineOnMigrate(true)
-          .baselineVersion("0")
-          .load()
-          .migrate();
-    } catch (RuntimeException e) {
-      pool.close();
-      throw e;
-    }
-    this.traced = TracedDataSource.traced(telemetry, pool);
+    this.database =
+        Database.start(
+            new Database.Settings(
+                jdbcUrl,
+                null,
+                null,
+                "uat-router",
+                2,
+                "classpath:db/router",
+                "flyway_router_history"),
+            telemetry);
   }
 
   @Override
   public void write(List<UsageRecord> batch) throws SQLException {
-    try (Connection c = traced.getConnection()) {
+    try (Connection c = database.connection()) {
       c.setAutoCommit(false);
       try (PreparedStatement s = c.prepareStatement(INSERT)) {
         for (UsageRecord r : batch) {
@@ -95,7 +80,7 @@ final class JdbcUsageStore implements UsageStore {
 
   @Override
   public List<UsageRecord> recent(String userId, int limit) throws SQLException {
-    try (Connection c = traced.getConnection();
+    try (Connection c = database.connection();
         PreparedStatement s =
             c.prepareStatement(
                 "SELECT created_at, operation, key_id, user_id, requested_model, model, provider,"
@@ -132,7 +117,7 @@ final class JdbcUsageStore implements UsageStore {
   @Override
   public long[] totals(String keyId, String userId, Instant since) throws SQLException {
     String where = keyId != null ? "key_id = ?" : "user_id = ? AND key_id IS NULL";
-    try (Connection c = traced.getConnection();
+    try (Connection c = database.connection();
         PreparedStatement s =
             c.prepareStatement(
                 "SELECT COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), COUNT(*)"
@@ -150,15 +135,11 @@ final class JdbcUsageStore implements UsageStore {
 
   @Override
   public void check() throws SQLException {
-    try (Connection c = pool.getConnection()) {
-      if (!c.isValid(2)) {
-        throw new SQLException("usage database connection is not valid");
-      }
-    }
+    database.check();
   }
 
   @Override
   public void close() {
-    pool.close();
+    database.close();
   }
 }

@@ -2,7 +2,6 @@ package dev.uat.web;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.uat.telemetry.HttpServerTracing;
 import dev.uat.telemetry.MetricsEndpoint;
 import dev.uat.telemetry.Telemetry;
 import io.javalin.Javalin;

@@ -1,7 +1,8 @@
-package dev.uat.telemetry;
+package dev.uat.web;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.telemetry.Telemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
