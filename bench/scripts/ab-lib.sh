@@ -1,5 +1,6 @@
-# Shared by the A/B chat scripts (source it): two platforms on ports A and B, measured with wrk in
-# alternating rounds so that the machine's noise falls on both. Needs WORK (a scratch directory).
+# Shared by the A/B scripts (source it): two platforms on ports A and B, measured with wrk in
+# alternating rounds so that the machine's noise falls on both, and a baseline tree built beside
+# this one. Needs WORK (a scratch directory).
 
 wait_up() { # port: until its /health/ready answers (60 s)
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$1/health/ready" >/dev/null && return; sleep 0.5; done
@@ -15,8 +16,6 @@ token() { # port: registers the benchmark user, prints its access token
 load() { # port token connections seconds: one wrk run of POST /api/chat, its RESULT line
   UAT_TOKEN=$2 wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"$4"s -s bench/scripts/chat.lua "http://127.0.0.1:$1/api/chat" | grep RESULT
 }
-
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 alternate() { # rounds seconds connections  nameA portA tokenA  nameB portB tokenB
   local rounds=$1 secs=$2 conns=$3; shift 3
@@ -37,3 +36,19 @@ alternate() { # rounds seconds connections  nameA portA tokenA  nameB portB toke
 field() { grep "^$1 " "$WORK/results" | sed -E 's/ [|] .*//' | grep -oE "$2=[0-9.]+" | cut -d= -f2 | median; }
 lfield() { grep "^$1 " "$WORK/results" | sed -E 's/.* [|] //' | grep -oE "$2=[0-9.]+" | cut -d= -f2 | median; }
 errors() { grep -oE 'errors=[0-9]+' "$WORK/results" | cut -d= -f2 | paste -sd+ | bc; }
+
+# with_baseline REF: checks REF out in $WORK/baseline (removed again on exit, with any background
+# job), builds this tree and the baseline, sets HEAD_SHA and BASE_SHA. Needs HERE (this tree).
+with_baseline() {
+  trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true
+        git -C "$HERE" worktree remove --force "$WORK/baseline" 2>/dev/null || true
+        rm -rf "$WORK"' EXIT
+  BASE_SHA=$(git rev-parse --short "$1"); HEAD_SHA=$(git rev-parse --short HEAD)
+  git worktree add --detach "$WORK/baseline" "$1" >/dev/null 2>&1
+  echo "building this tree ($HEAD_SHA) and the baseline ($BASE_SHA)…" >&2
+  ./uat build >/dev/null
+  (cd "$WORK/baseline" && ./uat build >/dev/null)
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b == 0) ? 0 : a / b}'; }

@@ -16,17 +16,7 @@ command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 
 HERE=$(pwd)
 WORK=$(mktemp -d)
 . bench/scripts/ab-lib.sh
-cleanup() {
-  kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true
-  git -C "$HERE" worktree remove --force "$WORK/baseline" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-BASE_SHA=$(git rev-parse --short "$BASE"); HEAD_SHA=$(git rev-parse --short HEAD)
-git worktree add --detach "$WORK/baseline" "$BASE" >/dev/null 2>&1
-echo "building this tree ($HEAD_SHA) and the baseline ($BASE_SHA)…" >&2
-./uat build >/dev/null
-(cd "$WORK/baseline" && ./uat build >/dev/null)
+with_baseline "$BASE"
 
 start() { # name dir offset
   # one user sends every request: the per-user rate limits are off for the measurement
@@ -46,7 +36,6 @@ P50_H=$(lfield head p50_us); P50_B=$(lfield base p50_us)
 P99_H=$(lfield head p99_us); P99_B=$(lfield base p99_us)
 RSS_H=$(rss_mb head); RSS_B=$(rss_mb base)
 ERR=$(errors)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 
 cat <<MD
 ### Chat path: $HEAD_SHA vs baseline $BASE_SHA ($(date -u +%Y-%m-%d))

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.uat.web.Exposure;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -58,8 +60,7 @@ public final class Config {
     Map<String, Integer> bound = new LinkedHashMap<>(boundPorts);
     for (String key : PORTS) {
       if (port(key) == 0) {
-        try (java.net.ServerSocket s =
-            new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
           bound.put(key, s.getLocalPort());
         } catch (IOException e) {
           throw new ConfigException("cannot find a free port for " + key + ": " + e.getMessage());
@@ -67,6 +68,20 @@ public final class Config {
       }
     }
     return new Config(values, sources, bound);
+  }
+
+  /**
+   * This configuration with {@code api-url}, {@code router-url} and {@code realtime-url} pointing
+   * at this machine's own ports: the all-in-one's peers are always its own components.
+   */
+  public Config withPeersOnLoopback() {
+    Map<String, String> v = new LinkedHashMap<>(values);
+    Map<String, String> src = new LinkedHashMap<>(sources);
+    for (String component : List.of("api", "router", "realtime")) {
+      v.put(component + "-url", "http://127.0.0.1:" + port(component + "-port"));
+      src.put(component + "-url", "all-in-one");
+    }
+    return new Config(v, src, boundPorts);
   }
 
   private static Map<String, String> defaults() {

@@ -1,23 +1,8 @@
 package dev.uat.app;
 
-import dev.uat.api.Api;
-import dev.uat.auth.Credentials;
-import dev.uat.auth.JwtKeys;
-import dev.uat.auth.TokenIssuer;
-import dev.uat.auth.TokenVerifier;
-import dev.uat.events.EventBus;
-import dev.uat.events.HttpEventBus;
-import dev.uat.events.InProcessEventBus;
-import dev.uat.realtime.Realtime;
-import dev.uat.realtime.RealtimeSettings;
-import dev.uat.realtime.RedisEventBus;
-import dev.uat.router.Router;
-import dev.uat.telemetry.Telemetry;
-import dev.uat.telemetry.TelemetrySettings;
+import dev.uat.web.Closer;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -224,37 +209,17 @@ public final class Uat implements Runnable {
       more.put("router-url", routerUrl);
       more.put("realtime-url", realtimeUrl);
       more.put("observatory-url", observatoryUrl);
-      String portKey =
-          switch (component) {
-            case "edge", "api", "router", "realtime" -> component + "-port";
-            case "observatory" -> "observatory-port";
-            default ->
-                throw new Config.ConfigException(
-                    "unknown component '"
-                        + component
-                        + "': edge, api, router, realtime or observatory");
-          };
-      more.put(portKey, port);
+      Wiring.Component which = Wiring.Component.named(component);
+      more.put(which.id() + "-port", port);
       Config config = load(more);
-      Deque<AutoCloseable> open = new ArrayDeque<>();
-      String otlp =
-          config.get("otlp-endpoint").orElse("http://127.0.0.1:" + config.port("otlp-port"));
-      String url;
-      try {
-        if (!component.equals("edge") && !component.equals("realtime")) {
-          DataDirectory.prepare(config.dataDir());
-        }
-        url = start(component, config, otlp, open);
-      } catch (RuntimeException ex) {
-        closeAll(open);
-        throw ex;
-      }
+      Closer closer = new Closer();
+      String url = closer.startOrClose(() -> start(which, config, closer).url());
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
                   () -> {
-                    closeAll(open);
+                    closer.close();
                     stopped.countDown();
                   },
                   "uat-shutdown"));
@@ -263,105 +228,9 @@ public final class Uat implements Runnable {
       return 0;
     }
 
-    /**
-     * Starts {@code component} from {@code config}, pushing what must be closed onto {@code open};
-     * returns its URL.
-     */
-    static String start(String component, Config config, String otlp, Deque<AutoCloseable> open) {
-      switch (component) {
-        case "observatory" -> {
-          Telemetry t =
-              push(
-                  open,
-                  Telemetry.create(new TelemetrySettings("uat-observatory", otlp, false, false)));
-          return push(open, Platform.observatory(config, t)).queryUrl();
-        }
-        case "router" -> {
-          String apiUrl = stripSlash(config.require("api-url"));
-          Telemetry t = telemetry(open, config, "uat-router", otlp);
-          Credentials credentials =
-              Router.credentials(
-                  apiUrl, t, TokenVerifier.remote(apiUrl + "/api/auth/jwks", "uat-router"));
-          if (config.get("redis-url").isPresent()) { // where the api announces revocations
-            EventBus bus = push(open, RedisEventBus.connect(config.require("redis-url"), t));
-            push(open, credentials.listen(bus));
-          }
-          return push(open, Platform.router(config, t, credentials, apiUrl)).url();
-        }
-        case "api" -> {
-          Telemetry t = telemetry(open, config, "uat-api", otlp);
-          JwtKeys keys = Platform.jwtKeys(config);
-          EventBus bus =
-              config.get("redis-url").isPresent()
-                  ? push(open, RedisEventBus.connect(config.require("redis-url"), t))
-                  : config.get("realtime-url").isPresent()
-                      ? new HttpEventBus(t, config.require("realtime-url"), new TokenIssuer(keys))
-                      : new InProcessEventBus();
-          if (config.get("realtime-url").isEmpty() && config.get("redis-url").isEmpty()) {
-            System.err.println(
-                "uat: no --realtime-url: chat events will not reach any WebSocket client");
-          }
-          Api api = push(open, Platform.api(config, t, config.require("router-url"), bus, keys));
-          return api.url();
-        }
-        case "realtime" -> {
-          String apiUrl = config.require("api-url");
-          Telemetry t = telemetry(open, config, "uat-realtime", otlp);
-          Realtime r =
-              Realtime.start(
-                  RealtimeSettings.defaults(apiUrl)
-                      .withHost(config.internalHost())
-                      .withPort(config.port("realtime-port"))
-                      .withExposure(config.exposure()),
-                  t,
-                  push(open, Platform.events(config, t)),
-                  TokenVerifier.remote(stripSlash(apiUrl) + "/api/auth/jwks", Realtime.AUDIENCE));
-          return push(open, r).url();
-        }
-        case "edge" -> {
-          return push(
-                  open,
-                  Platform.edge(
-                      config,
-                      telemetry(open, config, "uat-edge", otlp),
-                      config.require("api-url"),
-                      config.require("router-url"),
-                      config.require("realtime-url"),
-                      config
-                          .get("observatory-url")
-                          .orElse("http://127.0.0.1:" + config.port("observatory-port"))))
-              .url();
-        }
-        default -> throw new IllegalStateException(component);
-      }
+    /** Starts one component from {@code config} as {@code uat serve} does. */
+    static Wiring.Started start(Wiring.Component component, Config config, Closer closer) {
+      return new Wiring(config, closer, Wiring.Mode.DISTRIBUTED).start(component);
     }
-
-    /** A component's SDK: OTLP/HTTP to {@code otlp}, or OTLP/gRPC when the protocol says grpc. */
-    private static Telemetry telemetry(
-        Deque<AutoCloseable> open, Config config, String service, String otlp) {
-      String otlpGrpc =
-          config.get("otlp-endpoint").orElse("http://127.0.0.1:" + config.port("otlp-grpc-port"));
-      return push(
-          open, Telemetry.create(new TelemetrySettings(service, otlp, false, true, otlpGrpc)));
-    }
-  }
-
-  private static <T extends AutoCloseable> T push(Deque<AutoCloseable> open, T c) {
-    open.push(c);
-    return c;
-  }
-
-  private static void closeAll(Deque<AutoCloseable> open) {
-    while (!open.isEmpty()) {
-      try {
-        open.pop().close();
-      } catch (Exception e) {
-        System.err.println("uat: error while stopping: " + e);
-      }
-    }
-  }
-
-  private static String stripSlash(String url) {
-    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 }

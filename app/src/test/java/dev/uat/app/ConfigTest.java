@@ -41,15 +41,15 @@ class ConfigTest {
     String jwk = Files.readString(file);
 
     Config fromFile = Config.load(null, Map.of("UAT_JWT_KEY", file.toString()), Map.of());
-    assertThat(Platform.jwtKeys(fromFile).keyId()).isEqualTo(original.keyId());
+    assertThat(Wiring.jwtKeys(fromFile).keyId()).isEqualTo(original.keyId());
     Config inline = Config.load(null, Map.of("UAT_JWT_KEY", jwk), Map.of());
-    assertThat(Platform.jwtKeys(inline).keyId()).isEqualTo(original.keyId());
+    assertThat(Wiring.jwtKeys(inline).keyId()).isEqualTo(original.keyId());
     Config none = Config.load(null, Map.of("UAT_DATA", dir.resolve("d").toString()), Map.of());
-    assertThat(Platform.jwtKeys(none).keyId()).isNotEqualTo(original.keyId());
+    assertThat(Wiring.jwtKeys(none).keyId()).isNotEqualTo(original.keyId());
     assertThat(dir.resolve("d").resolve(dev.uat.auth.JwtKeys.FILE)).exists();
     Config missing =
         Config.load(null, Map.of("UAT_JWT_KEY", dir.resolve("nope").toString()), Map.of());
-    assertThatThrownBy(() -> Platform.jwtKeys(missing)).hasMessageContaining("jwt-key");
+    assertThatThrownBy(() -> Wiring.jwtKeys(missing)).hasMessageContaining("jwt-key");
   }
 
   @Test

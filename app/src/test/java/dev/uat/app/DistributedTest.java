@@ -3,10 +3,9 @@ package dev.uat.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.uat.web.Closer;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,28 +21,24 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class DistributedTest {
   @TempDir static Path data;
-  static final Deque<AutoCloseable> open = new ArrayDeque<>();
+  static final Closer open = new Closer();
   static String edgeUrl;
   static String observatoryUrl;
 
   @BeforeAll
   static void serve() throws IOException {
     Map<String, String> flags = TestSettings.separate(data);
-    String base = "http://127.0.0.1:";
     Config config = Config.load(null, Map.of(), flags);
-    String otlp = base + flags.get("otlp-port");
-    observatoryUrl = Uat.Serve.start("observatory", config, otlp, open);
-    Uat.Serve.start("router", config, otlp, open);
-    Uat.Serve.start("api", config, otlp, open);
-    Uat.Serve.start("realtime", config, otlp, open);
-    edgeUrl = Uat.Serve.start("edge", config, otlp, open);
+    observatoryUrl = Uat.Serve.start(Wiring.Component.OBSERVATORY, config, open).url();
+    Uat.Serve.start(Wiring.Component.ROUTER, config, open).url();
+    Uat.Serve.start(Wiring.Component.API, config, open).url();
+    Uat.Serve.start(Wiring.Component.REALTIME, config, open).url();
+    edgeUrl = Uat.Serve.start(Wiring.Component.EDGE, config, open).url();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    while (!open.isEmpty()) {
-      open.pop().close();
-    }
+    open.close();
   }
 
   @Test

@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.uat.web.Closer;
 import dev.uat.web.WsClient;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,23 +36,19 @@ class RevocationTest {
   @Test
   void separatelyStartedComponentsEndAccessWithinTheRecheckPeriod() throws Exception {
     Map<String, String> flags = TestSettings.separate(data);
-    String base = "http://127.0.0.1:";
     Config config = Config.load(null, Map.of(), flags);
-    String otlp = base + flags.get("otlp-port");
-    Deque<AutoCloseable> open = new ArrayDeque<>();
+    Closer open = new Closer();
     try {
-      String observatory = Uat.Serve.start("observatory", config, otlp, open);
-      Uat.Serve.start("router", config, otlp, open);
-      Uat.Serve.start("api", config, otlp, open);
-      Uat.Serve.start("realtime", config, otlp, open);
-      String edgeUrl = Uat.Serve.start("edge", config, otlp, open);
+      String observatory = Uat.Serve.start(Wiring.Component.OBSERVATORY, config, open).url();
+      Uat.Serve.start(Wiring.Component.ROUTER, config, open).url();
+      Uat.Serve.start(Wiring.Component.API, config, open).url();
+      Uat.Serve.start(Wiring.Component.REALTIME, config, open).url();
+      String edgeUrl = Uat.Serve.start(Wiring.Component.EDGE, config, open).url();
       // the api posts events (revocations too) to realtime; the router hears none and re-checks
       assertRevocationsEndAccess(
           new ChatTrace(edgeUrl, observatory), edgeUrl, Duration.ofSeconds(8));
     } finally {
-      while (!open.isEmpty()) {
-        open.pop().close();
-      }
+      open.close();
     }
   }
 
