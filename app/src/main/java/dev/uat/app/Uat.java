@@ -10,6 +10,9 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.ISetter;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -28,7 +31,7 @@ public final class Uat implements Runnable {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
     int code =
-        new CommandLine(new Uat())
+        commandLine()
             .setExecutionExceptionHandler(
                 (e, cmd, parsed) -> {
                   if (e instanceof Config.ConfigException) {
@@ -48,77 +51,82 @@ public final class Uat implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
-  /** Settings every command takes; null means not given. */
+  /**
+   * Flags that set the {@link Config} key of the same name ({@code --ollama-url X} is {@code
+   * ollama-url: X} in {@code uat.yaml}), taken by every command.
+   */
+  private static final String[][] COMMON_FLAGS = {
+    {"data", "data directory (default ./data)"},
+    {
+      "host",
+      "interface the edge listens on, where users reach it (default 127.0.0.1); the other"
+          + " components keep to --internal-host"
+    },
+    {
+      "internal-host",
+      "interface api, router, realtime, the observatory and its receivers listen on"
+          + " (default 127.0.0.1)"
+    },
+    {"port-offset", "added to every port"},
+    {"provider", "auto, ollama, openai or echo (default auto)"},
+    {"ollama-url", "default http://127.0.0.1:11434"},
+    {"openai-url", "base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1"},
+    {"model", "default model"},
+    {"otlp-endpoint", "OTLP/HTTP endpoint for traces (default: the embedded observatory)"},
+    {"jdbc-url", "database (default: H2 file in the data directory)"},
+    {"redis-url", "Redis for realtime fan-out, history and presence, e.g. redis://127.0.0.1:6379"},
+  };
+
+  /** The peers a component started alone talks to. */
+  private static final String[][] SERVE_FLAGS = {
+    {"api-url", "where the api is (for edge, realtime and router)"},
+    {"router-url", "where the router is (for edge and api)"},
+    {"realtime-url", "where realtime is (for edge and api)"},
+    {"observatory-url", "the observatory UI the web client links traces to (for edge)"},
+  };
+
+  /** The command line, with the flag tables above added to each subcommand. */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Uat());
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      Common command = sub.getCommand();
+      command.addFlags(sub.getCommandSpec(), COMMON_FLAGS);
+      if (command instanceof Serve) {
+        command.addFlags(sub.getCommandSpec(), SERVE_FLAGS);
+      }
+    }
+    return cli;
+  }
+
+  /** Settings every command takes; a key absent from {@link #flags} was not given. */
   static class Common {
     @Option(names = "--config", description = "YAML settings file (default: ./uat.yaml if present)")
     Path config;
 
-    @Option(names = "--data", description = "data directory (default ./data)")
-    String data;
+    final Map<String, String> flags = new LinkedHashMap<>();
 
-    @Option(
-        names = "--host",
-        description =
-            "interface the edge listens on, where users reach it (default 127.0.0.1); the other"
-                + " components keep to --internal-host")
-    String host;
-
-    @Option(
-        names = "--internal-host",
-        description =
-            "interface api, router, realtime, the observatory and its receivers listen on"
-                + " (default 127.0.0.1)")
-    String internalHost;
-
-    @Option(names = "--port-offset", description = "added to every port")
-    String portOffset;
-
-    @Option(names = "--provider", description = "auto, ollama, openai or echo (default auto)")
-    String provider;
-
-    @Option(names = "--ollama-url", description = "default http://127.0.0.1:11434")
-    String ollamaUrl;
-
-    @Option(
-        names = "--openai-url",
-        description = "base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
-    String openaiUrl;
-
-    @Option(names = "--model", description = "default model")
-    String model;
-
-    @Option(
-        names = "--otlp-endpoint",
-        description = "OTLP/HTTP endpoint for traces (default: the embedded observatory)")
-    String otlpEndpoint;
-
-    @Option(names = "--jdbc-url", description = "database (default: H2 file in the data directory)")
-    String jdbcUrl;
-
-    @Option(
-        names = "--redis-url",
-        description =
-            "Redis for realtime fan-out, history and presence, e.g. redis://127.0.0.1:6379")
-    String redisUrl;
-
-    Map<String, String> flags() {
-      Map<String, String> f = new LinkedHashMap<>();
-      f.put("data", data);
-      f.put("host", host);
-      f.put("internal-host", internalHost);
-      f.put("port-offset", portOffset);
-      f.put("provider", provider);
-      f.put("ollama-url", ollamaUrl);
-      f.put("openai-url", openaiUrl);
-      f.put("model", model);
-      f.put("otlp-endpoint", otlpEndpoint);
-      f.put("jdbc-url", jdbcUrl);
-      f.put("redis-url", redisUrl);
-      return f;
+    void addFlags(CommandSpec spec, String[][] table) {
+      for (String[] flag : table) {
+        String key = flag[0];
+        spec.addOption(
+            OptionSpec.builder("--" + key)
+                .paramLabel("<" + key + ">")
+                .type(String.class)
+                .description(flag[1])
+                .setter(
+                    new ISetter() {
+                      @Override
+                      public <T> T set(T value) {
+                        flags.put(key, (String) value);
+                        return null;
+                      }
+                    })
+                .build());
+      }
     }
 
     Config load(Map<String, String> more) {
-      Map<String, String> f = flags();
+      Map<String, String> f = new LinkedHashMap<>(flags);
       f.putAll(more);
       return Config.load(config, System.getenv(), f);
     }
@@ -188,28 +196,10 @@ public final class Uat implements Runnable {
     @Option(names = "--port", description = "port of this component (default: its standard port)")
     String port;
 
-    @Option(names = "--api-url", description = "where the api is (for edge, realtime and router)")
-    String apiUrl;
-
-    @Option(names = "--router-url", description = "where the router is (for edge and api)")
-    String routerUrl;
-
-    @Option(names = "--realtime-url", description = "where realtime is (for edge and api)")
-    String realtimeUrl;
-
-    @Option(
-        names = "--observatory-url",
-        description = "the observatory UI the web client links traces to (for edge)")
-    String observatoryUrl;
-
     @Override
     public Integer call() throws InterruptedException {
-      Map<String, String> more = new LinkedHashMap<>();
-      more.put("api-url", apiUrl);
-      more.put("router-url", routerUrl);
-      more.put("realtime-url", realtimeUrl);
-      more.put("observatory-url", observatoryUrl);
       Wiring.Component which = Wiring.Component.named(component);
+      Map<String, String> more = new LinkedHashMap<>();
       more.put(which.id() + "-port", port);
       Config config = load(more);
       Closer closer = new Closer();

@@ -9,9 +9,34 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 class ConfigTest {
   @TempDir Path dir;
+
+  @Test
+  void everyCommandLineFlagSetsTheSettingOfItsName() {
+    CommandLine.ParseResult parsed =
+        Uat.commandLine()
+            .parseArgs(
+                "serve",
+                "router",
+                "--api-url",
+                "http://10.0.0.7:9999/",
+                "--provider",
+                "echo",
+                "--port",
+                "18003");
+    Uat.Serve serve = parsed.subcommand().commandSpec().commandLine().getCommand();
+
+    Config c = serve.load(Map.of("router-port", serve.port));
+
+    assertThat(c.require("api-url")).isEqualTo("http://10.0.0.7:9999/");
+    assertThat(c.require("provider")).isEqualTo("echo");
+    assertThat(c.port("router-port")).isEqualTo(18003);
+    assertThat(c.get("model")).isEmpty();
+    assertThat(c.source("api-url")).isEqualTo("--api-url");
+  }
 
   @Test
   void flagsOverrideEnvironmentWhichOverridesTheFile() throws Exception {
