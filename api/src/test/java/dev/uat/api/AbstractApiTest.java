@@ -8,9 +8,12 @@ import dev.uat.web.Json;
 import dev.uat.web.Sse;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.RecordedRequest;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** Accounts basics, conversations and the chat flow; runs on H2 and PostgreSQL. */
@@ -323,24 +326,17 @@ abstract class AbstractApiTest extends ApiFixture {
           Json.MAPPER.readTree(reader.readLine().substring(6)).get("conversation_id").asText();
     } // the client hangs up here, long before the answer is complete
 
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(20))
-        .until(
-            () ->
-                json(call("GET", "/api/conversations/" + conversation, token, null))
-                        .get("messages")
-                        .size()
-                    == 2);
+    Callable<Integer> stored =
+        () ->
+            json(call("GET", "/api/conversations/" + conversation, token, null))
+                .get("messages")
+                .size();
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(stored, n -> n == 2);
     // and it stays at one answer
-    org.awaitility.Awaitility.await()
-        .during(java.time.Duration.ofMillis(300))
-        .atMost(java.time.Duration.ofSeconds(2))
-        .until(
-            () ->
-                json(call("GET", "/api/conversations/" + conversation, token, null))
-                        .get("messages")
-                        .size()
-                    == 2);
+    Awaitility.await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(2))
+        .until(stored, n -> n == 2);
     JsonNode messages =
         json(call("GET", "/api/conversations/" + conversation, token, null)).get("messages");
     assertThat(messages).hasSize(2);
