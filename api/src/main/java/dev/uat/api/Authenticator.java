@@ -57,11 +57,11 @@ final class Authenticator {
       int requestsPerMinute,
       ApiMetrics metrics,
       Telemetry telemetry) {
+    this.requests = RateLimiter.perMinute(requestsPerMinute, n -> metrics.evicted("requests", n));
+    this.tracer = telemetry.tracer();
     this.credentials = credentials;
     this.bus = bus;
     this.metrics = metrics;
-    this.requests = RateLimiter.perMinute(requestsPerMinute, n -> metrics.evicted("requests", n));
-    this.tracer = telemetry.tracer();
   }
 
   /**

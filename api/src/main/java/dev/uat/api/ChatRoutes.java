@@ -80,14 +80,14 @@ final class ChatRoutes {
       RouterClient router,
       EventPublisher events,
       ApiMetrics metrics) {
+    this.chats =
+        RateLimiter.perMinute(settings.limits().chatsPerMinute(), n -> metrics.evicted("chats", n));
     this.settings = settings;
     this.store = store;
     this.auth = auth;
     this.router = router;
     this.events = events;
     this.metrics = metrics;
-    this.chats =
-        RateLimiter.perMinute(settings.limits().chatsPerMinute(), n -> metrics.evicted("chats", n));
   }
 
   void register(JavalinConfig cfg) {

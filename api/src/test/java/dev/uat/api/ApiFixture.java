@@ -90,13 +90,12 @@ abstract class ApiFixture {
    */
   HttpResponse<String> callFrom(
       String address, String method, String path, String token, String body) throws Exception {
+    HttpRequest.BodyPublisher publisher =
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body);
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(api.url() + path))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.newBuilder(URI.create(api.url() + path)).method(method, publisher);
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
