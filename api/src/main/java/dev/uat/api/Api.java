@@ -10,8 +10,8 @@ import dev.uat.db.Database;
 import dev.uat.events.EventBus;
 import dev.uat.events.EventPublisher;
 import dev.uat.telemetry.Telemetry;
+import dev.uat.web.Closer;
 import dev.uat.web.Service;
-import java.time.Duration;
 
 /**
  * The business API (service {@code uat-api}): accounts and tokens, conversations, and the chat flow
@@ -30,13 +30,13 @@ public final class Api implements AutoCloseable {
   private final Service service;
   private final Database database;
   private final JwtKeys keys;
-  private final AutoCloseable listening;
+  private final Closer closer;
 
-  private Api(Service service, Database database, JwtKeys keys, AutoCloseable listening) {
+  private Api(Service service, Database database, JwtKeys keys, Closer closer) {
     this.service = service;
     this.database = database;
     this.keys = keys;
-    this.listening = listening;
+    this.closer = closer;
   }
 
   /**
@@ -46,92 +46,77 @@ public final class Api implements AutoCloseable {
   public static Api start(ApiSettings settings, Telemetry telemetry, EventBus bus, JwtKeys keys) {
     requireNonNull(settings, "settings");
     requireNonNull(bus, "bus");
+    Closer closer = new Closer();
     Database database =
-        Database.start(
-            new Database.Settings(
-                settings.effectiveJdbcUrl(),
-                settings.jdbcUser(),
-                settings.jdbcPassword(),
-                "uat-api",
-                10,
-                "classpath:db/migration",
-                "flyway_schema_history"),
-            telemetry);
-    AutoCloseable listening = null;
-    try {
-      ApiMetrics metrics = new ApiMetrics(telemetry);
-      Store store = new Store(database);
-      Sessions sessions = new Sessions(database);
-      ApiKeys apiKeys = new ApiKeys(database);
-      Audit audit = new Audit(database);
-      TokenVerifier verifier = TokenVerifier.local(keys);
-      Credentials credentials =
-          new Credentials(verifier, new LocalCredentialBackend(sessions, apiKeys));
-      Authenticator auth =
-          new Authenticator(
-              credentials,
-              bus,
-              new RateLimiter(
-                  settings.limits().requestsPerMinute(),
-                  Duration.ofMinutes(1),
-                  n -> metrics.evicted("requests", n)),
-              metrics,
-              telemetry);
-      listening = auth.listen();
-      AuthRoutes authRoutes =
-          new AuthRoutes(
-              store,
-              sessions,
-              apiKeys,
-              new Passwords(settings.bcryptCost()),
-              new TokenIssuer(keys),
-              verifier,
-              keys,
-              auth,
-              audit,
-              settings.limits(),
-              metrics);
-      KeyRoutes keyRoutes = new KeyRoutes(apiKeys, auth, audit, metrics);
-      AuditRoutes auditRoutes = new AuditRoutes(audit, auth);
-      ChatRoutes chatRoutes =
-          new ChatRoutes(
-              settings,
-              store,
-              auth,
-              new RouterClient(telemetry, settings.routerUrl(), settings.routerTimeout()),
-              new EventPublisher(bus, telemetry),
-              metrics);
-      Service service =
-          Service.builder("api", telemetry)
-              .host(settings.host())
-              .port(settings.port())
-              .exposure(settings.exposure())
-              .maxBodyBytes(MAX_BODY_BYTES)
-              .readiness("database", database::check)
-              .routes(
-                  cfg -> {
-                    authRoutes.register(cfg);
-                    keyRoutes.register(cfg);
-                    auditRoutes.register(cfg);
-                    chatRoutes.register(cfg);
-                  })
-              .start();
-      return new Api(service, database, keys, listening);
-    } catch (RuntimeException e) {
-      closeQuietly(listening);
-      database.close();
-      throw e;
-    }
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (Exception e) {
-        // stopping anyway
-      }
-    }
+        closer.register(
+            Database.start(
+                new Database.Settings(
+                    settings.effectiveJdbcUrl(),
+                    settings.jdbcUser(),
+                    settings.jdbcPassword(),
+                    "uat-api",
+                    10,
+                    "classpath:db/migration",
+                    "flyway_schema_history"),
+                telemetry));
+    return closer.startOrClose(
+        () -> {
+          ApiMetrics metrics = new ApiMetrics(telemetry);
+          Jdbc jdbc = new Jdbc(database);
+          Store store = new Store(jdbc);
+          Sessions sessions = new Sessions(jdbc);
+          ApiKeys apiKeys = new ApiKeys(jdbc);
+          Audit audit = new Audit(jdbc);
+          TokenVerifier verifier = TokenVerifier.local(keys);
+          Credentials credentials =
+              new Credentials(verifier, new LocalCredentialBackend(sessions, apiKeys));
+          Authenticator auth =
+              new Authenticator(
+                  credentials, bus, settings.limits().requestsPerMinute(), metrics, telemetry);
+          closer.register(auth.listen());
+          AuthRoutes authRoutes =
+              new AuthRoutes(
+                  store,
+                  sessions,
+                  apiKeys,
+                  new Passwords(settings.bcryptCost()),
+                  new TokenIssuer(keys),
+                  verifier,
+                  keys,
+                  auth,
+                  audit,
+                  settings.limits(),
+                  metrics);
+          KeyRoutes keyRoutes = new KeyRoutes(apiKeys, auth, audit, metrics);
+          AuditRoutes auditRoutes = new AuditRoutes(audit, auth);
+          ConversationRoutes conversationRoutes = new ConversationRoutes(store, auth, metrics);
+          ChatRoutes chatRoutes =
+              new ChatRoutes(
+                  settings,
+                  store,
+                  auth,
+                  new RouterClient(telemetry, settings.routerUrl(), settings.routerTimeout()),
+                  new EventPublisher(bus, telemetry),
+                  metrics);
+          Service service =
+              closer.register(
+                  Service.builder("api", telemetry)
+                      .host(settings.host())
+                      .port(settings.port())
+                      .exposure(settings.exposure())
+                      .maxBodyBytes(MAX_BODY_BYTES)
+                      .readiness("database", database::check)
+                      .routes(
+                          cfg -> {
+                            authRoutes.register(cfg);
+                            keyRoutes.register(cfg);
+                            auditRoutes.register(cfg);
+                            chatRoutes.register(cfg);
+                            conversationRoutes.register(cfg);
+                          })
+                      .start());
+          return new Api(service, database, keys, closer);
+        });
   }
 
   public int port() {
@@ -152,10 +137,9 @@ public final class Api implements AutoCloseable {
     return keys;
   }
 
+  /** Stops serving, stops listening for revocations, closes the pool. */
   @Override
   public void close() {
-    closeQuietly(listening);
-    service.close();
-    database.close();
+    closer.close();
   }
 }

@@ -1,8 +1,9 @@
 package dev.uat.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.uat.auth.ApiKeyFormat;
-import dev.uat.db.Database;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -20,9 +21,11 @@ import java.util.Set;
 final class ApiKeys {
   static final int MAX_KEYS_PER_USER = 50;
 
+  /** A key without its secret; its JSON is what {@code GET /api/keys} lists (no user id). */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record ApiKey(
       String id,
-      String userId,
+      @JsonIgnore String userId,
       String name,
       String prefix,
       Set<String> scopes,
@@ -42,10 +45,18 @@ final class ApiKeys {
   private static final String COLUMNS =
       "id, user_id, name, prefix, scopes, created_at, last_used_at, revoked_at, expires_at";
 
-  private final Database db;
+  /** A key not revoked and not expired; parameter: now. */
+  private static final String LIVE =
+      "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)";
 
-  ApiKeys(Database db) {
-    this.db = db;
+  /** Revokes the user's keys not revoked yet; parameters: now, user id. */
+  private static final String REVOKE =
+      "UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL";
+
+  private final Jdbc jdbc;
+
+  ApiKeys(Jdbc jdbc) {
+    this.jdbc = jdbc;
   }
 
   /** Creates a key; {@code expiresAt} null for one that never expires. */
@@ -63,89 +74,58 @@ final class ApiKeys {
             null,
             null,
             expiresAt);
-    try (Connection c = db.connection()) {
-      Jdbc.update(
-          c,
-          "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at,"
-              + " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          key.id(),
-          userId,
-          name,
-          key.prefix(),
-          ApiKeyFormat.hash(secret),
-          String.join(" ", scopes),
-          key.createdAt(),
-          expiresAt);
-    }
+    jdbc.update(
+        "INSERT INTO api_keys (id, user_id, name, prefix, key_hash, scopes, created_at,"
+            + " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        key.id(),
+        userId,
+        name,
+        key.prefix(),
+        ApiKeyFormat.hash(secret),
+        String.join(" ", scopes),
+        key.createdAt(),
+        expiresAt);
     return new Created(key, secret);
   }
 
   int countActive(String userId) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.one(
-              c,
-              "SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoked_at IS NULL"
-                  + " AND (expires_at IS NULL OR expires_at > ?)",
-              r -> r.getInt(1),
-              userId,
-              Jdbc.now())
-          .orElse(0);
-    }
+    return jdbc.one(
+            "SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND " + LIVE,
+            r -> r.getInt(1),
+            userId,
+            Jdbc.now())
+        .orElse(0);
   }
 
   List<ApiKey> list(String userId) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.list(
-          c,
-          "SELECT " + COLUMNS + " FROM api_keys WHERE user_id = ? ORDER BY created_at DESC",
-          ApiKeys::row,
-          1000,
-          userId);
-    }
+    return jdbc.list(
+        "SELECT " + COLUMNS + " FROM api_keys WHERE user_id = ? ORDER BY created_at DESC",
+        ApiKeys::row,
+        1000,
+        userId);
   }
 
   /** The key with this secret if it is live at {@code now}: not revoked, not expired. */
   Optional<ApiKey> live(String secret, Instant now) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.one(
-          c,
-          "SELECT "
-              + COLUMNS
-              + " FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL"
-              + " AND (expires_at IS NULL OR expires_at > ?)",
-          ApiKeys::row,
-          ApiKeyFormat.hash(secret),
-          now);
-    }
+    return jdbc.one(
+        "SELECT " + COLUMNS + " FROM api_keys WHERE key_hash = ? AND " + LIVE,
+        ApiKeys::row,
+        ApiKeyFormat.hash(secret),
+        now);
   }
 
+  /** Revokes the user's key {@code id}; false when it is not theirs or was revoked already. */
   boolean revoke(String id, String userId) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.update(
-              c,
-              "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-              Jdbc.now(),
-              id,
-              userId)
-          == 1;
-    }
+    return jdbc.update(REVOKE + " AND id = ?", Jdbc.now(), userId, id) == 1;
   }
 
   /** Revokes every key of the user; returns how many were not revoked yet. */
   int revokeAll(String userId) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.update(
-          c,
-          "UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-          Jdbc.now(),
-          userId);
-    }
+    return jdbc.update(REVOKE, Jdbc.now(), userId);
   }
 
   void touch(String id, Instant when) throws SQLException {
-    try (Connection c = db.connection()) {
-      Jdbc.update(c, "UPDATE api_keys SET last_used_at = ? WHERE id = ?", when, id);
-    }
+    jdbc.update("UPDATE api_keys SET last_used_at = ? WHERE id = ?", when, id);
   }
 
   private static ApiKey row(ResultSet r) throws SQLException {

@@ -1,13 +1,12 @@
 package dev.uat.api;
 
-import dev.uat.db.Database;
 import dev.uat.web.Service;
 import io.javalin.http.Context;
 import io.opentelemetry.api.trace.Span;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,10 +41,20 @@ final class Audit {
       String details,
       Instant createdAt) {}
 
-  private final Database db;
+  private final Jdbc jdbc;
 
-  Audit(Database db) {
-    this.db = db;
+  Audit(Jdbc jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  /** The request's client address as stored (sessions, audit events): at most 64 characters. */
+  static String address(Context ctx) {
+    return truncate(Service.clientAddress(ctx), 64);
+  }
+
+  /** The request's user agent as stored (sessions, audit events): at most 256 characters. */
+  static String userAgent(Context ctx) {
+    return truncate(ctx.userAgent(), 256);
   }
 
   /**
@@ -53,16 +62,15 @@ final class Audit {
    * logged as an error (and visible in the trace).
    */
   void record(Context ctx, String userId, String event, String details) {
-    try (Connection c = db.connection()) {
-      Jdbc.update(
-          c,
+    try {
+      jdbc.update(
           "INSERT INTO audit_events (id, user_id, event, ip, user_agent, trace_id, details,"
               + " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
           Store.newId(),
           userId,
           event,
-          truncate(Service.clientAddress(ctx), 64),
-          truncate(ctx.userAgent(), 256),
+          address(ctx),
+          userAgent(ctx),
           Span.current().getSpanContext().getTraceId(),
           truncate(details, 1000),
           Jdbc.now());
@@ -78,8 +86,7 @@ final class Audit {
         new StringBuilder(
             "SELECT seq, id, user_id, event, ip, user_agent, trace_id, details, created_at"
                 + " FROM audit_events WHERE seq < ?");
-    List<Object> params =
-        new java.util.ArrayList<>(List.of(beforeSeq <= 0 ? Long.MAX_VALUE : beforeSeq));
+    List<Object> params = new ArrayList<>(List.of(beforeSeq <= 0 ? Long.MAX_VALUE : beforeSeq));
     if (userId != null) {
       sql.append(" AND user_id = ?");
       params.add(userId);
@@ -89,12 +96,11 @@ final class Audit {
       params.add(event);
     }
     sql.append(" ORDER BY seq DESC");
-    try (Connection c = db.connection()) {
-      return Jdbc.list(c, sql.toString(), Audit::row, limit, params.toArray());
-    }
+    return jdbc.list(sql.toString(), Audit::row, limit, params.toArray());
   }
 
-  private static String truncate(String s, int max) {
+  /** {@code s} cut to {@code max} characters; null stays null. */
+  static String truncate(String s, int max) {
     return s == null || s.length() <= max ? s : s.substring(0, max);
   }
 

@@ -24,7 +24,7 @@ final class AuditRoutes {
 
   private void list(Context ctx) throws SQLException {
     auth.require(ctx, Authenticator.Access.ADMIN);
-    int limit = ChatRoutes.pageSize(ctx.queryParam("limit"));
+    int limit = ConversationRoutes.pageSize(ctx.queryParam("limit"));
     long before = 0;
     String cursor = ctx.queryParam("cursor");
     if (cursor != null) {

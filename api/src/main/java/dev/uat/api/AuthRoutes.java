@@ -17,7 +17,6 @@ import dev.uat.web.Service;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -116,10 +115,8 @@ final class AuthRoutes {
     this.audit = audit;
     this.metrics = metrics;
     this.loginsPerAddress =
-        new RateLimiter(
-            limits.loginsPerIpPerMinute(),
-            Duration.ofMinutes(1),
-            n -> metrics.evicted("logins_per_address", n));
+        RateLimiter.perMinute(
+            limits.loginsPerIpPerMinute(), n -> metrics.evicted("logins_per_address", n));
     this.throttle =
         new LoginThrottle(
             limits.loginFailuresBeforeBackoff(), n -> metrics.evicted("login_pairs", n));
@@ -148,12 +145,7 @@ final class AuthRoutes {
   private void limitAddress(Context ctx) {
     long wait = loginsPerAddress.acquire(LoginThrottle.addressKey(Service.clientAddress(ctx)));
     if (wait > 0) {
-      metrics.hit(ApiMetrics.Limit.LOGINS_PER_ADDRESS);
-      throw new HttpError(
-          429,
-          "rate_limited",
-          "too many attempts from this address; retry in " + wait + " s",
-          wait);
+      throw metrics.tooMany(ApiMetrics.Limit.LOGINS_PER_ADDRESS, wait);
     }
   }
 
@@ -208,12 +200,7 @@ final class AuthRoutes {
   private void backOff(String email, String address) {
     long wait = throttle.waitSeconds(email, address);
     if (wait > 0) {
-      metrics.hit(ApiMetrics.Limit.LOGIN_BACKOFF);
-      throw new HttpError(
-          429,
-          "too_many_failures",
-          "too many failed attempts for this account from this address; retry in " + wait + " s",
-          wait);
+      throw metrics.tooMany(ApiMetrics.Limit.LOGIN_BACKOFF, wait);
     }
   }
 
@@ -222,8 +209,8 @@ final class AuthRoutes {
     Sessions.Session s =
         sessions.create(
             user.id(),
-            truncate(Service.clientAddress(ctx), 64),
-            truncate(ctx.userAgent(), 256),
+            Audit.address(ctx),
+            Audit.userAgent(ctx),
             Instant.now().plus(TokenIssuer.REFRESH_TTL));
     return tokens(user, s.id(), s.currentJti());
   }
@@ -319,7 +306,7 @@ final class AuthRoutes {
 
   private void logoutAll(Context ctx) throws SQLException {
     Principal p = auth.require(ctx, Authenticator.Access.ACCOUNT);
-    int ended = sessions.revokeAll(p.userId(), null, "logout_all");
+    int ended = sessions.revokeAll(p.userId(), "logout_all");
     auth.announce(Revocation.user(p.userId()));
     audit.record(ctx, p.userId(), Audit.LOGOUT_ALL, ended + " sessions ended");
     ctx.json(Map.of("ended", ended));
@@ -375,7 +362,7 @@ final class AuthRoutes {
         case "email" -> throw HttpError.invalid("field 'email' cannot be changed");
         default ->
             throw HttpError.invalid(
-                "field '" + truncate(field.getKey(), 40) + "' cannot be changed");
+                "field '" + Audit.truncate(field.getKey(), 40) + "' cannot be changed");
       }
     }
     ctx.json(UserView.of(user(p)));
@@ -403,7 +390,7 @@ final class AuthRoutes {
     throttle.succeeded(user.email(), address);
     boolean revokeKeys = req.revokeKeys() == null ? REVOKE_KEYS_BY_DEFAULT : req.revokeKeys();
     store.setPasswordHash(user.id(), passwords.hash(req.newPassword()));
-    int ended = sessions.revokeAll(user.id(), null, "password_changed");
+    int ended = sessions.revokeAll(user.id(), "password_changed");
     int revoked = revokeKeys ? apiKeys.revokeAll(user.id()) : 0;
     // before the new session exists: nothing of it is cached anywhere to be ended with the rest
     auth.announce(Revocation.user(user.id()));
@@ -446,9 +433,5 @@ final class AuthRoutes {
           "field 'display_name' must be 1 to " + MAX_NAME_LENGTH + " characters");
     }
     return n;
-  }
-
-  private static String truncate(String s, int max) {
-    return s == null || s.length() <= max ? s : s.substring(0, max);
   }
 }

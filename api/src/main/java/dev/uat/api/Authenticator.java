@@ -1,7 +1,5 @@
 package dev.uat.api;
 
-import static java.util.Objects.requireNonNull;
-
 import dev.uat.auth.ApiKeyFormat;
 import dev.uat.auth.Credentials;
 import dev.uat.auth.CredentialsUnavailableException;
@@ -11,9 +9,9 @@ import dev.uat.auth.Revocation;
 import dev.uat.auth.TokenVerifier;
 import dev.uat.events.EventBus;
 import dev.uat.telemetry.Telemetry;
+import dev.uat.telemetry.UatAttributes;
 import dev.uat.web.HttpError;
 import io.javalin.http.Context;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -31,10 +29,6 @@ import io.opentelemetry.api.trace.Tracer;
  * when the database cannot answer.
  */
 final class Authenticator {
-  private static final AttributeKey<String> USER_ID = AttributeKey.stringKey("user.id");
-  private static final AttributeKey<String> CREDENTIAL =
-      AttributeKey.stringKey("uat.auth.credential");
-
   /** What a route needs of its caller's credential. docs/api.md has the route table. */
   enum Access {
     /** Any valid credential. */
@@ -56,17 +50,18 @@ final class Authenticator {
   private final ApiMetrics metrics;
   private final Tracer tracer;
 
+  /** {@code requestsPerMinute}: each user's request rate limit, 0 for none. */
   Authenticator(
       Credentials credentials,
       EventBus bus,
-      RateLimiter requests,
+      int requestsPerMinute,
       ApiMetrics metrics,
       Telemetry telemetry) {
-    this.credentials = requireNonNull(credentials, "credentials");
-    this.bus = requireNonNull(bus, "bus");
-    this.requests = requireNonNull(requests, "requests");
-    this.metrics = requireNonNull(metrics, "metrics");
+    this.requests = RateLimiter.perMinute(requestsPerMinute, n -> metrics.evicted("requests", n));
     this.tracer = telemetry.tracer();
+    this.credentials = credentials;
+    this.bus = bus;
+    this.metrics = metrics;
   }
 
   /**
@@ -77,8 +72,7 @@ final class Authenticator {
     Principal principal = authenticate(ctx);
     long wait = requests.acquire(principal.userId());
     if (wait > 0) {
-      metrics.hit(ApiMetrics.Limit.REQUESTS);
-      throw new HttpError(429, "rate_limited", "too many requests; retry in " + wait + " s", wait);
+      throw metrics.tooMany(ApiMetrics.Limit.REQUESTS, wait);
     }
     authorize(ctx, principal, access);
     return principal;
@@ -116,11 +110,11 @@ final class Authenticator {
     try {
       String header = ctx.header("Authorization");
       span.setAttribute(
-          CREDENTIAL,
+          UatAttributes.AUTH_CREDENTIAL,
           ApiKeyFormat.looksLikeKey(TokenVerifier.bearer(header)) ? "api_key" : "access_token");
       Principal principal = credentials.authenticate(header);
-      span.setAttribute(USER_ID, principal.userId());
-      Span.current().setAttribute(USER_ID, principal.userId());
+      span.setAttribute(UatAttributes.USER_ID, principal.userId());
+      Span.current().setAttribute(UatAttributes.USER_ID, principal.userId());
       return principal;
     } catch (InvalidTokenException e) {
       span.setStatus(StatusCode.ERROR, e.getMessage());

@@ -1,5 +1,6 @@
 package dev.uat.api;
 
+import dev.uat.db.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,13 +13,67 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Small helpers over plain JDBC: bind parameters, map rows. */
+/**
+ * Small helpers over plain JDBC: bind parameters, map rows. The static methods work on a connection
+ * the caller holds (a transaction); an instance runs each statement on a connection of its own from
+ * the {@link Database}'s pool, or a unit of work in one transaction ({@link #inTransaction}).
+ * Thread-safe.
+ */
 final class Jdbc {
-  private Jdbc() {}
+  private final Database db;
+
+  Jdbc(Database db) {
+    this.db = db;
+  }
 
   @FunctionalInterface
   interface Row<T> {
     T map(ResultSet r) throws SQLException;
+  }
+
+  /** Statements that run in one transaction. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /** {@link #update(Connection, String, Object...)} on a connection of its own. */
+  int update(String sql, Object... params) throws SQLException {
+    try (Connection c = db.connection()) {
+      return update(c, sql, params);
+    }
+  }
+
+  /** {@link #list(Connection, String, Row, int, Object...)} on a connection of its own. */
+  <T> List<T> list(String sql, Row<T> row, int maxRows, Object... params) throws SQLException {
+    try (Connection c = db.connection()) {
+      return list(c, sql, row, maxRows, params);
+    }
+  }
+
+  /** {@link #one(Connection, String, Row, Object...)} on a connection of its own. */
+  <T> Optional<T> one(String sql, Row<T> row, Object... params) throws SQLException {
+    try (Connection c = db.connection()) {
+      return one(c, sql, row, params);
+    }
+  }
+
+  /**
+   * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws
+   * (the exception goes on).
+   */
+  <T> T inTransaction(Work<T> work) throws SQLException {
+    try (Connection c = db.connection()) {
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
   }
 
   /** Now, at microsecond precision: what both databases store. */

@@ -1,5 +1,6 @@
 package dev.uat.api;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.uat.auth.Principal;
@@ -37,30 +38,8 @@ final class KeyRoutes {
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record CreateKey(String name, List<String> scopes, Integer expiresInDays) {}
 
-  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record KeyView(
-      String id,
-      String name,
-      String prefix,
-      Set<String> scopes,
-      Instant createdAt,
-      Instant lastUsedAt,
-      Instant revokedAt,
-      Instant expiresAt,
-      String key) {
-    static KeyView of(ApiKeys.ApiKey k, String secret) {
-      return new KeyView(
-          k.id(),
-          k.name(),
-          k.prefix(),
-          k.scopes(),
-          k.createdAt(),
-          k.lastUsedAt(),
-          k.revokedAt(),
-          k.expiresAt(),
-          secret);
-    }
-  }
+  /** A key as listed, and once, at its creation, with its secret {@code key}. */
+  record KeyView(@JsonUnwrapped ApiKeys.ApiKey apiKey, String key) {}
 
   private final ApiKeys keys;
   private final Authenticator auth;
@@ -108,7 +87,7 @@ final class KeyRoutes {
     ApiKeys.Created created = keys.create(p.userId(), name, scopes, expiresAt);
     audit.record(
         ctx, p.userId(), Audit.KEY_CREATED, "key " + created.key().id() + " (" + name + ")");
-    ctx.status(201).json(KeyView.of(created.key(), created.secret()));
+    ctx.status(201).json(new KeyView(created.key(), created.secret()));
   }
 
   /**
@@ -135,14 +114,15 @@ final class KeyRoutes {
     Principal p = auth.require(ctx, Authenticator.Access.ACCOUNT);
     List<KeyView> out = new ArrayList<>();
     for (ApiKeys.ApiKey k : keys.list(p.userId())) {
-      out.add(KeyView.of(k, null));
+      out.add(new KeyView(k, null));
     }
     ctx.json(Map.of("data", out));
   }
 
   /**
-   * What an API key is: how other services (the router) validate one. Authenticated by the key
-   * itself, so no service needs a credential of its own to ask.
+   * What the API key the request is made with is, for the program holding it. No component of the
+   * platform calls this (router and realtime use {@code GET /api/auth/introspect}); it stays as
+   * public API (docs/api.md).
    */
   private void self(Context ctx) {
     Principal p = auth.require(ctx, Authenticator.Access.ANY);

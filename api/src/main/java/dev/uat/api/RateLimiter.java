@@ -20,9 +20,10 @@ final class RateLimiter {
   private final LongSupplier nanoClock;
   private final BoundedLru<Bucket> buckets;
 
-  /** {@code limit} 0 means unlimited. */
-  RateLimiter(int limit, Duration window, LongConsumer evicted) {
-    this(limit, window, DEFAULT_BUDGET_BYTES, System::nanoTime, evicted);
+  /** {@code limit} events per minute per key, 0 for unlimited, in the default byte budget. */
+  static RateLimiter perMinute(int limit, LongConsumer evicted) {
+    return new RateLimiter(
+        limit, Duration.ofMinutes(1), DEFAULT_BUDGET_BYTES, System::nanoTime, evicted);
   }
 
   RateLimiter(

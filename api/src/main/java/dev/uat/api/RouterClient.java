@@ -5,6 +5,8 @@ import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TracedHttpClient;
 import dev.uat.web.HttpError;
 import dev.uat.web.Json;
+import dev.uat.web.Sse;
+import dev.uat.web.Urls;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,7 +52,7 @@ final class RouterClient {
 
   RouterClient(Telemetry telemetry, String routerUrl, Duration timeout) {
     this.http = TracedHttpClient.create(telemetry);
-    this.endpoint = URI.create(stripSlash(routerUrl) + "/v1/chat/completions");
+    this.endpoint = URI.create(Urls.stripSlash(routerUrl) + "/v1/chat/completions");
     this.timeout = timeout;
   }
 
@@ -109,6 +111,7 @@ final class RouterClient {
   private static Completion read(InputStream in, String model, Listener listener)
       throws IOException {
     BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    Sse.Reader events = new Sse.Reader(lines::readLine);
     StringBuilder content = new StringBuilder();
     String responseModel = model;
     String finish = null;
@@ -116,12 +119,9 @@ final class RouterClient {
     int output = 0;
     int index = 0;
     boolean done = false;
-    for (String line; (line = lines.readLine()) != null; ) {
-      if (!line.startsWith("data:")) {
-        continue; // comments, event names, blank separators
-      }
-      String data = line.substring(5).trim();
-      if (data.equals("[DONE]")) {
+    for (Sse.Event event; (event = events.next()) != null; ) {
+      String data = event.data();
+      if (data.strip().equals("[DONE]")) {
         done = true;
         break;
       }
@@ -179,9 +179,5 @@ final class RouterClient {
       return new HttpError(status == 504 || status == 503 ? status : 502, code, message);
     }
     return new HttpError(status, code, message);
-  }
-
-  private static String stripSlash(String url) {
-    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 }

@@ -1,7 +1,5 @@
 package dev.uat.api;
 
-import dev.uat.db.Database;
-import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -34,10 +32,15 @@ final class Sessions {
       "id, user_id, current_jti, ip, user_agent, created_at, last_used_at, expires_at, revoked_at,"
           + " revoked_reason";
 
-  private final Database db;
+  /** Ends the user's active sessions; parameters: now, reason, user id. */
+  private static final String REVOKE =
+      "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE user_id = ?"
+          + " AND revoked_at IS NULL";
 
-  Sessions(Database db) {
-    this.db = db;
+  private final Jdbc jdbc;
+
+  Sessions(Jdbc jdbc) {
+    this.jdbc = jdbc;
   }
 
   Session create(String userId, String ip, String userAgent, Instant expiresAt)
@@ -46,88 +49,54 @@ final class Sessions {
     Session s =
         new Session(
             Store.newId(), userId, Store.newId(), ip, userAgent, now, now, expiresAt, null, null);
-    try (Connection c = db.connection()) {
-      Jdbc.update(
-          c,
-          "INSERT INTO sessions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          s.id(),
-          userId,
-          s.currentJti(),
-          ip,
-          userAgent,
-          now,
-          now,
-          expiresAt,
-          null,
-          null);
-    }
+    jdbc.update(
+        "INSERT INTO sessions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        s.id(),
+        userId,
+        s.currentJti(),
+        ip,
+        userAgent,
+        now,
+        now,
+        expiresAt,
+        null,
+        null);
     return s;
   }
 
   Optional<Session> find(String id) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.one(c, "SELECT " + COLUMNS + " FROM sessions WHERE id = ?", Sessions::row, id);
-    }
+    return jdbc.one("SELECT " + COLUMNS + " FROM sessions WHERE id = ?", Sessions::row, id);
   }
 
   /** Replaces the current token id if it is still {@code expected}; false when it was not. */
   boolean rotate(String id, String expected, String next, Instant expiresAt) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.update(
-              c,
-              "UPDATE sessions SET current_jti = ?, last_used_at = ?, expires_at = ?"
-                  + " WHERE id = ? AND current_jti = ? AND revoked_at IS NULL",
-              next,
-              Jdbc.now(),
-              expiresAt,
-              id,
-              expected)
-          == 1;
-    }
+    String sql =
+        "UPDATE sessions SET current_jti = ?, last_used_at = ?, expires_at = ?"
+            + " WHERE id = ? AND current_jti = ? AND revoked_at IS NULL";
+    return jdbc.update(sql, next, Jdbc.now(), expiresAt, id, expected) == 1;
   }
 
+  /** Ends the user's session {@code id}; false when it is not theirs or has ended already. */
   boolean revoke(String id, String userId, String reason) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.update(
-              c,
-              "UPDATE sessions SET revoked_at = ?, revoked_reason = ?"
-                  + " WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-              Jdbc.now(),
-              reason,
-              id,
-              userId)
-          == 1;
-    }
+    return jdbc.update(REVOKE + " AND id = ?", Jdbc.now(), reason, userId, id) == 1;
   }
 
-  /** Revokes every active session of the user but {@code keep} (may be null); returns how many. */
-  int revokeAll(String userId, String keep, String reason) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.update(
-          c,
-          "UPDATE sessions SET revoked_at = ?, revoked_reason = ?"
-              + " WHERE user_id = ? AND revoked_at IS NULL AND id <> ?",
-          Jdbc.now(),
-          reason,
-          userId,
-          keep == null ? "" : keep);
-    }
+  /** Ends every active session of the user; returns how many. */
+  int revokeAll(String userId, String reason) throws SQLException {
+    return jdbc.update(REVOKE, Jdbc.now(), reason, userId);
   }
 
   /** The user's sessions that can still be used, newest first. */
   List<Session> active(String userId) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.list(
-          c,
-          "SELECT "
-              + COLUMNS
-              + " FROM sessions WHERE user_id = ? AND revoked_at IS NULL"
-              + " AND expires_at > ? ORDER BY created_at DESC",
-          Sessions::row,
-          1000,
-          userId,
-          Jdbc.now());
-    }
+    return jdbc.list(
+        "SELECT "
+            + COLUMNS
+            + " FROM sessions WHERE user_id = ? AND revoked_at IS NULL"
+            + " AND expires_at > ? ORDER BY created_at DESC",
+        Sessions::row,
+        1000,
+        userId,
+        Jdbc.now());
   }
 
   private static Session row(ResultSet r) throws SQLException {

@@ -1,6 +1,7 @@
 package dev.uat.api;
 
-import dev.uat.db.Database;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -34,9 +35,10 @@ final class Store {
   record Conversation(
       String id, String userId, String title, Instant createdAt, Instant updatedAt) {}
 
+  /** A stored message; its JSON is what the api shows of it. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Message(
       String id,
-      String conversationId,
       String role,
       String content,
       String model,
@@ -51,10 +53,10 @@ final class Store {
   private static final String MESSAGE_COLUMNS =
       "id, conversation_id, role, content, model, input_tokens, output_tokens, trace_id, created_at";
 
-  private final Database db;
+  private final Jdbc jdbc;
 
-  Store(Database db) {
-    this.db = db;
+  Store(Jdbc jdbc) {
+    this.jdbc = jdbc;
   }
 
   static String newId() {
@@ -70,23 +72,21 @@ final class Store {
   Optional<User> createUser(String email, String passwordHash, String displayName)
       throws SQLException {
     String id = newId();
-    try (Connection c = transaction()) {
-      try {
-        Jdbc.update(
-            c,
-            "INSERT INTO users (id, email, password_hash, created_at, display_name)"
-                + " VALUES (?, ?, ?, ?, ?)",
-            id,
-            email,
-            passwordHash,
-            Jdbc.now(),
-            displayName);
-        claimFirstAdmin(c, id);
-        c.commit();
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
+    try {
+      jdbc.inTransaction(
+          c -> {
+            Jdbc.update(
+                c,
+                "INSERT INTO users (id, email, password_hash, created_at, display_name)"
+                    + " VALUES (?, ?, ?, ?, ?)",
+                id,
+                email,
+                passwordHash,
+                Jdbc.now(),
+                displayName);
+            claimFirstAdmin(c, id);
+            return null;
+          });
     } catch (SQLException e) {
       if (UNIQUE_VIOLATION.equals(e.getSQLState())) { // the email, on H2 and PostgreSQL
         return Optional.empty();
@@ -129,37 +129,29 @@ final class Store {
   }
 
   private Optional<User> user(String sql, String arg) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.one(
-          c,
-          sql,
-          r ->
-              new User(
-                  r.getString(1),
-                  r.getString(2),
-                  r.getString(3),
-                  Jdbc.instant(r, "created_at"),
-                  r.getString(5),
-                  r.getBoolean(6)),
-          arg);
-    }
+    return jdbc.one(
+        sql,
+        r ->
+            new User(
+                r.getString(1),
+                r.getString(2),
+                r.getString(3),
+                Jdbc.instant(r, "created_at"),
+                r.getString(5),
+                r.getBoolean(6)),
+        arg);
   }
 
   void setDisplayName(String userId, String displayName) throws SQLException {
-    try (Connection c = db.connection()) {
-      Jdbc.update(c, "UPDATE users SET display_name = ? WHERE id = ?", displayName, userId);
-    }
+    jdbc.update("UPDATE users SET display_name = ? WHERE id = ?", displayName, userId);
   }
 
   void setPasswordHash(String userId, String hash) throws SQLException {
-    try (Connection c = db.connection()) {
-      Jdbc.update(
-          c,
-          "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
-          hash,
-          Jdbc.now(),
-          userId);
-    }
+    jdbc.update(
+        "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+        hash,
+        Jdbc.now(),
+        userId);
   }
 
   Conversation createConversation(Connection c, String userId, String title) throws SQLException {
@@ -177,19 +169,15 @@ final class Store {
   }
 
   Optional<Conversation> conversation(String id, String userId) throws SQLException {
-    try (Connection c = db.connection()) {
-      return conversation(c, id, userId);
-    }
+    return jdbc.one(CONVERSATION, Store::conversation, id, userId);
   }
 
   Optional<Conversation> conversation(Connection c, String id, String userId) throws SQLException {
-    return Jdbc.one(
-        c,
-        "SELECT " + CONVERSATION_COLUMNS + " FROM conversations WHERE id = ? AND user_id = ?",
-        Store::conversation,
-        id,
-        userId);
+    return Jdbc.one(c, CONVERSATION, Store::conversation, id, userId);
   }
+
+  private static final String CONVERSATION =
+      "SELECT " + CONVERSATION_COLUMNS + " FROM conversations WHERE id = ? AND user_id = ?";
 
   /**
    * The user's conversations, most recently active first; after {@code (afterUpdated, afterId)}
@@ -197,119 +185,47 @@ final class Store {
    */
   List<Conversation> conversations(String userId, int limit, Instant afterUpdated, String afterId)
       throws SQLException {
-    try (Connection c = db.connection()) {
-      if (afterUpdated == null) {
-        return Jdbc.list(
-            c,
-            "SELECT "
-                + CONVERSATION_COLUMNS
-                + " FROM conversations WHERE user_id = ?"
-                + " ORDER BY updated_at DESC, id DESC",
-            Store::conversation,
-            limit,
-            userId);
-      }
-      return Jdbc.list(
-          c,
+    if (afterUpdated == null) {
+      return jdbc.list(
           "SELECT "
               + CONVERSATION_COLUMNS
-              + " FROM conversations"
-              + " WHERE user_id = ? AND (updated_at < ? OR (updated_at = ? AND id < ?))"
+              + " FROM conversations WHERE user_id = ?"
               + " ORDER BY updated_at DESC, id DESC",
           Store::conversation,
           limit,
-          userId,
-          afterUpdated,
-          afterUpdated,
-          afterId);
+          userId);
     }
+    return jdbc.list(
+        "SELECT "
+            + CONVERSATION_COLUMNS
+            + " FROM conversations"
+            + " WHERE user_id = ? AND (updated_at < ? OR (updated_at = ? AND id < ?))"
+            + " ORDER BY updated_at DESC, id DESC",
+        Store::conversation,
+        limit,
+        userId,
+        afterUpdated,
+        afterUpdated,
+        afterId);
   }
 
   boolean renameConversation(String id, String userId, String title) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.update(
-              c,
-              "UPDATE conversations SET title = ? WHERE id = ? AND user_id = ?",
-              title,
-              id,
-              userId)
-          == 1;
-    }
+    return jdbc.update(
+            "UPDATE conversations SET title = ? WHERE id = ? AND user_id = ?", title, id, userId)
+        == 1;
   }
 
   boolean deleteConversation(String id, String userId) throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.update(c, "DELETE FROM conversations WHERE id = ? AND user_id = ?", id, userId)
-          == 1;
-    }
+    return jdbc.update("DELETE FROM conversations WHERE id = ? AND user_id = ?", id, userId) == 1;
   }
 
-  /** Adds a message (new id) inside the caller's transaction. */
-  Message addMessage(
-      Connection c,
-      String conversationId,
-      String role,
-      String content,
-      String model,
-      Integer inputTokens,
-      Integer outputTokens,
-      String traceId)
-      throws SQLException {
-    Message m =
-        new Message(
-            newId(),
-            conversationId,
-            role,
-            content,
-            model,
-            inputTokens,
-            outputTokens,
-            traceId,
-            Jdbc.now());
-    insert(c, m);
-    return m;
-  }
-
-  /** Adds a message with a given id, in its own transaction. */
-  Message addMessage(
-      String id,
-      String conversationId,
-      String role,
-      String content,
-      String model,
-      Integer inputTokens,
-      Integer outputTokens,
-      String traceId)
-      throws SQLException {
-    Message m =
-        new Message(
-            id,
-            conversationId,
-            role,
-            content,
-            model,
-            inputTokens,
-            outputTokens,
-            traceId,
-            Jdbc.now());
-    try (Connection c = transaction()) {
-      try {
-        insert(c, m);
-        c.commit();
-        return m;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
-    }
-  }
-
-  private static void insert(Connection c, Message m) throws SQLException {
+  /** Adds {@code m} to the conversation inside the caller's transaction. */
+  void addMessage(Connection c, String conversationId, Message m) throws SQLException {
     Jdbc.update(
         c,
         "INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         m.id(),
-        m.conversationId(),
+        conversationId,
         m.role(),
         m.content(),
         m.model(),
@@ -318,10 +234,21 @@ final class Store {
         m.traceId(),
         m.createdAt());
     Jdbc.update(
-        c,
-        "UPDATE conversations SET updated_at = ? WHERE id = ?",
-        m.createdAt(),
-        m.conversationId());
+        c, "UPDATE conversations SET updated_at = ? WHERE id = ?", m.createdAt(), conversationId);
+  }
+
+  /** Adds {@code m} to the conversation in a transaction of its own. */
+  void addMessage(String conversationId, Message m) throws SQLException {
+    jdbc.inTransaction(
+        c -> {
+          addMessage(c, conversationId, m);
+          return null;
+        });
+  }
+
+  /** Runs {@code work} in one transaction ({@link Jdbc#inTransaction}). */
+  <T> T inTransaction(Jdbc.Work<T> work) throws SQLException {
+    return jdbc.inTransaction(work);
   }
 
   /** A stored message's place and length, without its content. */
@@ -341,16 +268,13 @@ final class Store {
    */
   List<MessageSize> messageSizes(String conversationId, long beforeSeq, int maxRows)
       throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.list(
-          c,
-          "SELECT seq, CHAR_LENGTH(content) FROM messages WHERE conversation_id = ? AND seq < ?"
-              + " ORDER BY seq DESC",
-          r -> new MessageSize(r.getLong(1), r.getLong(2)),
-          maxRows,
-          conversationId,
-          beforeSeq);
-    }
+    return jdbc.list(
+        "SELECT seq, CHAR_LENGTH(content) FROM messages WHERE conversation_id = ? AND seq < ?"
+            + " ORDER BY seq DESC",
+        r -> new MessageSize(r.getLong(1), r.getLong(2)),
+        maxRows,
+        conversationId,
+        beforeSeq);
   }
 
   /**
@@ -360,26 +284,17 @@ final class Store {
   List<StoredMessage> messageRange(
       String conversationId, long fromSeq, long toSeq, int maxRows, int maxChars)
       throws SQLException {
-    try (Connection c = db.connection()) {
-      return Jdbc.list(
-          c,
-          "SELECT seq, CHAR_LENGTH(content) AS content_chars, id, conversation_id, role,"
-              + " SUBSTRING(content, 1, ?) AS content, model, input_tokens, output_tokens,"
-              + " trace_id, created_at FROM messages"
-              + " WHERE conversation_id = ? AND seq >= ? AND seq <= ? ORDER BY seq",
-          r -> new StoredMessage(r.getLong("seq"), r.getLong("content_chars"), message(r)),
-          maxRows,
-          maxChars,
-          conversationId,
-          fromSeq,
-          toSeq);
-    }
-  }
-
-  Connection transaction() throws SQLException {
-    Connection c = db.connection();
-    c.setAutoCommit(false);
-    return c;
+    return jdbc.list(
+        "SELECT seq, CHAR_LENGTH(content) AS content_chars, id, role,"
+            + " SUBSTRING(content, 1, ?) AS content, model, input_tokens, output_tokens,"
+            + " trace_id, created_at FROM messages"
+            + " WHERE conversation_id = ? AND seq >= ? AND seq <= ? ORDER BY seq",
+        r -> new StoredMessage(r.getLong("seq"), r.getLong("content_chars"), message(r)),
+        maxRows,
+        maxChars,
+        conversationId,
+        fromSeq,
+        toSeq);
   }
 
   private static Conversation conversation(ResultSet r) throws SQLException {
@@ -394,7 +309,6 @@ final class Store {
   private static Message message(ResultSet r) throws SQLException {
     return new Message(
         r.getString("id"),
-        r.getString("conversation_id"),
         r.getString("role"),
         r.getString("content"),
         r.getString("model"),

@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.events.Event;
 import dev.uat.web.Json;
+import dev.uat.web.Sse;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.time.Duration;
 import java.util.List;
-import mockwebserver3.MockResponse;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import mockwebserver3.RecordedRequest;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** Accounts basics, conversations and the chat flow; runs on H2 and PostgreSQL. */
@@ -17,12 +21,7 @@ abstract class AbstractApiTest extends ApiFixture {
   @Test
   void registerThenLoginGivesTokensThatIdentifyTheUser() throws Exception {
     register("Ada@Example.com");
-    var login =
-        call(
-            "POST",
-            "/api/auth/login",
-            null,
-            "{\"email\":\"ada@example.com\",\"password\":\"correct horse\"}");
+    var login = tryLogin("ada@example.com", "correct horse");
     assertThat(login.statusCode()).isEqualTo(200);
     JsonNode tokens = json(login);
     assertThat(tokens.get("token_type").asText()).isEqualTo("Bearer");
@@ -34,28 +33,17 @@ abstract class AbstractApiTest extends ApiFixture {
   @Test
   void registeringATakenEmailIsAConflict() throws Exception {
     register("bob@example.com");
-    var again =
-        call(
-            "POST",
-            "/api/auth/register",
-            null,
-            "{\"email\":\"BOB@example.com\",\"password\":\"another one\"}");
+    var again = tryRegister("BOB@example.com", "another one");
     assertThat(again.statusCode()).isEqualTo(409);
     assertThat(json(again).at("/error/code").asText()).isEqualTo("email_taken");
   }
 
   @Test
   void badRegistrationsSayWhatIsWrong() throws Exception {
-    var badEmail =
-        call(
-            "POST",
-            "/api/auth/register",
-            null,
-            "{\"email\":\"nope\",\"password\":\"long enough\"}");
+    var badEmail = tryRegister("nope", "long enough");
     assertThat(badEmail.statusCode()).isEqualTo(400);
     assertThat(json(badEmail).at("/error/message").asText()).contains("email");
-    var shortPassword =
-        call("POST", "/api/auth/register", null, "{\"email\":\"a@b.co\",\"password\":\"short\"}");
+    var shortPassword = tryRegister("a@b.co", "short");
     assertThat(shortPassword.statusCode()).isEqualTo(400);
     assertThat(json(shortPassword).at("/error/message").asText()).contains("password");
     var malformed = call("POST", "/api/auth/register", null, "{\"email\":");
@@ -68,18 +56,8 @@ abstract class AbstractApiTest extends ApiFixture {
   @Test
   void wrongPasswordAndUnknownEmailGetTheSameAnswer() throws Exception {
     register("carol@example.com");
-    var wrong =
-        call(
-            "POST",
-            "/api/auth/login",
-            null,
-            "{\"email\":\"carol@example.com\",\"password\":\"wrong password\"}");
-    var unknown =
-        call(
-            "POST",
-            "/api/auth/login",
-            null,
-            "{\"email\":\"dave@example.com\",\"password\":\"wrong password\"}");
+    var wrong = tryLogin("carol@example.com", "wrong password");
+    var unknown = tryLogin("dave@example.com", "wrong password");
     assertThat(wrong.statusCode()).isEqualTo(401);
     assertThat(unknown.statusCode()).isEqualTo(401);
     assertThat(json(wrong).at("/error/message")).isEqualTo(json(unknown).at("/error/message"));
@@ -142,10 +120,7 @@ abstract class AbstractApiTest extends ApiFixture {
   void continuingAConversationSendsItsHistory() throws Exception {
     String token = register("fay@example.com");
     routerAnswers();
-    String conversation =
-        json(call("POST", "/api/chat", token, "{\"message\":\"one\"}"))
-            .get("conversation_id")
-            .asText();
+    String conversation = newConversation(token, "one");
     router.takeRequest();
     routerAnswers();
 
@@ -171,10 +146,7 @@ abstract class AbstractApiTest extends ApiFixture {
     String owner = register("gus@example.com");
     String other = register("hal@example.com");
     routerAnswers();
-    String conversation =
-        json(call("POST", "/api/chat", owner, "{\"message\":\"mine\"}"))
-            .get("conversation_id")
-            .asText();
+    String conversation = newConversation(owner, "mine");
 
     assertThat(call("GET", "/api/conversations/" + conversation, other, null).statusCode())
         .isEqualTo(404);
@@ -182,12 +154,7 @@ abstract class AbstractApiTest extends ApiFixture {
         .isEqualTo(404);
     assertThat(call("DELETE", "/api/conversations/" + conversation, other, null).statusCode())
         .isEqualTo(404);
-    var hijack =
-        call(
-            "POST",
-            "/api/chat",
-            other,
-            "{\"conversation_id\":\"" + conversation + "\",\"message\":\"x\"}");
+    var hijack = chat(other, conversation, "x");
     assertThat(hijack.statusCode()).isEqualTo(404);
     assertThat(router.getRequestCount()).isEqualTo(1);
 
@@ -204,18 +171,9 @@ abstract class AbstractApiTest extends ApiFixture {
   @Test
   void routerFailureIs502AndTheUsersMessageIsKept() throws Exception {
     String token = register("ida@example.com");
-    router.enqueue(
-        new MockResponse.Builder()
-            .code(502)
-            .addHeader("Content-Type", "application/json")
-            .body(
-                "{\"error\":{\"code\":\"upstream_error\",\"message\":\"ollama answered 500\",\"type\":\"server_error\"}}")
-            .build());
+    chatTheRouterFails(
+        token, "{\"message\":\"are you there?\"}", 502, "upstream_error", "ollama answered 500");
 
-    var r = call("POST", "/api/chat", token, "{\"message\":\"are you there?\"}");
-
-    assertThat(r.statusCode()).isEqualTo(502);
-    assertThat(json(r).at("/error/message").asText()).isEqualTo("ollama answered 500");
     String conversation =
         json(call("GET", "/api/conversations", token, null)).at("/data/0/id").asText();
     var stored = json(call("GET", "/api/conversations/" + conversation, token, null));
@@ -233,16 +191,22 @@ abstract class AbstractApiTest extends ApiFixture {
 
   @Test
   void unknownModelKeepsTheRoutersStatus() throws Exception {
-    String token = register("jo@example.com");
-    router.enqueue(
-        new MockResponse.Builder()
-            .code(404)
-            .body(
-                "{\"error\":{\"code\":\"model_not_found\",\"message\":\"no model 'x'\",\"type\":\"invalid_request_error\"}}")
-            .build());
-    var r = call("POST", "/api/chat", token, "{\"message\":\"hi\",\"model\":\"x\"}");
-    assertThat(r.statusCode()).isEqualTo(404);
-    assertThat(json(r).at("/error/code").asText()).isEqualTo("model_not_found");
+    chatTheRouterFails(
+        register("jo@example.com"),
+        "{\"message\":\"hi\",\"model\":\"x\"}",
+        404,
+        "model_not_found",
+        "no model 'x'");
+  }
+
+  /** A chat the router refuses: the caller gets the router's status, code and message. */
+  private void chatTheRouterFails(
+      String token, String body, int status, String code, String message) throws Exception {
+    routerFails(status, code, message);
+    var r = call("POST", "/api/chat", token, body);
+    assertThat(r.statusCode()).isEqualTo(status);
+    assertThat(json(r).at("/error/code").asText()).isEqualTo(code);
+    assertThat(json(r).at("/error/message").asText()).isEqualTo(message);
   }
 
   @Test
@@ -317,17 +281,18 @@ abstract class AbstractApiTest extends ApiFixture {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type").orElseThrow())
         .startsWith("text/event-stream");
-    List<String[]> sse = parseSse(r.body());
+    List<Sse.Event> sse = sseEvents(r.body());
     assertThat(sse)
-        .extracting(e -> e[0])
+        .extracting(Sse.Event::name)
         .containsExactly("message", "delta", "delta", "delta", "done");
-    assertThat(Json.MAPPER.readTree(sse.get(0)[1]).at("/message/content").asText())
+    assertThat(Json.MAPPER.readTree(sse.get(0).data()).at("/message/content").asText())
         .isEqualTo("count");
-    assertThat(Json.MAPPER.readTree(sse.get(2)[1]).get("delta").asText()).isEqualTo(", two");
-    JsonNode done = Json.MAPPER.readTree(sse.get(4)[1]);
+    assertThat(Json.MAPPER.readTree(sse.get(2).data()).get("delta").asText()).isEqualTo(", two");
+    JsonNode done = Json.MAPPER.readTree(sse.get(4).data());
     assertThat(done.at("/message/content").asText()).isEqualTo("One, two, three");
     String messageId = done.at("/message/id").asText();
-    assertThat(Json.MAPPER.readTree(sse.get(1)[1]).get("message_id").asText()).isEqualTo(messageId);
+    assertThat(Json.MAPPER.readTree(sse.get(1).data()).get("message_id").asText())
+        .isEqualTo(messageId);
 
     var stored =
         json(
@@ -343,11 +308,8 @@ abstract class AbstractApiTest extends ApiFixture {
     String token = register("gone@example.com");
     // the router streams slowly: 64 bytes every 50 ms, the whole answer takes a couple of seconds
     router.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(sse("llama3.2:latest", 5, "a", "b", "c", "d", "e", "f", "g", "h"))
-            .throttleBody(64, 50, java.util.concurrent.TimeUnit.MILLISECONDS)
+        eventStream(sse("llama3.2:latest", 5, "a", "b", "c", "d", "e", "f", "g", "h"))
+            .throttleBody(64, 50, TimeUnit.MILLISECONDS)
             .build());
     var request =
         java.net.http.HttpRequest.newBuilder(java.net.URI.create(api.url() + "/api/chat"))
@@ -364,24 +326,17 @@ abstract class AbstractApiTest extends ApiFixture {
           Json.MAPPER.readTree(reader.readLine().substring(6)).get("conversation_id").asText();
     } // the client hangs up here, long before the answer is complete
 
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(20))
-        .until(
-            () ->
-                json(call("GET", "/api/conversations/" + conversation, token, null))
-                        .get("messages")
-                        .size()
-                    == 2);
+    Callable<Integer> stored =
+        () ->
+            json(call("GET", "/api/conversations/" + conversation, token, null))
+                .get("messages")
+                .size();
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(stored, n -> n == 2);
     // and it stays at one answer
-    org.awaitility.Awaitility.await()
-        .during(java.time.Duration.ofMillis(300))
-        .atMost(java.time.Duration.ofSeconds(2))
-        .until(
-            () ->
-                json(call("GET", "/api/conversations/" + conversation, token, null))
-                        .get("messages")
-                        .size()
-                    == 2);
+    Awaitility.await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(2))
+        .until(stored, n -> n == 2);
     JsonNode messages =
         json(call("GET", "/api/conversations/" + conversation, token, null)).get("messages");
     assertThat(messages).hasSize(2);
@@ -394,10 +349,7 @@ abstract class AbstractApiTest extends ApiFixture {
     String token = register("broken@example.com");
     String whole = sse("m", 1, "never", " finished");
     router.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(
+        eventStream(
                 whole
                     .substring(0, whole.indexOf("data: [DONE]"))
                     .replace("\"finish_reason\":\"stop\"", "\"finish_reason\":null"))
@@ -459,22 +411,18 @@ abstract class AbstractApiTest extends ApiFixture {
     assertThat(json(renamed).get("title").asText()).isEqualTo("new");
   }
 
-  static List<String[]> parseSse(String body) {
-    List<String[]> out = new java.util.ArrayList<>();
-    for (String block : body.split("\n\n")) {
-      String event = null;
-      String data = null;
-      for (String line : block.split("\n")) {
-        if (line.startsWith("event: ")) {
-          event = line.substring(7);
-        } else if (line.startsWith("data: ")) {
-          data = line.substring(6);
-        }
-      }
-      if (event != null) {
-        out.add(new String[] {event, data});
-      }
-    }
-    return out;
+  @Test
+  void routerChunkWhoseDataSpansSeveralLinesIsReadWhole() throws Exception {
+    String token = register("lines@example.com");
+    // the event-stream standard joins an event's data: lines with a line break (valid in JSON)
+    String split = sse("m", 3, "split", " answer").replace("\"choices\"", "\ndata: \"choices\"");
+    assertThat(split).contains(",\ndata: \"choices\"");
+    router.enqueue(eventStream(split).build());
+
+    var r = chat(token, null, "lines?");
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(json(r).at("/message/content").asText()).isEqualTo("split answer");
+    assertThat(json(r).at("/usage/input_tokens").asInt()).isEqualTo(3);
   }
 }

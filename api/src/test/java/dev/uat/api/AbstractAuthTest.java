@@ -24,12 +24,7 @@ abstract class AbstractAuthTest extends ApiFixture {
   @Test
   void refreshRotatesTheTokensOfTheSession() throws Exception {
     JsonNode first = registered("rot@example.com");
-    var r =
-        call(
-            "POST",
-            "/api/auth/refresh",
-            null,
-            "{\"refresh_token\":\"" + first.get("refresh_token").asText() + "\"}");
+    var r = refresh(first.get("refresh_token").asText());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     JsonNode second = json(r);
     assertThat(second.get("session_id").asText()).isEqualTo(first.get("session_id").asText());
@@ -37,12 +32,7 @@ abstract class AbstractAuthTest extends ApiFixture {
         .isNotEqualTo(first.get("refresh_token").asText());
     assertThat(call("GET", "/api/me", second.get("access_token").asText(), null).statusCode())
         .isEqualTo(200);
-    var third =
-        call(
-            "POST",
-            "/api/auth/refresh",
-            null,
-            "{\"refresh_token\":\"" + second.get("refresh_token").asText() + "\"}");
+    var third = refresh(second.get("refresh_token").asText());
     assertThat(third.statusCode()).isEqualTo(200);
   }
 
@@ -50,20 +40,14 @@ abstract class AbstractAuthTest extends ApiFixture {
   void reusedRefreshTokenEndsTheWholeSession() throws Exception {
     JsonNode first = registered("reuse@example.com");
     String stolen = first.get("refresh_token").asText();
-    JsonNode rotated =
-        json(call("POST", "/api/auth/refresh", null, "{\"refresh_token\":\"" + stolen + "\"}"));
+    JsonNode rotated = json(refresh(stolen));
 
-    var replay = call("POST", "/api/auth/refresh", null, "{\"refresh_token\":\"" + stolen + "\"}");
+    var replay = refresh(stolen);
 
     assertThat(replay.statusCode()).isEqualTo(401);
     assertThat(json(replay).at("/error/code").asText()).isEqualTo("refresh_token_reused");
     // the legitimate holder's newer tokens die with the family
-    var newer =
-        call(
-            "POST",
-            "/api/auth/refresh",
-            null,
-            "{\"refresh_token\":\"" + rotated.get("refresh_token").asText() + "\"}");
+    var newer = refresh(rotated.get("refresh_token").asText());
     assertThat(newer.statusCode()).isEqualTo(401);
     assertThat(call("GET", "/api/me", rotated.get("access_token").asText(), null).statusCode())
         .isEqualTo(401);
@@ -84,12 +68,7 @@ abstract class AbstractAuthTest extends ApiFixture {
                 .statusCode())
         .isEqualTo(401);
     // an access token is not a refresh token
-    var access =
-        call(
-            "POST",
-            "/api/auth/refresh",
-            null,
-            "{\"refresh_token\":\"" + user.get("access_token").asText() + "\"}");
+    var access = refresh(user.get("access_token").asText());
     assertThat(access.statusCode()).isEqualTo(401);
     assertThat(call("POST", "/api/auth/refresh", null, "{}").statusCode()).isEqualTo(401);
   }
@@ -100,12 +79,7 @@ abstract class AbstractAuthTest extends ApiFixture {
     String access = user.get("access_token").asText();
     assertThat(call("POST", "/api/auth/logout", access, null).statusCode()).isEqualTo(204);
     assertThat(call("GET", "/api/me", access, null).statusCode()).isEqualTo(401);
-    var refresh =
-        call(
-            "POST",
-            "/api/auth/refresh",
-            null,
-            "{\"refresh_token\":\"" + user.get("refresh_token").asText() + "\"}");
+    var refresh = refresh(user.get("refresh_token").asText());
     assertThat(refresh.statusCode()).isEqualTo(401);
   }
 
@@ -165,14 +139,7 @@ abstract class AbstractAuthTest extends ApiFixture {
 
   @Test
   void expiredAndForeignTokensAreRefused() throws Exception {
-    String user =
-        json(call(
-                "POST",
-                "/api/auth/register",
-                null,
-                "{\"email\":\"exp@example.com\",\"password\":\"" + PASSWORD + "\"}"))
-            .at("/user/id")
-            .asText();
+    String user = json(tryRegister("exp@example.com", PASSWORD)).at("/user/id").asText();
     JwtKeys keys = JwtKeys.loadOrCreate(dataDir);
     Clock past = Clock.fixed(Instant.now().minus(Duration.ofHours(2)), ZoneOffset.UTC);
     String expired = new TokenIssuer(keys, past).access(user, Set.of("chat")).value();
@@ -251,11 +218,7 @@ abstract class AbstractAuthTest extends ApiFixture {
   void auditTrailRecordsSecurityEventsForAdministrators() throws Exception {
     String admin = register("audit-admin@example.com");
     String user = register("audit-user@example.com");
-    call(
-        "POST",
-        "/api/auth/login",
-        null,
-        "{\"email\":\"audit-user@example.com\",\"password\":\"wrong password\"}");
+    tryLogin("audit-user@example.com", "wrong password");
     String key = json(call("POST", "/api/keys", user, "{\"name\":\"k\"}")).get("id").asText();
     call("DELETE", "/api/keys/" + key, user, null);
 

@@ -10,18 +10,22 @@ import dev.uat.auth.Principal;
 import dev.uat.auth.RemoteCredentialBackend;
 import dev.uat.auth.Revocation;
 import dev.uat.auth.TokenVerifier;
+import dev.uat.web.Json;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,10 +34,6 @@ import org.junit.jupiter.api.Test;
  * conversations under a byte cap. Runs on H2 and PostgreSQL.
  */
 abstract class AbstractSecurityTest extends ApiFixture {
-
-  private static String refreshBody(JsonNode tokens) {
-    return "{\"refresh_token\":\"" + tokens.get("refresh_token").asText() + "\"}";
-  }
 
   /** The token works (its session is now cached as active for {@link Credentials#RECHECK}). */
   private void works(String token) throws Exception {
@@ -45,6 +45,57 @@ abstract class AbstractSecurityTest extends ApiFixture {
     var r = call("GET", "/api/me", token, null);
     assertThat(r.statusCode()).isEqualTo(401);
     assertThat(r.headers().firstValue("WWW-Authenticate")).isPresent();
+  }
+
+  /**
+   * Reads a conversation page by page, newest first, at most {@code maxPages}; each page must be a
+   * 200 within {@link ConversationPages#MAX_RESPONSE_BYTES}. Pages are not kept (the heap is the
+   * launcher's). Returns how many were read.
+   */
+  private int eachPage(String token, String conversation, int maxPages, Consumer<JsonNode> page)
+      throws Exception {
+    int pages = 0;
+    String cursor = null;
+    do {
+      var r =
+          call(
+              "GET",
+              "/api/conversations/" + conversation + (cursor == null ? "" : "?cursor=" + cursor),
+              token,
+              null);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body().getBytes(StandardCharsets.UTF_8).length)
+          .isLessThanOrEqualTo(ConversationPages.MAX_RESPONSE_BYTES);
+      JsonNode json = json(r);
+      page.accept(json);
+      cursor = json.get("next_cursor").isNull() ? null : json.get("next_cursor").asText();
+      pages++;
+    } while (cursor != null && pages < maxPages);
+    return pages;
+  }
+
+  /** {@code POST /api/me/password}; {@code revokeKeys} null: not said. */
+  private HttpResponse<String> changePassword(
+      String token, String current, String next, Boolean revokeKeys) throws Exception {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("current_password", current);
+    body.put("new_password", next);
+    if (revokeKeys != null) {
+      body.put("revoke_keys", revokeKeys);
+    }
+    return call("POST", "/api/me/password", token, Json.writeString(body));
+  }
+
+  /** A new conversation of these questions, each with the answer after it; returns its id. */
+  private String conversationOf(String token, String... questionsAndAnswers) throws Exception {
+    String conversation = null;
+    for (int i = 0; i < questionsAndAnswers.length; i += 2) {
+      routerStreams("m", questionsAndAnswers[i + 1]);
+      var r = chat(token, conversation, questionsAndAnswers[i]);
+      assertThat(r.statusCode()).isEqualTo(200);
+      conversation = json(r).get("conversation_id").asText();
+    }
+    return conversation;
   }
 
   @Test
@@ -86,10 +137,10 @@ abstract class AbstractSecurityTest extends ApiFixture {
   @Test
   void refreshTokenReuseIsRefusedAtOnceAndAnnounced() throws Exception {
     JsonNode first = registered("rv-reuse@example.com");
-    JsonNode rotated = json(call("POST", "/api/auth/refresh", null, refreshBody(first)));
+    JsonNode rotated = json(refresh(first.get("refresh_token").asText()));
     String access = rotated.get("access_token").asText();
     works(access);
-    var replay = call("POST", "/api/auth/refresh", null, refreshBody(first));
+    var replay = refresh(first.get("refresh_token").asText());
     assertThat(json(replay).at("/error/code").asText()).isEqualTo("refresh_token_reused");
     refusedAtOnce(access);
     assertThat(revocations()).containsExactly(Revocation.session(first.get("session_id").asText()));
@@ -118,26 +169,11 @@ abstract class AbstractSecurityTest extends ApiFixture {
     works(token);
     works(key);
 
-    var wrong =
-        call(
-            "POST",
-            "/api/me/password",
-            token,
-            "{\"current_password\":\"nope nope\",\"new_password\":\"brand new pass\"}");
+    var wrong = changePassword(token, "nope nope", "brand new pass", null);
     assertThat(wrong.statusCode()).isEqualTo(403);
-    var weak =
-        call(
-            "POST",
-            "/api/me/password",
-            token,
-            "{\"current_password\":\"" + PASSWORD + "\",\"new_password\":\"short\"}");
+    var weak = changePassword(token, PASSWORD, "short", null);
     assertThat(weak.statusCode()).isEqualTo(400);
-    var ok =
-        call(
-            "POST",
-            "/api/me/password",
-            token,
-            "{\"current_password\":\"" + PASSWORD + "\",\"new_password\":\"brand new pass\"}");
+    var ok = changePassword(token, PASSWORD, "brand new pass", null);
     assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
     JsonNode changed = json(ok);
     assertThat(changed.get("sessions_ended").asInt()).isEqualTo(2);
@@ -150,22 +186,8 @@ abstract class AbstractSecurityTest extends ApiFixture {
     assertThat(changed.get("session_id").asText())
         .isNotIn(current.get("session_id").asText(), other.get("session_id").asText());
     assertThat(revocations()).containsExactly(Revocation.user(userId));
-    assertThat(
-            call(
-                    "POST",
-                    "/api/auth/login",
-                    null,
-                    "{\"email\":\"pw@example.com\",\"password\":\"" + PASSWORD + "\"}")
-                .statusCode())
-        .isEqualTo(401);
-    assertThat(
-            call(
-                    "POST",
-                    "/api/auth/login",
-                    null,
-                    "{\"email\":\"pw@example.com\",\"password\":\"brand new pass\"}")
-                .statusCode())
-        .isEqualTo(200);
+    assertThat(tryLogin("pw@example.com", PASSWORD).statusCode()).isEqualTo(401);
+    assertThat(tryLogin("pw@example.com", "brand new pass").statusCode()).isEqualTo(200);
   }
 
   @Test
@@ -173,14 +195,7 @@ abstract class AbstractSecurityTest extends ApiFixture {
     String token = register("pwkeep@example.com");
     String key = json(call("POST", "/api/keys", token, "{\"name\":\"k\"}")).get("key").asText();
     works(key);
-    var ok =
-        call(
-            "POST",
-            "/api/me/password",
-            token,
-            "{\"current_password\":\""
-                + PASSWORD
-                + "\",\"new_password\":\"brand new pass\",\"revoke_keys\":false}");
+    var ok = changePassword(token, PASSWORD, "brand new pass", false);
     assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
     assertThat(json(ok).get("keys_revoked").asInt()).isZero();
     refusedAtOnce(token);
@@ -387,7 +402,7 @@ abstract class AbstractSecurityTest extends ApiFixture {
   @Test
   void firstAdministratorIsDecidedByTheDatabaseEvenWhenRacesOverlap() throws Exception {
     // the store itself, many rounds: each round empties the table and lets 8 threads race
-    Store store = new Store(api.database());
+    Store store = new Store(new Jdbc(api.database()));
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
       for (int round = 0; round < 10; round++) {
@@ -421,44 +436,20 @@ abstract class AbstractSecurityTest extends ApiFixture {
   void conversationIsReadInPagesThatNeverPassTheByteCap() throws Exception {
     String token = register("pager@example.com");
     String big = "x".repeat(400_000);
-    routerStreams("m", big);
-    String conversation =
-        json(call("POST", "/api/chat", token, "{\"message\":\"one\"}"))
-            .get("conversation_id")
-            .asText();
-    for (String q : List.of("two", "three")) {
-      routerStreams("m", big);
-      assertThat(
-              call(
-                      "POST",
-                      "/api/chat",
-                      token,
-                      "{\"conversation_id\":\"" + conversation + "\",\"message\":\"" + q + "\"}")
-                  .statusCode())
-          .isEqualTo(200);
-    }
+    String conversation = conversationOf(token, "one", big, "two", big, "three", big);
     // six messages, ~1.2 MB of content: more than one page's cap
     List<String> contents = new ArrayList<>();
-    String cursor = null;
-    int pages = 0;
-    do {
-      var r =
-          call(
-              "GET",
-              "/api/conversations/" + conversation + (cursor == null ? "" : "?cursor=" + cursor),
-              token,
-              null);
-      assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.body().getBytes(StandardCharsets.UTF_8).length)
-          .isLessThanOrEqualTo(ConversationPages.MAX_RESPONSE_BYTES);
-      JsonNode page = json(r);
-      assertThat(page.get("title").asText()).isEqualTo("one");
-      List<String> these = new ArrayList<>();
-      page.get("messages").forEach(m -> these.add(m.get("content").asText()));
-      contents.addAll(0, these); // pages go back in time; each is oldest first
-      cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
-      pages++;
-    } while (cursor != null && pages < 10);
+    int pages =
+        eachPage(
+            token,
+            conversation,
+            10,
+            page -> {
+              assertThat(page.get("title").asText()).isEqualTo("one");
+              List<String> these = new ArrayList<>();
+              page.get("messages").forEach(m -> these.add(m.get("content").asText()));
+              contents.addAll(0, these); // pages go back in time; each is oldest first
+            });
     assertThat(pages).isGreaterThan(1);
     assertThat(contents).containsExactly("one", big, "two", big, "three", big);
     assertThat(metrics())
@@ -486,14 +477,13 @@ abstract class AbstractSecurityTest extends ApiFixture {
     // heap (this suite runs under -Xmx256m -XX:+ExitOnOutOfMemoryError, api/pom.xml).
     String token = register("flood@example.com");
     routerAnswers();
-    String conversation =
-        json(call("POST", "/api/chat", token, "{\"message\":\"start\"}"))
-            .get("conversation_id")
-            .asText();
-    Store store = new Store(api.database());
+    String conversation = newConversation(token, "start");
+    Store store = new Store(new Jdbc(api.database()));
     String huge = "\u0436".repeat(RouterClient.MAX_ANSWER_CHARS);
     for (int i = 0; i < 12; i++) {
-      store.addMessage(Store.newId(), conversation, "assistant", huge, "m", 1, 1, null);
+      store.addMessage(
+          conversation,
+          new Store.Message(Store.newId(), "assistant", huge, "m", 1, 1, null, Jdbc.now()));
     }
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {
@@ -502,26 +492,13 @@ abstract class AbstractSecurityTest extends ApiFixture {
         reads.add(
             pool.submit(
                 () -> {
-                  int messages = 0;
-                  String cursor = null;
-                  do {
-                    var r =
-                        call(
-                            "GET",
-                            "/api/conversations/"
-                                + conversation
-                                + (cursor == null ? "" : "?cursor=" + cursor),
-                            token,
-                            null);
-                    assertThat(r.statusCode()).isEqualTo(200);
-                    assertThat(r.body().getBytes(StandardCharsets.UTF_8).length)
-                        .isLessThanOrEqualTo(ConversationPages.MAX_RESPONSE_BYTES);
-                    JsonNode page = json(r);
-                    messages += page.get("messages").size();
-                    cursor =
-                        page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
-                  } while (cursor != null);
-                  return messages;
+                  int[] messages = {0};
+                  eachPage(
+                      token,
+                      conversation,
+                      Integer.MAX_VALUE,
+                      page -> messages[0] += page.get("messages").size());
+                  return messages[0];
                 }));
       }
       for (Future<Integer> f : reads) {
@@ -531,12 +508,7 @@ abstract class AbstractSecurityTest extends ApiFixture {
       pool.shutdownNow();
     }
     routerAnswers();
-    var chat =
-        call(
-            "POST",
-            "/api/chat",
-            token,
-            "{\"conversation_id\":\"" + conversation + "\",\"message\":\"still there?\"}");
+    var chat = chat(token, conversation, "still there?");
     assertThat(chat.statusCode()).isEqualTo(200);
     assertThat(metrics())
         .contains("uat_api_limit_hits_total{uat_api_limit=\"conversation_response_bytes\"}")
@@ -548,19 +520,9 @@ abstract class AbstractSecurityTest extends ApiFixture {
     String token = register("huge@example.com");
     // two UTF-8 bytes a character: the plan (one a character) fits, the measure does not
     String huge = "\u00e9".repeat(600_000);
-    routerStreams("m", huge);
-    String conversation =
-        json(call("POST", "/api/chat", token, "{\"message\":\"tell me everything\"}"))
-            .get("conversation_id")
-            .asText();
     // characters that JSON escapes six bytes each: the plan fits, the measure does not
     String escaped = "\u0001".repeat(300_000);
-    routerStreams("m", escaped);
-    call(
-        "POST",
-        "/api/chat",
-        token,
-        "{\"conversation_id\":\"" + conversation + "\",\"message\":\"and more\"}");
+    String conversation = conversationOf(token, "tell me everything", huge, "and more", escaped);
 
     var r = call("GET", "/api/conversations/" + conversation + "?limit=1", token, null);
     assertThat(r.body().getBytes(StandardCharsets.UTF_8).length)
@@ -596,11 +558,7 @@ abstract class AbstractSecurityTest extends ApiFixture {
     routerAnswers();
     router.takeRequest();
     router.takeRequest();
-    call(
-        "POST",
-        "/api/chat",
-        token,
-        "{\"conversation_id\":\"" + conversation + "\",\"message\":\"short?\"}");
+    chat(token, conversation, "short?");
     String sent = router.takeRequest().getBody().utf8();
     assertThat(sent.length()).isLessThan(2 * (int) ChatRoutes.MAX_HISTORY_CHARS);
     assertThat(sent).contains("short?");

@@ -9,12 +9,19 @@ import dev.uat.events.Event;
 import dev.uat.events.InProcessEventBus;
 import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
+import dev.uat.web.Sse;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.StringReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -45,7 +52,7 @@ abstract class ApiFixture {
 
   /** Rate limits for this suite; generous unless a test class needs them tight. */
   ApiSettings.Limits limits() {
-    return ApiSettings.Limits.DEFAULT;
+    return ApiSettings.Limits.defaults();
   }
 
   @BeforeEach
@@ -57,10 +64,11 @@ abstract class ApiFixture {
     bus.subscribe(events::add);
     ApiSettings settings =
         database(
-            ApiSettings.defaults(dataDir, router.url("/").toString())
-                .withPort(0)
-                .withBcryptCost(4)
-                .withLimits(limits()));
+            ApiSettings.defaults(dataDir, router.url("/").toString()).toBuilder()
+                .port(0)
+                .bcryptCost(4)
+                .limits(limits())
+                .build());
     api = Api.start(settings, otel.telemetry(), bus, JwtKeys.loadOrCreate(dataDir));
   }
 
@@ -82,13 +90,12 @@ abstract class ApiFixture {
    */
   HttpResponse<String> callFrom(
       String address, String method, String path, String token, String body) throws Exception {
+    HttpRequest.BodyPublisher publisher =
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body);
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(api.url() + path))
-            .method(
-                method,
-                body == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(body));
+        HttpRequest.newBuilder(URI.create(api.url() + path)).method(method, publisher);
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
@@ -119,39 +126,87 @@ abstract class ApiFixture {
 
   /** Registers an account; returns the whole answer (user, tokens, session). */
   JsonNode registered(String email) throws Exception {
-    var r =
-        call(
-            "POST",
-            "/api/auth/register",
-            null,
-            "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}");
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
-    return json(r);
+    return succeeded(tryRegister(email, PASSWORD), 201);
   }
 
+  /** Logs in with the fixture's password; returns the answer (user, tokens, session). */
   JsonNode login(String email) throws Exception {
-    var r =
-        call(
-            "POST",
-            "/api/auth/login",
-            null,
-            "{\"email\":\"" + email + "\",\"password\":\"" + PASSWORD + "\"}");
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return succeeded(tryLogin(email, PASSWORD), 200);
+  }
+
+  HttpResponse<String> tryRegister(String email, String password) throws Exception {
+    return call("POST", "/api/auth/register", null, credentials(email, password));
+  }
+
+  HttpResponse<String> tryLogin(String email, String password) throws Exception {
+    return call("POST", "/api/auth/login", null, credentials(email, password));
+  }
+
+  /** The body of a registration or a login. */
+  static String credentials(String email, String password) {
+    return "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}";
+  }
+
+  HttpResponse<String> refresh(String refreshToken) throws Exception {
+    return call("POST", "/api/auth/refresh", null, "{\"refresh_token\":\"" + refreshToken + "\"}");
+  }
+
+  /** Asks {@code message} in {@code conversation} (null: a new one). */
+  HttpResponse<String> chat(String token, String conversation, String message) throws Exception {
+    Map<String, String> body = new LinkedHashMap<>();
+    if (conversation != null) {
+      body.put("conversation_id", conversation);
+    }
+    body.put("message", message);
+    return call("POST", "/api/chat", token, Json.writeString(body));
+  }
+
+  /** Starts a conversation with {@code message} (the router must have an answer queued). */
+  String newConversation(String token, String message) throws Exception {
+    return succeeded(chat(token, null, message), 200).get("conversation_id").asText();
+  }
+
+  private static JsonNode succeeded(HttpResponse<String> r, int status) throws Exception {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
     return json(r);
   }
 
   /** The router answers the next chat with {@code parts}, streamed as OpenAI streams. */
   void routerStreams(String model, String... parts) {
-    router.enqueue(
-        new MockResponse.Builder()
-            .code(200)
-            .addHeader("Content-Type", "text/event-stream")
-            .body(sse(model, 12, parts))
-            .build());
+    router.enqueue(eventStream(sse(model, 12, parts)).build());
   }
 
   void routerAnswers() {
     routerStreams("llama3.2:latest", "Hello", " back");
+  }
+
+  /** The router refuses the next chat with {@code status} and its OpenAI-style error. */
+  void routerFails(int status, String code, String message) {
+    router.enqueue(
+        new MockResponse.Builder()
+            .code(status)
+            .addHeader("Content-Type", "application/json")
+            .body(Json.writeString(Map.of("error", Map.of("code", code, "message", message))))
+            .build());
+  }
+
+  /** A 200 answer of the router carrying the event stream {@code body}. */
+  static MockResponse.Builder eventStream(String body) {
+    return new MockResponse.Builder()
+        .code(200)
+        .addHeader("Content-Type", "text/event-stream")
+        .body(body);
+  }
+
+  /** The events of a Server-Sent Events body, read as a client reads them. */
+  static List<Sse.Event> sseEvents(String body) throws IOException {
+    BufferedReader lines = new BufferedReader(new StringReader(body));
+    Sse.Reader reader = new Sse.Reader(lines::readLine);
+    List<Sse.Event> out = new ArrayList<>();
+    for (Sse.Event e; (e = reader.next()) != null; ) {
+      out.add(e);
+    }
+    return out;
   }
 
   /** An OpenAI chat completion stream with usage (stream_options.include_usage). */

@@ -2,6 +2,7 @@ package dev.uat.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -16,17 +17,17 @@ class LimitsTest extends ApiFixture {
 
   @Override
   ApiSettings.Limits limits() {
-    return new ApiSettings.Limits(8, 2, 3, 20);
+    return ApiSettings.Limits.defaults().toBuilder()
+        .requestsPerMinute(8)
+        .chatsPerMinute(2)
+        .loginFailuresBeforeBackoff(3)
+        .loginsPerIpPerMinute(20)
+        .build();
   }
 
-  private int loginFrom(String address, String email, String password) throws Exception {
-    return callFrom(
-            address,
-            "POST",
-            "/api/auth/login",
-            null,
-            "{\"email\":\"" + email + "\",\"password\":\"" + password + "\"}")
-        .statusCode();
+  private HttpResponse<String> loginFrom(String address, String email, String password)
+      throws Exception {
+    return callFrom(address, "POST", "/api/auth/login", null, credentials(email, password));
   }
 
   @Test
@@ -35,37 +36,28 @@ class LimitsTest extends ApiFixture {
     register("target@example.com");
     String stranger = "203.0.113.7";
     for (int i = 0; i < 3; i++) { // the free failures of the pair
-      assertThat(loginFrom(stranger, "target@example.com", "guess " + i + "xx")).isEqualTo(401);
+      assertThat(loginFrom(stranger, "target@example.com", "guess " + i + "xx").statusCode())
+          .isEqualTo(401);
     }
-    assertThat(loginFrom(stranger, "target@example.com", "guess 3xx")).isEqualTo(401);
+    assertThat(loginFrom(stranger, "target@example.com", "guess 3xx").statusCode()).isEqualTo(401);
     // now the pair waits 1 s: refused unchecked, even with the right password
-    var waiting =
-        callFrom(
-            stranger,
-            "POST",
-            "/api/auth/login",
-            null,
-            "{\"email\":\"target@example.com\",\"password\":\"" + PASSWORD + "\"}");
+    var waiting = loginFrom(stranger, "target@example.com", PASSWORD);
     assertThat(waiting.statusCode()).isEqualTo(429);
     assertThat(json(waiting).at("/error/code").asText()).isEqualTo("too_many_failures");
     assertThat(waiting.headers().firstValue("Retry-After")).contains("1");
 
     // the owner, from another address, logs in meanwhile
-    assertThat(loginFrom("198.51.100.20", "target@example.com", PASSWORD)).isEqualTo(200);
+    assertThat(loginFrom("198.51.100.20", "target@example.com", PASSWORD).statusCode())
+        .isEqualTo(200);
     // and the stranger's other accounts are not the issue: another pair is free
-    assertThat(loginFrom(stranger, "someone-else@example.com", "whatever1")).isEqualTo(401);
+    assertThat(loginFrom(stranger, "someone-else@example.com", "whatever1").statusCode())
+        .isEqualTo(401);
 
     // the next failure of the pair doubles the wait
     Awaitility.await()
         .atMost(Duration.ofSeconds(5))
-        .until(() -> loginFrom(stranger, "target@example.com", "guess 4xx") == 401);
-    var doubled =
-        callFrom(
-            stranger,
-            "POST",
-            "/api/auth/login",
-            null,
-            "{\"email\":\"target@example.com\",\"password\":\"guess 5xx\"}");
+        .until(() -> loginFrom(stranger, "target@example.com", "guess 4xx").statusCode() == 401);
+    var doubled = loginFrom(stranger, "target@example.com", "guess 5xx");
     assertThat(doubled.statusCode()).isEqualTo(429);
     assertThat(doubled.headers().firstValue("Retry-After")).contains("2");
     assertThat(metrics()).contains("uat_api_limit_hits_total{uat_api_limit=\"login_backoff\"}");
@@ -75,19 +67,14 @@ class LimitsTest extends ApiFixture {
   void loginAttemptsPerAddressAreLimited() throws Exception {
     int status = 0;
     for (int i = 0; i < 25 && status != 429; i++) {
-      status =
-          call(
-                  "POST",
-                  "/api/auth/login",
-                  null,
-                  "{\"email\":\"nobody" + i + "@example.com\",\"password\":\"whatever1\"}")
-              .statusCode();
+      status = tryLogin("nobody" + i + "@example.com", "whatever1").statusCode();
     }
     assertThat(status).isEqualTo(429);
     assertThat(metrics())
         .contains("uat_api_limit_hits_total{uat_api_limit=\"logins_per_address\"}");
     // another address is not concerned
-    assertThat(loginFrom("198.51.100.30", "nobody@example.com", "whatever1")).isEqualTo(401);
+    assertThat(loginFrom("198.51.100.30", "nobody@example.com", "whatever1").statusCode())
+        .isEqualTo(401);
   }
 
   @Test

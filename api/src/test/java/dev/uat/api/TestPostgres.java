@@ -34,7 +34,10 @@ final class TestPostgres {
           Statement s = c.createStatement()) {
         s.execute("CREATE DATABASE " + name);
       }
-      return settings.withJdbc(server.getJdbcUrl("postgres", name), "postgres", null);
+      return settings.toBuilder()
+          .jdbcUrl(server.getJdbcUrl("postgres", name))
+          .jdbcUser("postgres")
+          .build();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (SQLException e) {
