@@ -192,26 +192,25 @@ final class Wiring {
   }
 
   static ApiSettings apiSettings(Config config) {
-    ApiSettings s =
-        ApiSettings.defaults(config.dataDir(), config.require("router-url"))
-            .withHost(config.internalHost())
-            .withPort(config.port("api-port"))
-            .withExposure(config.exposure())
-            .withBcryptCost(config.integer("bcrypt-cost"))
-            .withLimits(
-                new ApiSettings.Limits(
-                    config.integer("rate-limit-requests"),
-                    config.integer("rate-limit-chats"),
-                    config.integer("rate-limit-login-failures"),
-                    config.integer("rate-limit-logins")));
+    ApiSettings.Builder b =
+        ApiSettings.defaults(config.dataDir(), config.require("router-url")).toBuilder()
+            .host(config.internalHost())
+            .port(config.port("api-port"))
+            .exposure(config.exposure())
+            .bcryptCost(config.integer("bcrypt-cost"))
+            .limits(
+                ApiSettings.Limits.defaults().toBuilder()
+                    .requestsPerMinute(config.integer("rate-limit-requests"))
+                    .chatsPerMinute(config.integer("rate-limit-chats"))
+                    .loginFailuresBeforeBackoff(config.integer("rate-limit-login-failures"))
+                    .loginsPerIpPerMinute(config.integer("rate-limit-logins"))
+                    .build());
     if (config.get("jdbc-url").isPresent()) {
-      s =
-          s.withJdbc(
-              config.require("jdbc-url"),
-              config.get("jdbc-user").orElse(null),
-              config.get("jdbc-password").orElse(null));
+      b.jdbcUrl(config.require("jdbc-url"))
+          .jdbcUser(config.get("jdbc-user").orElse(null))
+          .jdbcPassword(config.get("jdbc-password").orElse(null));
     }
-    return s;
+    return b.build();
   }
 
   static RealtimeSettings realtimeSettings(Config config) {
