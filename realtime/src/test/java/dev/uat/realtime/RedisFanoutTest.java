@@ -8,6 +8,7 @@ import dev.uat.auth.Revocation;
 import dev.uat.events.Event;
 import dev.uat.events.EventPublisher;
 import dev.uat.telemetry.TestTelemetry;
+import dev.uat.telemetry.UatAttributes;
 import dev.uat.web.WsClient;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -69,8 +70,8 @@ class RedisFanoutTest {
     two = new Rig(s -> s, bus("two"), "uat-realtime");
   }
 
-  private RedisEventBus bus(String name) {
-    return RedisEventBus.connect(redisUrl, dev.uat.telemetry.Telemetry.noop(name));
+  private RealtimeEvents bus(String name) {
+    return RealtimeEvents.connect(redisUrl, dev.uat.telemetry.Telemetry.noop(name));
   }
 
   @AfterEach
@@ -142,7 +143,7 @@ class RedisFanoutTest {
       SpanData producer = apiTelemetry.spans().getFirst();
       assertThat(producer.getKind()).isEqualTo(SpanKind.PRODUCER);
       assertThat(producer.getName()).isEqualTo("send conversation:{id}");
-      assertThat(producer.getAttributes().get(Hub.SYSTEM)).isEqualTo("redis");
+      assertThat(producer.getAttributes().get(UatAttributes.MESSAGING_SYSTEM)).isEqualTo("redis");
       assertThat(e.get("traceparent").asText())
           .isEqualTo(
               "00-"
@@ -161,11 +162,12 @@ class RedisFanoutTest {
         assertThat(consumer.getKind()).isEqualTo(SpanKind.CONSUMER);
         assertThat(consumer.getTraceId()).isEqualTo(producer.getTraceId());
         assertThat(consumer.getParentSpanId()).isEqualTo(producer.getSpanId());
-        assertThat(consumer.getAttributes().get(Hub.SYSTEM)).isEqualTo("redis");
-        assertThat(consumer.getAttributes().get(Hub.OPERATION_TYPE)).isEqualTo("process");
-        assertThat(consumer.getAttributes().get(Hub.DESTINATION_TEMPLATE))
+        assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_SYSTEM)).isEqualTo("redis");
+        assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_OPERATION_TYPE))
+            .isEqualTo("process");
+        assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_DESTINATION_TEMPLATE))
             .isEqualTo("conversation:{id}");
-        assertThat(consumer.getAttributes().get(Hub.MESSAGE_ID)).isEqualTo("1");
+        assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_MESSAGE_ID)).isEqualTo("1");
         assertThat(
                 consumer
                     .getResource()
@@ -173,8 +175,8 @@ class RedisFanoutTest {
                         io.opentelemetry.api.common.AttributeKey.stringKey("service.name")))
             .isEqualTo("uat-realtime");
       }
-      assertThat(atOne.getAttributes().get(Hub.RECIPIENTS)).isEqualTo(2L);
-      assertThat(atTwo.getAttributes().get(Hub.RECIPIENTS)).isEqualTo(1L);
+      assertThat(atOne.getAttributes().get(UatAttributes.REALTIME_RECIPIENTS)).isEqualTo(2L);
+      assertThat(atTwo.getAttributes().get(UatAttributes.REALTIME_RECIPIENTS)).isEqualTo(1L);
     }
   }
 
@@ -221,7 +223,9 @@ class RedisFanoutTest {
       events.publish(channel, "message.created", Map.of("n", n)); // the stream keeps 5
     }
     try (WsClient b = two.connected("ada")) {
-      await().atMost(Duration.ofSeconds(5)).until(() -> apiBus.position(channel).offset() == 8);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> apiBus.history().position(channel).offset() == 8);
       b.send(since(channel, seen));
       JsonNode reply = b.next();
       assertThat(reply.get("recovered").asBoolean()).isFalse();
@@ -288,7 +292,9 @@ class RedisFanoutTest {
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
       other.send("{\"type\":\"ping\"}");
       assertThat(other.next("pong")).isNotNull();
-      assertThat(apiBus.position(Revocation.CHANNEL).offset()).as("never in a stream").isZero();
+      assertThat(apiBus.history().position(Revocation.CHANNEL).offset())
+          .as("never in a stream")
+          .isZero();
     }
   }
 
@@ -308,7 +314,9 @@ class RedisFanoutTest {
         channel,
         Streams.CREATED,
         Map.of("conversation_id", "x", "message", Map.of("id", "m1", "content", "Hello")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> apiBus.position(channel).offset() == 4);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> apiBus.history().position(channel).offset() == 4);
     try (WsClient b = two.connected("ada")) {
       b.send(since(channel, seen));
       JsonNode reply = b.next();
@@ -335,11 +343,13 @@ class RedisFanoutTest {
                 null,
                 System.currentTimeMillis()));
       }
-      await().atMost(Duration.ofSeconds(5)).until(() -> small.position(channel).offset() == 20);
-      String epoch = small.position(channel).epoch();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> small.history().position(channel).offset() == 20);
+      String epoch = small.history().position(channel).epoch();
       // ~1,080 bytes each: three fit in 4 KiB
-      assertThat(small.recover(channel, 16, epoch, 1000).recovered()).isFalse();
-      var kept = small.recover(channel, 17, epoch, 1000);
+      assertThat(small.history().recover(channel, 16, epoch, 1000).recovered()).isFalse();
+      var kept = small.history().recover(channel, 17, epoch, 1000);
       assertThat(kept.recovered()).isTrue();
       assertThat(kept.events()).extracting(Publication::offset).containsExactly(18L, 19L, 20L);
     }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.events.Event;
 import dev.uat.events.EventPublisher;
+import dev.uat.telemetry.UatAttributes;
 import dev.uat.web.WsClient;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -120,22 +121,27 @@ class StreamingTest {
               .findFirst()
               .orElseThrow();
       assertThat(stream.getName()).isEqualTo("process conversation:{id}");
-      assertThat(stream.getAttributes().get(Hub.EVENT_NAME)).isEqualTo("message.delta");
+      assertThat(stream.getAttributes().get(UatAttributes.EVENT_NAME)).isEqualTo("message.delta");
       assertThat(stream.getParentSpanId()).isEqualTo(request.getSpanContext().getSpanId());
       assertThat(stream.getTraceId()).isEqualTo(request.getSpanContext().getTraceId());
-      assertThat(stream.getAttributes().get(Hub.BATCH_COUNT)).isEqualTo(150L);
-      assertThat(stream.getAttributes().get(Hub.FRAMES)).isEqualTo((long) deltas.size());
-      assertThat(stream.getAttributes().get(Hub.RECIPIENTS)).isEqualTo(1L);
+      assertThat(stream.getAttributes().get(UatAttributes.MESSAGING_BATCH_MESSAGE_COUNT))
+          .isEqualTo(150L);
+      assertThat(stream.getAttributes().get(RealtimeAttributes.FRAMES))
+          .isEqualTo((long) deltas.size());
+      assertThat(stream.getAttributes().get(UatAttributes.REALTIME_RECIPIENTS)).isEqualTo(1L);
       assertThat(stream.getLinks())
           .extracting(l -> l.getSpanContext().getSpanId())
           .containsExactly(router.getSpanContext().getSpanId());
       assertThat(message.getName()).isEqualTo("process conversation:{id}");
-      assertThat(message.getAttributes().get(Hub.EVENT_NAME)).isEqualTo("message.created");
+      assertThat(message.getAttributes().get(UatAttributes.EVENT_NAME))
+          .isEqualTo("message.created");
       assertThat(message.getParentSpanId()).isEqualTo(producer.getSpanId());
-      assertThat(message.getAttributes().get(Hub.SYSTEM)).isEqualTo("uat");
-      assertThat(message.getAttributes().get(Hub.OPERATION_TYPE)).isEqualTo("process");
-      assertThat(message.getAttributes().get(Hub.DESTINATION_NAME)).isEqualTo(CHANNEL);
-      assertThat(message.getAttributes().get(Hub.MESSAGE_ID)).isEqualTo("151");
+      assertThat(message.getAttributes().get(UatAttributes.MESSAGING_SYSTEM)).isEqualTo("uat");
+      assertThat(message.getAttributes().get(UatAttributes.MESSAGING_OPERATION_TYPE))
+          .isEqualTo("process");
+      assertThat(message.getAttributes().get(UatAttributes.MESSAGING_DESTINATION_NAME))
+          .isEqualTo(CHANNEL);
+      assertThat(message.getAttributes().get(UatAttributes.MESSAGING_MESSAGE_ID)).isEqualTo("151");
       assertThat(producer.getParentSpanId()).isEqualTo(request.getSpanContext().getSpanId());
     }
   }
@@ -252,14 +258,17 @@ class StreamingTest {
           "{\"type\":\"ack\",\"channel\":\"" + CHANNEL + "\",\"offset\":" + e.get("offset") + "}");
       await().atMost(Duration.ofSeconds(2)).until(() -> consumers().size() == 1);
       SpanData consumer = consumers().getFirst();
-      assertThat(consumer.getAttributes().get(Hub.RECIPIENTS)).isEqualTo(2L);
+      assertThat(consumer.getAttributes().get(UatAttributes.REALTIME_RECIPIENTS)).isEqualTo(2L);
       assertThat(consumer.getEvents())
           .singleElement()
           .satisfies(
               (EventData delivered) -> {
                 assertThat(delivered.getName()).isEqualTo("delivered");
-                assertThat(delivered.getAttributes().get(Broadcast.USER_ID)).isEqualTo("reader");
-                assertThat(delivered.getAttributes().get(Broadcast.LATENCY_MS)).isPositive();
+                assertThat(delivered.getAttributes().get(UatAttributes.USER_ID))
+                    .isEqualTo("reader");
+                assertThat(
+                        delivered.getAttributes().get(UatAttributes.REALTIME_DELIVERY_LATENCY_MS))
+                    .isPositive();
               });
       assertThat(Metrics.scrape(rig.realtime))
           .contains(
