@@ -276,8 +276,8 @@ final class Delivery {
     }
   }
 
-  /** Queues one encoded frame for every member; returns how many took it. */
-  int send(
+  /** Queues one encoded frame for every member. */
+  void send(
       Set<Subscription> members,
       ByteBuffer frame,
       long offset,
@@ -293,7 +293,6 @@ final class Delivery {
     }
     metrics.messagesSent.add(sent);
     metrics.broadcastDuration.record((System.nanoTime() - start) / 1e9);
-    return sent;
   }
 
   private void delivered(double seconds, Broadcast b) {

@@ -63,26 +63,19 @@ public final class Realtime implements AutoCloseable {
   }
 
   /**
-   * Starts with credentials checked by the api over HTTP ({@link Credentials#remote} at {@link
-   * RealtimeSettings#apiUrl()}, through a traced client): see {@link #remoteCredentials}.
+   * Starts with credentials that ask the api's {@code GET /api/auth/introspect} what a signature
+   * cannot tell (is the session still active, is the key live), at {@link
+   * RealtimeSettings#apiUrl()} through a traced client ({@link Credentials#remote}). {@code
+   * verifier} must accept service tokens addressed to {@link #AUDIENCE} (for {@code POST
+   * /internal/events}).
    */
   public static Realtime start(
       RealtimeSettings settings,
       Telemetry telemetry,
       RealtimeEvents events,
       TokenVerifier verifier) {
-    return start(settings, telemetry, events, remoteCredentials(settings, telemetry, verifier));
-  }
-
-  /**
-   * Credentials for realtime that ask the api's {@code GET /api/auth/introspect} what a signature
-   * cannot tell (is the session still active, is the key live), through a traced HTTP client.
-   * {@code verifier} must accept service tokens addressed to {@link #AUDIENCE} (for {@code POST
-   * /internal/events}).
-   */
-  public static Credentials remoteCredentials(
-      RealtimeSettings settings, Telemetry telemetry, TokenVerifier verifier) {
-    return Credentials.remote(verifier, settings.apiUrl(), telemetry);
+    return start(
+        settings, telemetry, events, Credentials.remote(verifier, settings.apiUrl(), telemetry));
   }
 
   /**

@@ -85,10 +85,8 @@ class RedisFanoutTest {
   @Test
   void eventPublishedOnEitherSideReachesSubscribersOfBothInstances() throws Exception {
     String channel = "conversation:mine-shared";
-    try (WsClient a = one.connected("ada");
-        WsClient b = two.connected("bob")) {
-      Rig.subscribe(a, channel);
-      Rig.subscribe(b, channel);
+    try (WsClient a = one.subscribed("ada", channel);
+        WsClient b = two.subscribed("bob", channel)) {
 
       new EventPublisher(apiBus, apiTelemetry.telemetry())
           .publish(channel, "message.created", Map.of("text", "from the api"));
@@ -125,12 +123,9 @@ class RedisFanoutTest {
   @Test
   void eachInstanceRecordsOneConsumerSpanUnderTheProducer() throws Exception {
     String channel = "conversation:mine-traced";
-    try (WsClient a = one.connected("ada");
-        WsClient a2 = one.connected("ada");
-        WsClient b = two.connected("bob")) {
-      Rig.subscribe(a, channel);
-      Rig.subscribe(a2, channel);
-      Rig.subscribe(b, channel);
+    try (WsClient a = one.subscribed("ada", channel);
+        WsClient a2 = one.subscribed("ada", channel);
+        WsClient b = two.subscribed("bob", channel)) {
       one.otel.reset();
       two.otel.reset();
 
@@ -180,6 +175,14 @@ class RedisFanoutTest {
     }
   }
 
+  /** What a subscriber at instance one saw of {@code publish} before going away. */
+  private JsonNode seenAtOne(String channel, Runnable publish) throws Exception {
+    try (WsClient a = one.subscribed("ada", channel)) {
+      publish.run();
+      return a.next("event");
+    }
+  }
+
   private static List<SpanData> consumers(Rig rig) {
     return rig.otel.spans().stream().filter(s -> s.getKind() == SpanKind.CONSUMER).toList();
   }
@@ -188,16 +191,12 @@ class RedisFanoutTest {
   void clientRecoversOnOneInstanceWhatItMissedOnTheOther() throws Exception {
     String channel = "conversation:mine-moving";
     EventPublisher events = new EventPublisher(apiBus, apiTelemetry.telemetry());
-    JsonNode seen;
-    try (WsClient a = one.connected("ada")) {
-      Rig.subscribe(a, channel);
-      events.publish(channel, "message.created", Map.of("n", 1));
-      seen = a.next("event");
-    }
+    JsonNode seen =
+        seenAtOne(channel, () -> events.publish(channel, "message.created", Map.of("n", 1)));
     events.publish(channel, "message.created", Map.of("n", 2));
     events.publish(channel, "message.created", Map.of("n", 3));
     try (WsClient b = two.connected("ada")) {
-      b.send(since(channel, seen));
+      b.send(Rig.since(channel, seen));
       JsonNode reply = b.next();
       assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
       assertThat(reply.get("offset").asLong()).isEqualTo(3);
@@ -213,12 +212,8 @@ class RedisFanoutTest {
   void gapBeyondTheStreamLengthIsNotRecovered() throws Exception {
     String channel = "conversation:mine-gap";
     EventPublisher events = new EventPublisher(apiBus, apiTelemetry.telemetry());
-    JsonNode seen;
-    try (WsClient a = one.connected("ada")) {
-      Rig.subscribe(a, channel);
-      events.publish(channel, "message.created", Map.of("n", 1));
-      seen = a.next("event");
-    }
+    JsonNode seen =
+        seenAtOne(channel, () -> events.publish(channel, "message.created", Map.of("n", 1)));
     for (int n = 2; n <= 8; n++) {
       events.publish(channel, "message.created", Map.of("n", n)); // the stream keeps 5
     }
@@ -226,7 +221,7 @@ class RedisFanoutTest {
       await()
           .atMost(Duration.ofSeconds(5))
           .until(() -> apiBus.history().position(channel).offset() == 8);
-      b.send(since(channel, seen));
+      b.send(Rig.since(channel, seen));
       JsonNode reply = b.next();
       assertThat(reply.get("recovered").asBoolean()).isFalse();
       assertThat(reply.get("offset").asLong()).isEqualTo(8);
@@ -237,12 +232,9 @@ class RedisFanoutTest {
   @Test
   void presenceCountsTheSubscribersOfEveryInstance() throws Exception {
     String channel = "conversation:mine-together";
-    try (WsClient a = one.connected("ada");
-        WsClient b = two.connected("bob");
-        WsClient b2 = two.connected("bob")) {
-      Rig.subscribe(a, channel);
-      Rig.subscribe(b, channel);
-      Rig.subscribe(b2, channel);
+    try (WsClient a = one.subscribed("ada", channel);
+        WsClient b = two.subscribed("bob", channel);
+        WsClient b2 = two.subscribed("bob", channel)) {
       await()
           .atMost(Duration.ofSeconds(5))
           .untilAsserted(
@@ -255,8 +247,7 @@ class RedisFanoutTest {
                         "[{\"user_id\":\"ada\",\"connections\":1},{\"user_id\":\"bob\",\"connections\":2}]");
               });
     }
-    try (WsClient a = one.connected("ada")) {
-      Rig.subscribe(a, channel);
+    try (WsClient a = one.subscribed("ada", channel)) {
       await()
           .atMost(Duration.ofSeconds(5))
           .untilAsserted(
@@ -302,12 +293,9 @@ class RedisFanoutTest {
   void storedMessageTakesItsDeltasOutOfTheStreamAndRecoveryReplaysIt() throws Exception {
     String channel = "conversation:mine-redis-stream";
     EventPublisher events = new EventPublisher(apiBus, apiTelemetry.telemetry());
-    JsonNode seen;
-    try (WsClient a = one.connected("ada")) {
-      Rig.subscribe(a, channel);
-      events.publishUntraced(channel, Streams.DELTA, delta("m1", 0, "He"));
-      seen = a.next("event");
-    }
+    JsonNode seen =
+        seenAtOne(
+            channel, () -> events.publishUntraced(channel, Streams.DELTA, delta("m1", 0, "He")));
     events.publishUntraced(channel, Streams.DELTA, delta("m1", 1, "l"));
     events.publishUntraced(channel, Streams.DELTA, delta("m1", 2, "lo"));
     events.publish(
@@ -318,7 +306,7 @@ class RedisFanoutTest {
         .atMost(Duration.ofSeconds(5))
         .until(() -> apiBus.history().position(channel).offset() == 4);
     try (WsClient b = two.connected("ada")) {
-      b.send(since(channel, seen));
+      b.send(Rig.since(channel, seen));
       JsonNode reply = b.next();
       assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
       JsonNode replayed = b.next("event");
@@ -357,15 +345,5 @@ class RedisFanoutTest {
 
   private static Map<String, Object> delta(String message, int index, String text) {
     return Map.of("conversation_id", "x", "message_id", message, "delta", text, "index", index);
-  }
-
-  private static String since(String channel, JsonNode event) {
-    return "{\"type\":\"subscribe\",\"channel\":\""
-        + channel
-        + "\",\"since\":{\"offset\":"
-        + event.get("offset").asLong()
-        + ",\"epoch\":\""
-        + event.get("epoch").asText()
-        + "\"}}";
   }
 }

@@ -177,6 +177,29 @@ final class Rig implements AutoCloseable {
     return ok;
   }
 
+  /** A subscribe frame for {@code channel} that recovers from after {@code seen} (an event). */
+  static String since(String channel, JsonNode seen) {
+    return since(channel, seen.get("offset").asLong(), seen.get("epoch").asText());
+  }
+
+  /** A subscribe frame for {@code channel} that recovers from after {@code offset}. */
+  static String since(String channel, long offset, String epoch) {
+    return "{\"type\":\"subscribe\",\"channel\":\""
+        + channel
+        + "\",\"since\":{\"offset\":"
+        + offset
+        + ",\"epoch\":\""
+        + epoch
+        + "\"}}";
+  }
+
+  /** A client of {@code user}, connected and subscribed to {@code channel}. */
+  WsClient subscribed(String user, String channel) throws Exception {
+    WsClient c = connected(user);
+    subscribe(c, channel);
+    return c;
+  }
+
   @Override
   public void close() throws Exception {
     realtime.close();

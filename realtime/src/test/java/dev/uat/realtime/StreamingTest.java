@@ -181,19 +181,11 @@ class StreamingTest {
 
   @Test
   void recoveredDeltasAreMergedLikeLiveOnes() throws Exception {
-    long offset;
-    String epoch;
-    try (WsClient c = rig.connected("u1")) {
-      Rig.subscribe(c, CHANNEL);
-      delta("m3", 0, "He");
-      JsonNode f = c.next("event");
-      offset = f.get("offset").asLong();
-      epoch = f.get("epoch").asText();
-    }
+    JsonNode seen = firstDeltaSeen("m3");
     delta("m3", 1, "l");
     delta("m3", 2, "lo");
     try (WsClient c = rig.connected("u1")) {
-      c.send(since(offset, epoch));
+      c.send(Rig.since(CHANNEL, seen));
       assertThat(c.next().get("recovered").asBoolean()).isTrue();
       JsonNode merged = c.next("event");
       assertThat(merged.at("/data/delta").asText()).isEqualTo("llo");
@@ -206,21 +198,14 @@ class StreamingTest {
 
   @Test
   void onceTheMessageIsStoredRecoveryReplaysItNotItsTokens() throws Exception {
-    long offset;
-    String epoch;
-    try (WsClient c = rig.connected("u1")) {
-      Rig.subscribe(c, CHANNEL);
-      delta("m5", 0, "He");
-      JsonNode f = c.next("event");
-      offset = f.get("offset").asLong();
-      epoch = f.get("epoch").asText();
-    }
+    JsonNode seen = firstDeltaSeen("m5");
+    long offset = seen.get("offset").asLong();
     for (int i = 1; i <= 20; i++) {
       delta("m5", i, "l");
     }
     created(rig.publisher(), "m5", "Hellllllllllllllllllllll");
     try (WsClient c = rig.connected("u1")) {
-      c.send(since(offset, epoch));
+      c.send(Rig.since(CHANNEL, seen));
       JsonNode reply = c.next();
       assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
       assertThat(reply.get("offset").asLong()).isEqualTo(offset + 21);
@@ -233,14 +218,15 @@ class StreamingTest {
         .contains("uat_realtime_history_dropped_total{uat_realtime_reason=\"stored\"} 21");
   }
 
-  private static String since(long offset, String epoch) {
-    return "{\"type\":\"subscribe\",\"channel\":\""
-        + CHANNEL
-        + "\",\"since\":{\"offset\":"
-        + offset
-        + ",\"epoch\":\""
-        + epoch
-        + "\"}}";
+  /**
+   * The first delta ({@code "He"}) of {@code messageId} as a subscriber saw it before going away.
+   */
+  private JsonNode firstDeltaSeen(String messageId) throws Exception {
+    try (WsClient c = rig.connected("u1")) {
+      Rig.subscribe(c, CHANNEL);
+      delta(messageId, 0, "He");
+      return c.next("event");
+    }
   }
 
   @Test
