@@ -12,6 +12,7 @@ import dev.uat.telemetry.UatAttributes;
 import dev.uat.web.WsClient;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.semconv.ServiceAttributes;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -163,11 +164,7 @@ class RedisFanoutTest {
         assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_DESTINATION_TEMPLATE))
             .isEqualTo("conversation:{id}");
         assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_MESSAGE_ID)).isEqualTo("1");
-        assertThat(
-                consumer
-                    .getResource()
-                    .getAttribute(
-                        io.opentelemetry.api.common.AttributeKey.stringKey("service.name")))
+        assertThat(consumer.getResource().getAttribute(ServiceAttributes.SERVICE_NAME))
             .isEqualTo("uat-realtime");
       }
       assertThat(atOne.getAttributes().get(UatAttributes.REALTIME_RECIPIENTS)).isEqualTo(2L);
