@@ -13,8 +13,6 @@ import dev.uat.web.WsClient;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.semconv.ServiceAttributes;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,46 +20,20 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import redis.embedded.RedisServer;
 
 /** Two realtime instances and an api-side publisher on one (embedded, real) Redis. */
 @Timeout(60)
 class RedisFanoutTest {
-  static RedisServer redis;
-  static String redisUrl;
+  private final String redisUrl = EmbeddedRedis.url();
 
   private TestTelemetry apiTelemetry;
   private RedisEventBus apiBus;
   private Rig one;
   private Rig two;
-
-  @BeforeAll
-  static void startRedis() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    redis =
-        RedisServer.newRedisServer()
-            .port(port)
-            .bind("127.0.0.1")
-            .setting("save \"\"")
-            .setting("appendonly no")
-            .build();
-    redis.start();
-    redisUrl = "redis://127.0.0.1:" + port;
-  }
-
-  @AfterAll
-  static void stopRedis() throws Exception {
-    redis.stop();
-  }
 
   @BeforeEach
   void start() throws Exception {
