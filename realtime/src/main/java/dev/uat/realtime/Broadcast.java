@@ -1,6 +1,9 @@
 package dev.uat.realtime;
 
-import io.opentelemetry.api.common.AttributeKey;
+import static dev.uat.realtime.RealtimeAttributes.CONNECTION_ID;
+import static dev.uat.telemetry.UatAttributes.REALTIME_DELIVERY_LATENCY_MS;
+import static dev.uat.telemetry.UatAttributes.USER_ID;
+
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,12 +16,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Thread-safe.
  */
 final class Broadcast {
-  static final AttributeKey<String> CONNECTION_ID =
-      AttributeKey.stringKey("uat.realtime.connection.id");
-  static final AttributeKey<String> USER_ID = AttributeKey.stringKey("user.id");
-  static final AttributeKey<Double> LATENCY_MS =
-      AttributeKey.doubleKey("uat.realtime.delivery.latency_ms");
-
   /** Events one span may carry; more acknowledgements are measured but not recorded on it. */
   static final int MAX_SPAN_EVENTS = 64;
 
@@ -55,7 +52,12 @@ final class Broadcast {
       span.addEvent(
           "delivered",
           Attributes.of(
-              CONNECTION_ID, c.id, USER_ID, String.valueOf(c.userId()), LATENCY_MS, nanos / 1e6));
+              CONNECTION_ID,
+              c.id,
+              USER_ID,
+              String.valueOf(c.userId()),
+              REALTIME_DELIVERY_LATENCY_MS,
+              nanos / 1e6));
     }
     release();
   }

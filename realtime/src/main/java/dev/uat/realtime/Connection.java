@@ -1,8 +1,10 @@
 package dev.uat.realtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.auth.Principal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -137,9 +139,14 @@ final class Connection {
     }
   }
 
-  /** Bytes waiting to be written. */
-  long queuedBytes() {
-    return outstanding.get();
+  /** Queues a reply to a client frame: {@code body} with the frame's {@code id}. */
+  void reply(JsonNode id, Map<String, Object> body) {
+    offer(Frames.reply(Frames.withId(new LinkedHashMap<>(body), id)));
+  }
+
+  /** Queues an error frame, in answer to the client frame {@code id} (null when none). */
+  void error(JsonNode id, String code, String message) {
+    offer(Frames.error(id, code, message));
   }
 
   /**

@@ -9,12 +9,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** The server's frames, encoded once as UTF-8 JSON and shared between recipients. */
 final class Frames {
   static final ByteBuffer PING = text("{\"type\":\"ping\"}");
-  static final ByteBuffer PONG = text("{\"type\":\"pong\"}");
 
   private Frames() {}
 
@@ -88,5 +88,22 @@ final class Frames {
   /** A reply or error: a JSON object. */
   static ByteBuffer reply(Map<String, ?> body) {
     return ByteBuffer.wrap(Json.write(body));
+  }
+
+  /** {@code body} with the client frame's {@code id} (when it had one) added last. */
+  static Map<String, Object> withId(Map<String, Object> body, JsonNode id) {
+    if (id != null && !id.isNull()) {
+      body.put("id", id);
+    }
+    return body;
+  }
+
+  /** {@code {"type":"error","code","message"}} and the client frame's {@code id}. */
+  static ByteBuffer error(JsonNode id, String code, String message) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", "error");
+    body.put("code", code);
+    body.put("message", message);
+    return reply(withId(body, id));
   }
 }

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * Where a channel's recent events are kept, bounded in number and age, so that a client that lost
  * its connection can get what it missed. In memory for one instance ({@link MemoryHistory}); a
- * Redis stream per channel when instances share Redis ({@link RedisEventBus}).
+ * Redis stream per channel when instances share Redis ({@link RedisHistory}).
  *
  * <p>Implementations are thread-safe. They may block (a network round trip): the hub calls them
  * from a connection's thread, never from its delivery thread.
@@ -20,6 +20,12 @@ interface History {
    * expired in between).
    */
   Recovery recover(String channel, long since, String epoch, int max) throws Exception;
+
+  /**
+   * Forgets what has grown too old; called on the delivery thread now and then. Nothing to do where
+   * the history expires by itself (Redis).
+   */
+  default void sweep() {}
 
   record Position(long offset, String epoch) {}
 

@@ -1,24 +1,20 @@
 package dev.uat.realtime;
 
+import static dev.uat.realtime.RealtimeAttributes.LIMIT;
+import static dev.uat.realtime.RealtimeAttributes.REASON;
+import static dev.uat.telemetry.UatAttributes.MESSAGING_SYSTEM;
+
 import dev.uat.telemetry.Telemetry;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongUpDownCounter;
 import io.opentelemetry.api.metrics.Meter;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /** The hub's instruments (names under {@code uat.realtime.}; see docs/realtime.md). */
 final class HubMetrics {
-  static final AttributeKey<Long> CODE = AttributeKey.longKey("uat.realtime.close_code");
-  static final AttributeKey<String> LIMIT = AttributeKey.stringKey("uat.realtime.limit");
-  static final AttributeKey<Boolean> RECOVERED = AttributeKey.booleanKey("uat.realtime.recovered");
-  static final AttributeKey<String> TEMPLATE =
-      AttributeKey.stringKey("messaging.destination.template");
-  static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("messaging.system");
-  static final AttributeKey<String> REASON = AttributeKey.stringKey("uat.realtime.reason");
-
   private static final List<Double> SECONDS =
       List.of(
           0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
@@ -47,118 +43,127 @@ final class HubMetrics {
   HubMetrics(Telemetry telemetry, String messagingSystem) {
     Meter m = telemetry.meter();
     meter = m;
-    system = Attributes.of(SYSTEM, messagingSystem);
+    system = Attributes.of(MESSAGING_SYSTEM, messagingSystem);
     active =
         m.upDownCounterBuilder("uat.realtime.connections.active")
             .setUnit("{connection}")
             .setDescription("Open WebSocket connections.")
             .build();
     connectionDuration =
-        m.histogramBuilder("uat.realtime.connection.duration")
-            .setUnit("s")
-            .setDescription("How long WebSocket connections stayed open.")
-            .setExplicitBucketBoundariesAdvice(LONG_SECONDS)
-            .build();
+        histogram(
+            "uat.realtime.connection.duration",
+            "How long WebSocket connections stayed open.",
+            LONG_SECONDS);
     messagesSent =
-        m.counterBuilder("uat.realtime.messages.sent")
-            .setUnit("{message}")
-            .setDescription("Event frames handed to client connections.")
-            .build();
+        counter(
+            "uat.realtime.messages.sent",
+            "{message}",
+            "Event frames handed to client connections.");
     bytesSent =
-        m.counterBuilder("uat.realtime.bytes.sent")
-            .setUnit("By")
-            .setDescription("Bytes of frames written to client connections.")
-            .build();
+        counter("uat.realtime.bytes.sent", "By", "Bytes of frames written to client connections.");
     disconnects =
-        m.counterBuilder("uat.realtime.disconnects")
-            .setUnit("{connection}")
-            .setDescription("Closed connections by close code (4008: slow consumer).")
-            .build();
+        counter(
+            "uat.realtime.disconnects",
+            "{connection}",
+            "Closed connections by close code (4008: slow consumer).");
     broadcastDuration =
-        m.histogramBuilder("uat.realtime.broadcast.duration")
-            .setUnit("s")
-            .setDescription("Time to encode a broadcast and queue it for every local recipient.")
-            .setExplicitBucketBoundariesAdvice(SECONDS)
-            .build();
+        histogram(
+            "uat.realtime.broadcast.duration",
+            "Time to encode a broadcast and queue it for every local recipient.",
+            SECONDS);
     pubsubLag =
-        m.histogramBuilder("uat.realtime.pubsub.lag")
-            .setUnit("s")
-            .setDescription("From publication (publisher's clock) to this instance's delivery.")
-            .setExplicitBucketBoundariesAdvice(SECONDS)
-            .build();
+        histogram(
+            "uat.realtime.pubsub.lag",
+            "From publication (publisher's clock) to this instance's delivery.",
+            SECONDS);
     recoveries =
-        m.counterBuilder("uat.realtime.recoveries")
-            .setUnit("{subscription}")
-            .setDescription("Subscriptions with a position to recover from, by outcome.")
-            .build();
+        counter(
+            "uat.realtime.recoveries",
+            "{subscription}",
+            "Subscriptions with a position to recover from, by outcome.");
     delivery =
-        m.histogramBuilder("uat.realtime.delivery.duration")
-            .setUnit("s")
-            .setDescription(
-                "From broadcast to the client's acknowledgement (a round trip to the browser).")
-            .setExplicitBucketBoundariesAdvice(SECONDS)
-            .build();
+        histogram(
+            "uat.realtime.delivery.duration",
+            "From broadcast to the client's acknowledgement (a round trip to the browser).",
+            SECONDS);
     refused =
-        m.counterBuilder("uat.realtime.limits.refused")
-            .setUnit("{refusal}")
-            .setDescription("Connections or frames refused by a limit.")
-            .build();
+        counter(
+            "uat.realtime.limits.refused",
+            "{refusal}",
+            "Connections or frames refused by a limit.");
     slowConsumers =
-        m.counterBuilder("uat.realtime.slow_consumers")
-            .setUnit("{connection}")
-            .setDescription("Connections closed (4008) because their outbound queue overflowed.")
-            .build();
+        counter(
+            "uat.realtime.slow_consumers",
+            "{connection}",
+            "Connections closed (4008) because their outbound queue overflowed.");
     dropped =
-        m.counterBuilder("uat.realtime.events.dropped")
-            .setUnit("{event}")
-            .setDescription("Events dropped because the delivery queue was full.")
-            .build();
+        counter(
+            "uat.realtime.events.dropped",
+            "{event}",
+            "Events dropped because the delivery queue was full.");
     credentialsClosed =
-        m.counterBuilder("uat.realtime.credentials.closed")
-            .setUnit("{connection}")
-            .setDescription(
-                "Connections closed because their credential expired (4001) or was revoked (4003).")
-            .build();
+        counter(
+            "uat.realtime.credentials.closed",
+            "{connection}",
+            "Connections closed because their credential expired (4001) or was revoked (4003).");
     credentialsUnavailable =
-        m.counterBuilder("uat.realtime.credentials.unavailable")
-            .setUnit("{check}")
-            .setDescription(
-                "Credential checks the api could not answer (the connection is kept, or at connect"
-                    + " told to retry).")
-            .build();
+        counter(
+            "uat.realtime.credentials.unavailable",
+            "{check}",
+            "Credential checks the api could not answer (the connection is kept, or at connect"
+                + " told to retry).");
     historyDropped =
-        m.counterBuilder("uat.realtime.history.dropped")
-            .setUnit("{event}")
-            .setDescription(
-                "Events let go by the in-memory history, by reason (trimmed, budget, expired,"
-                    + " stored, too_large).")
-            .build();
+        counter(
+            "uat.realtime.history.dropped",
+            "{event}",
+            "Events let go by the in-memory history, by reason (trimmed, budget, expired,"
+                + " stored, too_large).");
+  }
+
+  private LongCounter counter(String name, String unit, String description) {
+    return meter.counterBuilder(name).setUnit(unit).setDescription(description).build();
+  }
+
+  /** A histogram of seconds with {@code buckets} as boundaries. */
+  private DoubleHistogram histogram(String name, String description, List<Double> buckets) {
+    return meter
+        .histogramBuilder(name)
+        .setUnit("s")
+        .setDescription(description)
+        .setExplicitBucketBoundariesAdvice(buckets)
+        .build();
   }
 
   /** Publishes the connection cap, so that alerts compare connections with it. */
   void observeCap(int maxConnections) {
-    meter
-        .gaugeBuilder("uat.realtime.connections.limit")
-        .ofLongs()
-        .setUnit("{connection}")
-        .setDescription("The most WebSocket connections this instance takes (maxConnections).")
-        .buildWithCallback(g -> g.record(maxConnections));
+    gauge(
+        "uat.realtime.connections.limit",
+        "{connection}",
+        "The most WebSocket connections this instance takes (maxConnections).",
+        () -> maxConnections);
   }
 
   /** Publishes the size of {@code history} as gauges. */
   void observe(MemoryHistory history) {
+    gauge(
+        "uat.realtime.history.size",
+        "By",
+        "Bytes counted for the in-memory history (its budget: historyBytes).",
+        history::bytes);
+    gauge(
+        "uat.realtime.history.events",
+        "{event}",
+        "Events kept in the in-memory history.",
+        history::events);
+  }
+
+  private void gauge(String name, String unit, String description, LongSupplier value) {
     meter
-        .gaugeBuilder("uat.realtime.history.size")
+        .gaugeBuilder(name)
         .ofLongs()
-        .setUnit("By")
-        .setDescription("Bytes counted for the in-memory history (its budget: historyBytes).")
-        .buildWithCallback(g -> g.record(history.bytes()));
-    meter
-        .gaugeBuilder("uat.realtime.history.events")
-        .ofLongs()
-        .setUnit("{event}")
-        .setDescription("Events kept in the in-memory history.")
-        .buildWithCallback(g -> g.record(history.events()));
+        .setUnit(unit)
+        .setDescription(description)
+        .buildWithCallback(g -> g.record(value.getAsLong()));
   }
 
   void historyDropped(String reason, long events) {

@@ -207,7 +207,8 @@ final class MemoryHistory implements History {
   }
 
   /** Forgets channels whose newest event has expired; called now and then by the hub. */
-  synchronized void sweep() {
+  @Override
+  public synchronized void sweep() {
     long now = clock.getAsLong();
     for (Iterator<Map.Entry<String, Log>> it = byQuiet.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Log> e = it.next();

@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * Who is subscribed to a channel across instances. The hub knows its own members; an instance
- * sharing Redis also counts the others' ({@link RedisEventBus}). {@link #joined} and {@link #left}
+ * sharing Redis also counts the others' ({@link RedisPresence}). {@link #joined} and {@link #left}
  * never block; {@link #users} may (a round trip).
  */
 interface Presence {

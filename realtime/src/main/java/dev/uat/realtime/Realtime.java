@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import dev.uat.auth.Credentials;
 import dev.uat.auth.InvalidTokenException;
-import dev.uat.auth.RemoteCredentialBackend;
 import dev.uat.auth.TokenVerifier;
 import dev.uat.events.Event;
 import dev.uat.events.EventBus;
@@ -12,6 +11,7 @@ import dev.uat.telemetry.Telemetry;
 import dev.uat.web.HttpError;
 import dev.uat.web.Json;
 import dev.uat.web.Service;
+import io.javalin.config.JavalinConfig;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * accepts events over HTTP at {@code POST /internal/events} from services holding a service token
  * addressed to {@code uat-realtime}, and puts them on its bus.
  *
- * <p>With a {@link RedisEventBus}, channel history and presence live in Redis and every instance
- * delivers every event; with any other bus, history is kept in this instance's memory, within
- * {@link RealtimeSettings#historyBytes()}.
+ * <p>{@link RealtimeEvents} says where its events come from and where the channels' history and
+ * presence are kept: in Redis (every instance delivers every event, with the same offsets), or in
+ * this instance's memory, within {@link RealtimeSettings#historyBytes()}.
  *
  * <p>Credentials are checked by {@link Credentials}: at connect, every {@link
  * RealtimeSettings#credentialRecheck()} for every open connection, and at once when a revocation
@@ -63,63 +63,57 @@ public final class Realtime implements AutoCloseable {
   }
 
   /**
-   * Starts with credentials checked by the api over HTTP ({@link RemoteCredentialBackend} at {@link
-   * RealtimeSettings#apiUrl()}, through a traced client): see {@link #remoteCredentials}.
-   */
-  public static Realtime start(
-      RealtimeSettings settings, Telemetry telemetry, EventBus bus, TokenVerifier verifier) {
-    return start(settings, telemetry, bus, remoteCredentials(settings, telemetry, verifier));
-  }
-
-  /**
-   * Credentials for realtime that ask the api's {@code GET /api/auth/introspect} what a signature
-   * cannot tell (is the session still active, is the key live), through a traced HTTP client.
-   * {@code verifier} must accept service tokens addressed to {@link #AUDIENCE} (for {@code POST
+   * Starts with credentials that ask the api's {@code GET /api/auth/introspect} what a signature
+   * cannot tell (is the session still active, is the key live), at {@link
+   * RealtimeSettings#apiUrl()} through a traced client ({@link Credentials#remote}). {@code
+   * verifier} must accept service tokens addressed to {@link #AUDIENCE} (for {@code POST
    * /internal/events}).
    */
-  public static Credentials remoteCredentials(
-      RealtimeSettings settings, Telemetry telemetry, TokenVerifier verifier) {
-    return Credentials.remote(verifier, settings.apiUrl(), telemetry);
+  public static Realtime start(
+      RealtimeSettings settings,
+      Telemetry telemetry,
+      RealtimeEvents events,
+      TokenVerifier verifier) {
+    return start(
+        settings, telemetry, events, Credentials.remote(verifier, settings.apiUrl(), telemetry));
   }
 
   /**
-   * Starts the service. {@code credentials} decides who may connect, and learns revocations from
-   * {@code bus} ({@link Credentials#listen}); its {@link Credentials#verifier()} must accept
-   * service tokens addressed to {@link #AUDIENCE}.
+   * Starts the service on {@code events} (its bus, and where the channels' history and presence are
+   * kept: see {@link RealtimeEvents}). {@code credentials} decides who may connect, and learns
+   * revocations from the bus ({@link Credentials#listen}); its {@link Credentials#verifier()} must
+   * accept service tokens addressed to {@link #AUDIENCE}. Closing the service does not close {@code
+   * events}.
    */
   public static Realtime start(
-      RealtimeSettings settings, Telemetry telemetry, EventBus bus, Credentials credentials) {
+      RealtimeSettings settings,
+      Telemetry telemetry,
+      RealtimeEvents events,
+      Credentials credentials) {
     requireNonNull(settings, "settings");
     requireNonNull(telemetry, "telemetry");
-    requireNonNull(bus, "bus");
+    requireNonNull(events, "events");
     requireNonNull(credentials, "credentials");
-    TokenVerifier verifier = credentials.verifier();
+    EventBus bus = events.bus();
     ScheduledExecutorService timers =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("realtime-timers").factory());
     ScheduledExecutorService rechecks =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("realtime-credentials").factory());
-    RedisEventBus redis = bus instanceof RedisEventBus r ? r : null;
     HubMetrics metrics = new HubMetrics(telemetry, bus.system());
     metrics.observeCap(settings.maxConnections());
-    History history;
-    if (redis != null) {
-      history = redis;
-    } else {
-      MemoryHistory memory =
-          new MemoryHistory(
-              settings.historySize(),
-              settings.historyAge(),
-              settings.historyBytes(),
-              System::currentTimeMillis,
-              metrics::historyDropped);
-      metrics.observe(memory);
-      history = memory;
-    }
-    Presence presence = redis != null ? redis : Presence.LOCAL;
+    RealtimeEvents.Backing backing = events.backing(settings, metrics);
     Hub hub =
-        new Hub(settings, telemetry, metrics, credentials, bus.system(), history, presence, timers);
+        new Hub(
+            settings,
+            telemetry,
+            metrics,
+            credentials,
+            bus.system(),
+            backing.history(),
+            backing.presence(),
+            timers);
     Service service;
     try {
       Service.Builder builder =
@@ -127,92 +121,9 @@ public final class Realtime implements AutoCloseable {
               .host(settings.host())
               .port(settings.port())
               .exposure(settings.exposure())
-              .routes(
-                  cfg -> {
-                    cfg.jetty.modifyWebSocketServletFactory(
-                        f -> {
-                          f.setMaxTextMessageSize(settings.maxFrameBytes());
-                          f.setMaxBinaryMessageSize(1024);
-                          // liveness is ours (pings and pongs in the protocol); Jetty's idle
-                          // timeout only catches what slips through
-                          f.setIdleTimeout(
-                              settings
-                                  .pingInterval()
-                                  .plus(settings.pongTimeout())
-                                  .plus(settings.authTimeout())
-                                  .plus(Duration.ofSeconds(30)));
-                        });
-                    cfg.routes.wsBeforeUpgrade(
-                        "/ws",
-                        ctx -> {
-                          String client = Service.clientAddress(ctx);
-                          if (!hub.admits(client)) {
-                            metrics.refused("unauthenticated_per_address");
-                            throw new HttpError(
-                                429,
-                                "too_many_connections",
-                                "too many unauthenticated connections from this address",
-                                1);
-                          }
-                          ctx.attribute(CLIENT_ADDRESS, client);
-                        });
-                    cfg.routes.ws(
-                        "/ws",
-                        ws -> {
-                          ws.onConnect(
-                              ctx -> {
-                                Object client = ctx.attribute(CLIENT_ADDRESS);
-                                Connection c =
-                                    hub.opened(
-                                        ctx.sessionId(),
-                                        ctx.session,
-                                        client instanceof String a
-                                            ? a
-                                            : String.valueOf(ctx.session.getRemoteSocketAddress()));
-                                if (c == null) {
-                                  return;
-                                }
-                                String token = TokenVerifier.bearer(ctx.header("Authorization"));
-                                if (token == null && settings.queryTokenEnabled()) {
-                                  token = ctx.queryParam("token");
-                                }
-                                if (token != null) {
-                                  hub.authenticate(
-                                      c, token, "true".equals(ctx.queryParam("ack")), null);
-                                }
-                              });
-                          ws.onMessage(
-                              ctx -> {
-                                Connection c = hub.connection(ctx.sessionId());
-                                if (c != null) {
-                                  hub.onFrame(c, ctx.message());
-                                }
-                              });
-                          ws.onBinaryMessage(
-                              ctx ->
-                                  ctx.closeSession(
-                                      Connection.BAD_FRAME,
-                                      "binary frames are not part of the protocol"));
-                          ws.onClose(ctx -> hub.closed(ctx.sessionId(), ctx.status()));
-                          ws.onError(ctx -> hub.closed(ctx.sessionId(), 1011));
-                        });
-                    cfg.routes.post(
-                        "/internal/events",
-                        ctx -> {
-                          try {
-                            verifier.verifyService(
-                                TokenVerifier.bearer(ctx.header("Authorization")));
-                          } catch (InvalidTokenException e) {
-                            throw HttpError.unauthorized(
-                                "a service token for uat-realtime is required");
-                          }
-                          Event event = Json.read(ctx.bodyAsBytes(), Event.class);
-                          bus.publish(event);
-                          ctx.status(202);
-                        });
-                  });
-      if (redis != null) {
-        builder.readiness("redis", redis::ping);
+              .routes(cfg -> routes(cfg, settings, hub, bus, credentials.verifier()));
+      if (backing.readiness() != null) {
+        builder.readiness(bus.system(), backing.readiness());
       }
       service = builder.start();
     } catch (RuntimeException e) {
@@ -221,22 +132,11 @@ public final class Realtime implements AutoCloseable {
       hub.shutdown();
       throw e;
     }
-    AutoCloseable subscription =
-        redis != null ? redis.subscribePublications(hub::deliver) : bus.subscribe(hub::publish);
-    AutoCloseable revocations = credentials.onRevocation(hub::revoked);
+    AutoCloseable subscription = backing.feed().start(hub.delivery);
+    AutoCloseable revocations = credentials.onRevocation(hub.checks::revoked);
     AutoCloseable listening = credentials.listen(bus);
     long recheck = settings.credentialRecheck().toMillis();
-    rechecks.scheduleWithFixedDelay(
-        () -> {
-          try {
-            hub.recheck();
-          } catch (RuntimeException e) {
-            log.warn("credential re-check failed", e);
-          }
-        },
-        recheck,
-        recheck,
-        TimeUnit.MILLISECONDS);
+    every(rechecks, recheck, recheck, hub.checks::recheck, "credential re-check failed");
     long tick =
         Math.max(
             10,
@@ -244,29 +144,111 @@ public final class Realtime implements AutoCloseable {
                 1000,
                 Math.min(settings.pongTimeout().toMillis(), settings.authTimeout().toMillis())
                     / 4));
-    timers.scheduleWithFixedDelay(
-        () -> {
-          try {
-            hub.tick();
-          } catch (RuntimeException e) {
-            log.warn("realtime timer failed", e);
-          }
-        },
-        tick,
-        tick,
-        TimeUnit.MILLISECONDS);
-    timers.scheduleWithFixedDelay(
-        () -> {
-          try {
-            presence.heartbeat();
-          } catch (RuntimeException e) {
-            log.warn("presence heartbeat failed: {}", e.toString());
-          }
-        },
-        0,
-        10,
-        TimeUnit.SECONDS);
+    every(timers, tick, tick, hub::tick, "realtime timer failed");
+    every(timers, 0, 10_000, backing.presence()::heartbeat, "presence heartbeat failed");
     return new Realtime(service, timers, rechecks, hub, listening, revocations, subscription);
+  }
+
+  /** Runs {@code task} every {@code periodMillis} on {@code executor}; a failure is logged. */
+  private static void every(
+      ScheduledExecutorService executor,
+      long initialMillis,
+      long periodMillis,
+      Runnable task,
+      String failure) {
+    executor.scheduleWithFixedDelay(
+        () -> {
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            log.warn(failure, e);
+          }
+        },
+        initialMillis,
+        periodMillis,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** The WebSocket at {@code /ws} and {@code POST /internal/events}. */
+  private static void routes(
+      JavalinConfig cfg, RealtimeSettings settings, Hub hub, EventBus bus, TokenVerifier verifier) {
+    cfg.jetty.modifyWebSocketServletFactory(
+        f -> {
+          f.setMaxTextMessageSize(settings.maxFrameBytes());
+          f.setMaxBinaryMessageSize(1024);
+          // liveness is ours (pings and pongs in the protocol); Jetty's idle
+          // timeout only catches what slips through
+          f.setIdleTimeout(
+              settings
+                  .pingInterval()
+                  .plus(settings.pongTimeout())
+                  .plus(settings.authTimeout())
+                  .plus(Duration.ofSeconds(30)));
+        });
+    cfg.routes.wsBeforeUpgrade(
+        "/ws",
+        ctx -> {
+          String client = Service.clientAddress(ctx);
+          if (!hub.connections.admits(client)) {
+            hub.metrics.refused("unauthenticated_per_address");
+            throw new HttpError(
+                429,
+                "too_many_connections",
+                "too many unauthenticated connections from this address",
+                1);
+          }
+          ctx.attribute(CLIENT_ADDRESS, client);
+        });
+    cfg.routes.ws(
+        "/ws",
+        ws -> {
+          ws.onConnect(
+              ctx -> {
+                Object client = ctx.attribute(CLIENT_ADDRESS);
+                Connection c =
+                    hub.connections.opened(
+                        ctx.sessionId(),
+                        ctx.session,
+                        client instanceof String a
+                            ? a
+                            : String.valueOf(ctx.session.getRemoteSocketAddress()));
+                if (c == null) {
+                  return;
+                }
+                String token = TokenVerifier.bearer(ctx.header("Authorization"));
+                if (token == null && settings.queryTokenEnabled()) {
+                  token = ctx.queryParam("token");
+                }
+                if (token != null) {
+                  hub.protocol.authenticate(c, token, "true".equals(ctx.queryParam("ack")), null);
+                }
+              });
+          ws.onMessage(
+              ctx -> {
+                Connection c = hub.connections.connection(ctx.sessionId());
+                if (c != null) {
+                  hub.protocol.onFrame(c, ctx.message());
+                }
+              });
+          ws.onBinaryMessage(
+              ctx ->
+                  ctx.closeSession(
+                      Connection.BAD_FRAME, "binary frames are not part of the protocol"));
+          ws.onClose(ctx -> hub.connections.closed(ctx.sessionId(), ctx.status()));
+          ws.onError(ctx -> hub.connections.closed(ctx.sessionId(), 1011));
+        });
+    cfg.routes.post(
+        "/internal/events",
+        ctx -> {
+          try {
+            verifier.verifyService(TokenVerifier.bearer(ctx.header("Authorization")));
+          } catch (InvalidTokenException e) {
+            throw HttpError.unauthorized("a service token for uat-realtime is required");
+          }
+          Event event = Json.read(ctx.bodyAsBytes(), Event.class);
+          bus.publish(event);
+          ctx.status(202);
+        });
   }
 
   public int port() {
@@ -279,7 +261,7 @@ public final class Realtime implements AutoCloseable {
 
   /** Open connections, authenticated or not. */
   public int connections() {
-    return hub.connectionCount();
+    return hub.connections.count();
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.uat.realtime;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.settings.Check;
 import dev.uat.web.Exposure;
 import java.time.Duration;
 
@@ -62,12 +63,33 @@ public record RealtimeSettings(
     int maxUnauthenticatedPerAddress,
     Duration credentialRecheck,
     Exposure exposure) {
+  /** Interface bound by default: loopback only. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+
   public static final int DEFAULT_PORT = 8002;
+
+  /** How long a new connection may stay unauthenticated. */
+  public static final Duration DEFAULT_AUTH_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Largest client frame: 64 KiB. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+
   public static final long DEFAULT_MAX_QUEUE_BYTES = 1024 * 1024;
   public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(25);
   public static final Duration DEFAULT_PONG_TIMEOUT = Duration.ofSeconds(8);
+
+  /** Connections one user may hold on one instance (tabs, devices). */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_USER = 32;
+
+  public static final int DEFAULT_MAX_FRAMES_PER_SECOND = 50;
+  public static final int DEFAULT_MAX_SUBSCRIPTIONS = 64;
   public static final int DEFAULT_HISTORY_SIZE = 1000;
   public static final Duration DEFAULT_HISTORY_AGE = Duration.ofMinutes(5);
+
+  /** At most 25 {@code message.delta} frames per second per stream. */
+  public static final Duration DEFAULT_DELTA_INTERVAL = Duration.ofMillis(40);
+
+  public static final Duration DEFAULT_ACK_WINDOW = Duration.ofSeconds(5);
 
   /** Bytes of in-memory history across all channels: 16 MiB, small against a 256 MiB heap. */
   public static final long DEFAULT_HISTORY_BYTES = 16L * 1024 * 1024;
@@ -86,81 +108,55 @@ public record RealtimeSettings(
 
   public RealtimeSettings {
     requireNonNull(host, "host");
+    Check.port(port, "port");
     requireNonNull(apiUrl, "apiUrl");
-    positive(authTimeout, "authTimeout");
-    positive(pingInterval, "pingInterval");
-    positive(pongTimeout, "pongTimeout");
-    positive(historyAge, "historyAge");
-    positive(deltaInterval, "deltaInterval");
-    positive(ackWindow, "ackWindow");
-    positive(credentialRecheck, "credentialRecheck");
+    Check.positive(authTimeout, "authTimeout");
+    Check.positive(pingInterval, "pingInterval");
+    Check.positive(pongTimeout, "pongTimeout");
+    Check.positive(historyAge, "historyAge");
+    Check.positive(deltaInterval, "deltaInterval");
+    Check.positive(ackWindow, "ackWindow");
+    Check.positive(credentialRecheck, "credentialRecheck");
     requireNonNull(exposure, "exposure");
-    atLeast(historyBytes, 64 * 1024, "historyBytes");
-    atLeast(maxUnauthenticatedPerAddress, 1, "maxUnauthenticatedPerAddress");
-    atLeast(maxFrameBytes, 256, "maxFrameBytes");
-    atLeast(maxQueueBytes, 1024, "maxQueueBytes");
-    atLeast(maxConnections, 1, "maxConnections");
-    atLeast(maxConnectionsPerUser, 1, "maxConnectionsPerUser");
-    atLeast(maxFramesPerSecond, 1, "maxFramesPerSecond");
-    atLeast(maxSubscriptions, 1, "maxSubscriptions");
-    atLeast(historySize, 1, "historySize");
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port out of range: " + port);
-    }
+    Check.atLeast(historyBytes, 64 * 1024, "historyBytes");
+    Check.atLeast(maxUnauthenticatedPerAddress, 1, "maxUnauthenticatedPerAddress");
+    Check.atLeast(maxFrameBytes, 256, "maxFrameBytes");
+    Check.atLeast(maxQueueBytes, 1024, "maxQueueBytes");
+    Check.atLeast(maxConnections, 1, "maxConnections");
+    Check.atLeast(maxConnectionsPerUser, 1, "maxConnectionsPerUser");
+    Check.atLeast(maxFramesPerSecond, 1, "maxFramesPerSecond");
+    Check.atLeast(maxSubscriptions, 1, "maxSubscriptions");
+    Check.atLeast(historySize, 1, "historySize");
   }
 
+  /** The defaults, with the api at {@code apiUrl} (the one setting without a default). */
   public static RealtimeSettings defaults(String apiUrl) {
     return new RealtimeSettings(
-        "127.0.0.1",
+        DEFAULT_HOST,
         DEFAULT_PORT,
         apiUrl,
-        Duration.ofSeconds(10),
-        64 * 1024,
+        DEFAULT_AUTH_TIMEOUT,
+        DEFAULT_MAX_FRAME_BYTES,
         false,
         DEFAULT_MAX_QUEUE_BYTES,
         DEFAULT_PING_INTERVAL,
         DEFAULT_PONG_TIMEOUT,
         DEFAULT_MAX_CONNECTIONS,
-        32,
-        50,
-        64,
+        DEFAULT_MAX_CONNECTIONS_PER_USER,
+        DEFAULT_MAX_FRAMES_PER_SECOND,
+        DEFAULT_MAX_SUBSCRIPTIONS,
         DEFAULT_HISTORY_SIZE,
         DEFAULT_HISTORY_AGE,
-        Duration.ofMillis(40),
-        Duration.ofSeconds(5),
+        DEFAULT_DELTA_INTERVAL,
+        DEFAULT_ACK_WINDOW,
         DEFAULT_HISTORY_BYTES,
         DEFAULT_MAX_UNAUTHENTICATED_PER_ADDRESS,
         DEFAULT_CREDENTIAL_RECHECK,
         Exposure.LOOPBACK);
   }
 
-  public RealtimeSettings withHost(String host) {
-    return toBuilder().host(host).build();
-  }
-
-  public RealtimeSettings withPort(int port) {
-    return toBuilder().port(port).build();
-  }
-
-  public RealtimeSettings withExposure(Exposure exposure) {
-    return toBuilder().exposure(exposure).build();
-  }
-
   public Builder toBuilder() {
     return new Builder(this);
-  }
-
-  private static void positive(Duration d, String name) {
-    requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive: " + d);
-    }
-  }
-
-  private static void atLeast(long value, long min, String name) {
-    if (value < min) {
-      throw new IllegalArgumentException(name + " must be at least " + min + ": " + value);
-    }
   }
 
   /** Changes some settings; {@link #build()} validates them all. */

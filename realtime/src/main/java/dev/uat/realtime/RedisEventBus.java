@@ -5,17 +5,14 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.events.Event;
 import dev.uat.events.EventBus;
+import dev.uat.settings.Check;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Json;
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.KeyValue;
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -24,13 +21,9 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.opentelemetry.api.metrics.LongCounter;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,10 +41,11 @@ import org.slf4j.LoggerFactory;
  * {@code message.created} arrives; expiring {@code historyAge} after the last one) and PUBLISHes
  * it, numbered, on one pub/sub channel that every realtime instance subscribes to. So every
  * instance delivers every event with the same offset, and a client can recover on any instance what
- * it missed on another. Publishing is asynchronous and never throws; failures are logged and
- * counted in {@code uat.events.publish.failed}. Commands wait in a bounded queue (10,000) while
- * Redis is unreachable. Events of {@code internal:} channels (revocations) are only PUBLISHed
- * (offset 0), never kept.
+ * it missed on another: {@link #history()} reads those streams ({@link RedisHistory}), and {@link
+ * #presence()} counts subscribers across instances ({@link RedisPresence}) on the same connection.
+ * Publishing is asynchronous and never throws; failures are logged and counted in {@code
+ * uat.events.publish.failed}. Commands wait in a bounded queue (10,000) while Redis is unreachable.
+ * Events of {@code internal:} channels (revocations) are only PUBLISHed (offset 0), never kept.
  *
  * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset, bytes, trimmed), {@code
  * uat:rt:{<channel>}:stream} (entries {@code 0-<offset>} with fields {@code t} and {@code p}),
@@ -60,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * uat:rt:instance:<id>} (a heartbeat); pub/sub channel {@code uat:rt:events}. The braces keep a
  * channel's keys in one Redis Cluster slot.
  */
-public final class RedisEventBus implements EventBus, History, Presence {
+public final class RedisEventBus implements EventBus {
   private static final Logger log = LoggerFactory.getLogger(RedisEventBus.class);
 
   /** The pub/sub channel every instance listens on. */
@@ -77,9 +71,6 @@ public final class RedisEventBus implements EventBus, History, Presence {
 
   /** Longest message id whose deltas are tracked (to drop them once the message is stored). */
   static final int MAX_MESSAGE_ID = 64;
-
-  private static final Duration PRESENCE_TTL = Duration.ofDays(1);
-  private static final Duration HEARTBEAT_TTL = Duration.ofSeconds(30);
 
   // KEYS: meta, stream, deltas (the offsets of one message's deltas, when ARGV[8] is 'd' or 'c').
   // ARGV: epoch candidate, max length, payload, ttl seconds, pub/sub channel, time (ms), max
@@ -137,6 +128,8 @@ public final class RedisEventBus implements EventBus, History, Presence {
   private final long channelBytes;
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final LongCounter failures;
+  private final RedisHistory history;
+  private final RedisPresence presence;
   private final List<PublicationSubscriber> subscribers = new CopyOnWriteArrayList<>();
 
   /** Receives a numbered event and the length of the message it came in. */
@@ -166,6 +159,18 @@ public final class RedisEventBus implements EventBus, History, Presence {
             .counterBuilder("uat.events.publish.failed")
             .setDescription("Events that could not be handed to the realtime service.")
             .build();
+    this.history = new RedisHistory(sync, historyAge);
+    this.presence = new RedisPresence(async, sync, instance);
+  }
+
+  /** The channels' history: the streams {@link #publish} appends to. */
+  History history() {
+    return history;
+  }
+
+  /** This instance's presence in the channels, counted with the other instances'. */
+  Presence presence() {
+    return presence;
   }
 
   /**
@@ -197,13 +202,10 @@ public final class RedisEventBus implements EventBus, History, Presence {
       Duration historyAge,
       long channelBytes) {
     requireNonNull(redisUrl, "redisUrl");
-    if (channelBytes < 1024) {
-      throw new IllegalArgumentException("channelBytes must be at least 1 KiB");
-    }
     requireNonNull(telemetry, "telemetry");
-    if (historySize < 1) {
-      throw new IllegalArgumentException("historySize must be positive");
-    }
+    Check.atLeast(historySize, 1, "historySize");
+    Check.positive(historyAge, "historyAge");
+    Check.atLeast(channelBytes, 1024, "channelBytes");
     RedisURI uri = RedisURI.create(redisUrl);
     uri.setTimeout(Duration.ofSeconds(5));
     RedisClient client = RedisClient.create(uri);
@@ -250,7 +252,7 @@ public final class RedisEventBus implements EventBus, History, Presence {
         failed(event, "larger than " + MAX_EVENT_BYTES + " bytes");
         return;
       }
-      if (event.channel().startsWith(Hub.INTERNAL)) {
+      if (event.channel().startsWith(Delivery.INTERNAL)) {
         // the platform's own signals (revocations): to every instance, never into a stream
         async
             .publish(PUBSUB, "{\"offset\":0,\"epoch\":\"\"," + payload.substring(1))
@@ -365,7 +367,8 @@ public final class RedisEventBus implements EventBus, History, Presence {
     }
   }
 
-  private static Event event(JsonNode n) {
+  /** The event of a published or stored envelope. */
+  static Event event(JsonNode n) {
     JsonNode tp = n.get("traceparent");
     String channel = n.get("channel").asText();
     JsonNode data = n.has("data") ? n.get("data") : Json.MAPPER.nullNode();
@@ -373,149 +376,11 @@ public final class RedisEventBus implements EventBus, History, Presence {
         channel,
         n.get("event").asText(),
         // internal signals are read as maps (dev.uat.auth.Revocation#fromEvent expects one)
-        channel.startsWith(Hub.INTERNAL) && data.isObject()
+        channel.startsWith(Delivery.INTERNAL) && data.isObject()
             ? Json.MAPPER.convertValue(data, Map.class)
             : data,
         tp == null || tp.isNull() ? null : tp.asText(),
         n.path("ts").asLong());
-  }
-
-  // ---------------------------------------------------------------- history
-
-  @Override
-  public Position position(String channel) {
-    List<KeyValue<String, String>> meta = sync.hmget(metaKey(channel), "epoch", "offset");
-    String epoch = meta.get(0).getValueOrElse(null);
-    if (epoch == null) {
-      return new Position(0, "");
-    }
-    return new Position(Long.parseLong(meta.get(1).getValueOrElse("0")), epoch);
-  }
-
-  @Override
-  public Recovery recover(String channel, long since, String epoch, int max) {
-    List<KeyValue<String, String>> meta =
-        sync.hmget(metaKey(channel), "epoch", "offset", "trimmed");
-    String current = meta.get(0).getValueOrElse(null);
-    Position now =
-        current == null
-            ? new Position(0, "")
-            : new Position(Long.parseLong(meta.get(1).getValueOrElse("0")), current);
-    long trimmed = Long.parseLong(meta.get(2).getValueOrElse("0"));
-    if (now.epoch().isEmpty()) {
-      return since == 0 ? new Recovery(true, now, List.of()) : Recovery.lost(now);
-    }
-    if (!now.epoch().equals(epoch) || since > now.offset() || since < 0 || since < trimmed) {
-      return Recovery.lost(now); // another epoch, or an event after `since` was trimmed
-    }
-    if (since == now.offset()) {
-      return new Recovery(true, now, List.of());
-    }
-    // the deltas of stored messages are gone from the stream: fewer entries than offsets
-    List<StreamMessage<String, String>> entries =
-        sync.xrange(
-            streamKey(channel), Range.create("0-" + (since + 1), "+"), Limit.from(max + 1L));
-    if (entries.size() > max) {
-      return Recovery.lost(now); // more missed than is replayed at once
-    }
-    if (entries.isEmpty()) {
-      return Recovery.lost(now); // expired meanwhile
-    }
-    long oldestAllowed = System.currentTimeMillis() - historyAge.toMillis();
-    if (Long.parseLong(entries.getFirst().getBody().getOrDefault("t", "0")) < oldestAllowed) {
-      return Recovery.lost(now);
-    }
-    List<Publication> out = new ArrayList<>(entries.size());
-    for (StreamMessage<String, String> m : entries) {
-      try {
-        out.add(
-            new Publication(
-                event(Json.MAPPER.readTree(m.getBody().get("p"))), offset(m), now.epoch()));
-      } catch (IOException e) {
-        return Recovery.lost(now);
-      }
-    }
-    // events may have been added after the position was read: the position is the last one read
-    return new Recovery(true, new Position(out.getLast().offset(), now.epoch()), out);
-  }
-
-  private static long offset(StreamMessage<String, String> m) {
-    String id = m.getId();
-    return Long.parseLong(id.substring(id.indexOf('-') + 1));
-  }
-
-  // ---------------------------------------------------------------- presence
-
-  @Override
-  public void joined(String channel, String userId) {
-    if (userId == null) {
-      return;
-    }
-    String key = presenceKey(channel);
-    async.hincrby(key, instance + "|" + userId, 1);
-    async.expire(key, PRESENCE_TTL.toSeconds());
-  }
-
-  @Override
-  public void left(String channel, String userId) {
-    String key = presenceKey(channel);
-    String field = instance + "|" + userId;
-    async
-        .hincrby(key, field, -1)
-        .thenAccept(
-            n -> {
-              if (n != null && n <= 0) {
-                async.hdel(key, field);
-              }
-            });
-  }
-
-  @Override
-  public void heartbeat() {
-    async.setex(instanceKey(instance), HEARTBEAT_TTL.toSeconds(), "1");
-  }
-
-  @Override
-  public Map<String, Integer> users(String channel, Map<String, Integer> local) {
-    Map<String, String> fields = sync.hgetall(presenceKey(channel));
-    Set<String> instances = new HashSet<>();
-    for (String f : fields.keySet()) {
-      int bar = f.indexOf('|');
-      if (bar > 0 && !f.startsWith(instance + "|")) {
-        instances.add(f.substring(0, bar));
-      }
-    }
-    Set<String> alive = new HashSet<>();
-    if (!instances.isEmpty()) {
-      List<String> ids = new ArrayList<>(instances);
-      List<KeyValue<String, String>> beats =
-          sync.mget(ids.stream().map(RedisEventBus::instanceKey).toArray(String[]::new));
-      for (int i = 0; i < ids.size(); i++) {
-        if (beats.get(i).hasValue()) {
-          alive.add(ids.get(i));
-        }
-      }
-    }
-    Map<String, Integer> out = new HashMap<>(local);
-    List<String> dead = new ArrayList<>();
-    for (Map.Entry<String, String> f : fields.entrySet()) {
-      int bar = f.getKey().indexOf('|');
-      if (bar <= 0 || f.getKey().startsWith(instance + "|")) {
-        continue;
-      }
-      if (!alive.contains(f.getKey().substring(0, bar))) {
-        dead.add(f.getKey());
-        continue;
-      }
-      int n = Integer.parseInt(f.getValue());
-      if (n > 0) {
-        out.merge(f.getKey().substring(bar + 1), n, Integer::sum);
-      }
-    }
-    if (!dead.isEmpty()) {
-      async.hdel(presenceKey(channel), dead.toArray(String[]::new));
-    }
-    return new java.util.TreeMap<>(out);
   }
 
   /** Throws when Redis does not answer; for readiness checks. */

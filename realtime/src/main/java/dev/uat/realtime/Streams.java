@@ -1,5 +1,9 @@
 package dev.uat.realtime;
 
+import static dev.uat.realtime.RealtimeAttributes.FRAMES;
+import static dev.uat.telemetry.UatAttributes.MESSAGING_BATCH_MESSAGE_COUNT;
+import static dev.uat.telemetry.UatAttributes.REALTIME_RECIPIENTS;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.events.Event;
 import dev.uat.web.Json;
@@ -36,12 +40,12 @@ final class Streams {
   static final Duration IDLE = Duration.ofSeconds(30);
   private static final int MAX_LINKS = 32;
 
-  private final Hub hub;
+  private final Delivery delivery;
   private final long intervalNanos;
   private final Map<String, Map<String, Stream>> byChannel = new HashMap<>();
 
-  Streams(Hub hub, Duration interval) {
-    this.hub = hub;
+  Streams(Delivery delivery, Duration interval) {
+    this.delivery = delivery;
     this.intervalNanos = interval.toNanos();
   }
 
@@ -93,15 +97,15 @@ final class Streams {
     Map<String, Stream> streams = byChannel.computeIfAbsent(e.channel(), k -> new HashMap<>());
     Stream s = streams.get(messageId);
     if (s == null) {
-      Span span = hub.consumerSpan(e.channel(), e.traceparent(), DELTA).startSpan();
+      Span span = delivery.consumerSpan(e.channel(), e.traceparent(), DELTA).startSpan();
       s = new Stream(e.channel(), messageId, span);
-      SpanContext first = Span.fromContext(hub.parent(e.traceparent())).getSpanContext();
+      SpanContext first = Span.fromContext(delivery.parent(e.traceparent())).getSpanContext();
       if (first.isValid()) {
         s.contexts.add(first.getTraceId() + first.getSpanId());
       }
       streams.put(messageId, s);
     } else if (e.traceparent() != null && s.contexts.size() < MAX_LINKS) {
-      SpanContext other = Span.fromContext(hub.parent(e.traceparent())).getSpanContext();
+      SpanContext other = Span.fromContext(delivery.parent(e.traceparent())).getSpanContext();
       if (other.isValid() && s.contexts.add(other.getTraceId() + other.getSpanId())) {
         s.span.addLink(other);
       }
@@ -125,7 +129,7 @@ final class Streams {
     } else if (!s.flushScheduled) {
       s.flushScheduled = true;
       Stream stream = s;
-      hub.schedule(
+      delivery.schedule(
           () -> {
             stream.flushScheduled = false;
             flush(stream);
@@ -154,16 +158,16 @@ final class Streams {
     s.hasPending = false;
     s.lastFlushNanos = System.nanoTime();
     s.frames++;
-    Set<Subscription> members = hub.members(s.channel);
+    Set<Subscription> members = delivery.members(s.channel);
     if (members == null || members.isEmpty()) {
       return;
     }
     s.recipients = Math.max(s.recipients, members.size());
     long start = System.nanoTime();
     Broadcast tracker =
-        new Broadcast(s.span, Event.template(s.channel), start, false, hub.recorder());
+        new Broadcast(s.span, Event.template(s.channel), start, false, delivery.recorder());
     try (Scope ignored = s.span.makeCurrent()) {
-      hub.send(members, frame, s.lastOffset, s.epoch, tracker, start);
+      delivery.send(members, frame, s.lastOffset, s.epoch, tracker, start);
     } catch (RuntimeException e) {
       s.span.recordException(e);
       s.span.setStatus(StatusCode.ERROR);
@@ -173,9 +177,9 @@ final class Streams {
 
   private void end(Stream s) {
     flush(s);
-    s.span.setAttribute(Hub.BATCH_COUNT, s.deltas);
-    s.span.setAttribute(Hub.FRAMES, s.frames);
-    s.span.setAttribute(Hub.RECIPIENTS, s.recipients);
+    s.span.setAttribute(MESSAGING_BATCH_MESSAGE_COUNT, s.deltas);
+    s.span.setAttribute(FRAMES, s.frames);
+    s.span.setAttribute(REALTIME_RECIPIENTS, s.recipients);
     s.span.end();
   }
 

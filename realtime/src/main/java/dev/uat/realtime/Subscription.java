@@ -89,10 +89,6 @@ final class Subscription {
     }
   }
 
-  boolean live() {
-    return live;
-  }
-
   private void await(long offset, Broadcast broadcast) {
     Broadcast dropped = null;
     synchronized (this) {

@@ -65,11 +65,14 @@ class LimitsTest {
     }
   }
 
+  /** A realtime service that pings every {@code interval} and waits 300 ms for the pong. */
+  private static Rig pinging(Duration interval) throws Exception {
+    return new Rig(s -> s.pingInterval(interval).pongTimeout(Duration.ofMillis(300)));
+  }
+
   @Test
   void clientThatDoesNotAnswerThePingIsClosedWith4009() throws Exception {
-    try (Rig rig =
-            new Rig(
-                s -> s.pingInterval(Duration.ofMillis(200)).pongTimeout(Duration.ofMillis(300)));
+    try (Rig rig = pinging(Duration.ofMillis(200));
         WsClient c = rig.connected("sleepy")) {
       assertThat(c.next().get("type").asText()).isEqualTo("ping");
       assertThat(c.closeCode()).isEqualTo(Connection.NO_PONG);
@@ -78,9 +81,7 @@ class LimitsTest {
 
   @Test
   void clientAnsweringPingsStaysConnected() throws Exception {
-    try (Rig rig =
-            new Rig(
-                s -> s.pingInterval(Duration.ofMillis(100)).pongTimeout(Duration.ofMillis(300)));
+    try (Rig rig = pinging(Duration.ofMillis(100));
         WsClient c = rig.connected("awake")) {
       for (int i = 0; i < 5; i++) {
         assertThat(c.next().get("type").asText()).isEqualTo("ping");

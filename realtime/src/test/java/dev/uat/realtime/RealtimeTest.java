@@ -10,6 +10,7 @@ import dev.uat.auth.TokenVerifier;
 import dev.uat.events.EventPublisher;
 import dev.uat.events.InProcessEventBus;
 import dev.uat.telemetry.TestTelemetry;
+import dev.uat.telemetry.UatAttributes;
 import dev.uat.web.WsClient;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -61,7 +62,10 @@ class RealtimeTest {
             .build();
     realtime =
         Realtime.start(
-            settings, otel.telemetry(), bus, TokenVerifier.local(keys, Realtime.AUDIENCE));
+            settings,
+            otel.telemetry(),
+            RealtimeEvents.inMemory(bus),
+            TokenVerifier.local(keys, Realtime.AUDIENCE));
     ws = "ws://127.0.0.1:" + realtime.port() + "/ws";
   }
 
@@ -122,9 +126,10 @@ class RealtimeTest {
       assertThat(consumer.getName()).isEqualTo("process conversation:{id}");
       assertThat(consumer.getParentSpanId()).isEqualTo(producer.getSpanId());
       assertThat(consumer.getTraceId()).isEqualTo(producer.getTraceId());
-      assertThat(consumer.getAttributes().get(Hub.RECIPIENTS)).isEqualTo(1L);
-      assertThat(consumer.getAttributes().get(Hub.OPERATION_TYPE)).isEqualTo("process");
-      assertThat(consumer.getAttributes().get(Hub.DESTINATION_TEMPLATE))
+      assertThat(consumer.getAttributes().get(UatAttributes.REALTIME_RECIPIENTS)).isEqualTo(1L);
+      assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_OPERATION_TYPE))
+          .isEqualTo("process");
+      assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_DESTINATION_TEMPLATE))
           .isEqualTo("conversation:{id}");
     }
   }

@@ -35,14 +35,7 @@ class RecoveryTest {
 
   /** Subscribes with a position and returns the reply. */
   private static JsonNode resubscribe(WsClient c, String channel, long offset, String epoch) {
-    c.send(
-        "{\"type\":\"subscribe\",\"channel\":\""
-            + channel
-            + "\",\"since\":{\"offset\":"
-            + offset
-            + ",\"epoch\":\""
-            + epoch
-            + "\"}}");
+    c.send(Rig.since(channel, offset, epoch));
     try {
       return c.next();
     } catch (InterruptedException e) {

@@ -8,11 +8,11 @@ import dev.uat.auth.Revocation;
 import dev.uat.events.Event;
 import dev.uat.events.EventPublisher;
 import dev.uat.telemetry.TestTelemetry;
+import dev.uat.telemetry.UatAttributes;
 import dev.uat.web.WsClient;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import io.opentelemetry.semconv.ServiceAttributes;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,46 +20,20 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import redis.embedded.RedisServer;
 
 /** Two realtime instances and an api-side publisher on one (embedded, real) Redis. */
 @Timeout(60)
 class RedisFanoutTest {
-  static RedisServer redis;
-  static String redisUrl;
+  private final String redisUrl = EmbeddedRedis.url();
 
   private TestTelemetry apiTelemetry;
   private RedisEventBus apiBus;
   private Rig one;
   private Rig two;
-
-  @BeforeAll
-  static void startRedis() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    redis =
-        RedisServer.newRedisServer()
-            .port(port)
-            .bind("127.0.0.1")
-            .setting("save \"\"")
-            .setting("appendonly no")
-            .build();
-    redis.start();
-    redisUrl = "redis://127.0.0.1:" + port;
-  }
-
-  @AfterAll
-  static void stopRedis() throws Exception {
-    redis.stop();
-  }
 
   @BeforeEach
   void start() throws Exception {
@@ -69,8 +43,8 @@ class RedisFanoutTest {
     two = new Rig(s -> s, bus("two"), "uat-realtime");
   }
 
-  private RedisEventBus bus(String name) {
-    return RedisEventBus.connect(redisUrl, dev.uat.telemetry.Telemetry.noop(name));
+  private RealtimeEvents bus(String name) {
+    return RealtimeEvents.connect(redisUrl, dev.uat.telemetry.Telemetry.noop(name));
   }
 
   @AfterEach
@@ -84,10 +58,8 @@ class RedisFanoutTest {
   @Test
   void eventPublishedOnEitherSideReachesSubscribersOfBothInstances() throws Exception {
     String channel = "conversation:mine-shared";
-    try (WsClient a = one.connected("ada");
-        WsClient b = two.connected("bob")) {
-      Rig.subscribe(a, channel);
-      Rig.subscribe(b, channel);
+    try (WsClient a = one.subscribed("ada", channel);
+        WsClient b = two.subscribed("bob", channel)) {
 
       new EventPublisher(apiBus, apiTelemetry.telemetry())
           .publish(channel, "message.created", Map.of("text", "from the api"));
@@ -124,12 +96,9 @@ class RedisFanoutTest {
   @Test
   void eachInstanceRecordsOneConsumerSpanUnderTheProducer() throws Exception {
     String channel = "conversation:mine-traced";
-    try (WsClient a = one.connected("ada");
-        WsClient a2 = one.connected("ada");
-        WsClient b = two.connected("bob")) {
-      Rig.subscribe(a, channel);
-      Rig.subscribe(a2, channel);
-      Rig.subscribe(b, channel);
+    try (WsClient a = one.subscribed("ada", channel);
+        WsClient a2 = one.subscribed("ada", channel);
+        WsClient b = two.subscribed("bob", channel)) {
       one.otel.reset();
       two.otel.reset();
 
@@ -142,7 +111,7 @@ class RedisFanoutTest {
       SpanData producer = apiTelemetry.spans().getFirst();
       assertThat(producer.getKind()).isEqualTo(SpanKind.PRODUCER);
       assertThat(producer.getName()).isEqualTo("send conversation:{id}");
-      assertThat(producer.getAttributes().get(Hub.SYSTEM)).isEqualTo("redis");
+      assertThat(producer.getAttributes().get(UatAttributes.MESSAGING_SYSTEM)).isEqualTo("redis");
       assertThat(e.get("traceparent").asText())
           .isEqualTo(
               "00-"
@@ -161,20 +130,25 @@ class RedisFanoutTest {
         assertThat(consumer.getKind()).isEqualTo(SpanKind.CONSUMER);
         assertThat(consumer.getTraceId()).isEqualTo(producer.getTraceId());
         assertThat(consumer.getParentSpanId()).isEqualTo(producer.getSpanId());
-        assertThat(consumer.getAttributes().get(Hub.SYSTEM)).isEqualTo("redis");
-        assertThat(consumer.getAttributes().get(Hub.OPERATION_TYPE)).isEqualTo("process");
-        assertThat(consumer.getAttributes().get(Hub.DESTINATION_TEMPLATE))
+        assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_SYSTEM)).isEqualTo("redis");
+        assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_OPERATION_TYPE))
+            .isEqualTo("process");
+        assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_DESTINATION_TEMPLATE))
             .isEqualTo("conversation:{id}");
-        assertThat(consumer.getAttributes().get(Hub.MESSAGE_ID)).isEqualTo("1");
-        assertThat(
-                consumer
-                    .getResource()
-                    .getAttribute(
-                        io.opentelemetry.api.common.AttributeKey.stringKey("service.name")))
+        assertThat(consumer.getAttributes().get(UatAttributes.MESSAGING_MESSAGE_ID)).isEqualTo("1");
+        assertThat(consumer.getResource().getAttribute(ServiceAttributes.SERVICE_NAME))
             .isEqualTo("uat-realtime");
       }
-      assertThat(atOne.getAttributes().get(Hub.RECIPIENTS)).isEqualTo(2L);
-      assertThat(atTwo.getAttributes().get(Hub.RECIPIENTS)).isEqualTo(1L);
+      assertThat(atOne.getAttributes().get(UatAttributes.REALTIME_RECIPIENTS)).isEqualTo(2L);
+      assertThat(atTwo.getAttributes().get(UatAttributes.REALTIME_RECIPIENTS)).isEqualTo(1L);
+    }
+  }
+
+  /** What a subscriber at instance one saw of {@code publish} before going away. */
+  private JsonNode seenAtOne(String channel, Runnable publish) throws Exception {
+    try (WsClient a = one.subscribed("ada", channel)) {
+      publish.run();
+      return a.next("event");
     }
   }
 
@@ -186,16 +160,12 @@ class RedisFanoutTest {
   void clientRecoversOnOneInstanceWhatItMissedOnTheOther() throws Exception {
     String channel = "conversation:mine-moving";
     EventPublisher events = new EventPublisher(apiBus, apiTelemetry.telemetry());
-    JsonNode seen;
-    try (WsClient a = one.connected("ada")) {
-      Rig.subscribe(a, channel);
-      events.publish(channel, "message.created", Map.of("n", 1));
-      seen = a.next("event");
-    }
+    JsonNode seen =
+        seenAtOne(channel, () -> events.publish(channel, "message.created", Map.of("n", 1)));
     events.publish(channel, "message.created", Map.of("n", 2));
     events.publish(channel, "message.created", Map.of("n", 3));
     try (WsClient b = two.connected("ada")) {
-      b.send(since(channel, seen));
+      b.send(Rig.since(channel, seen));
       JsonNode reply = b.next();
       assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
       assertThat(reply.get("offset").asLong()).isEqualTo(3);
@@ -211,18 +181,16 @@ class RedisFanoutTest {
   void gapBeyondTheStreamLengthIsNotRecovered() throws Exception {
     String channel = "conversation:mine-gap";
     EventPublisher events = new EventPublisher(apiBus, apiTelemetry.telemetry());
-    JsonNode seen;
-    try (WsClient a = one.connected("ada")) {
-      Rig.subscribe(a, channel);
-      events.publish(channel, "message.created", Map.of("n", 1));
-      seen = a.next("event");
-    }
+    JsonNode seen =
+        seenAtOne(channel, () -> events.publish(channel, "message.created", Map.of("n", 1)));
     for (int n = 2; n <= 8; n++) {
       events.publish(channel, "message.created", Map.of("n", n)); // the stream keeps 5
     }
     try (WsClient b = two.connected("ada")) {
-      await().atMost(Duration.ofSeconds(5)).until(() -> apiBus.position(channel).offset() == 8);
-      b.send(since(channel, seen));
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> apiBus.history().position(channel).offset() == 8);
+      b.send(Rig.since(channel, seen));
       JsonNode reply = b.next();
       assertThat(reply.get("recovered").asBoolean()).isFalse();
       assertThat(reply.get("offset").asLong()).isEqualTo(8);
@@ -233,12 +201,9 @@ class RedisFanoutTest {
   @Test
   void presenceCountsTheSubscribersOfEveryInstance() throws Exception {
     String channel = "conversation:mine-together";
-    try (WsClient a = one.connected("ada");
-        WsClient b = two.connected("bob");
-        WsClient b2 = two.connected("bob")) {
-      Rig.subscribe(a, channel);
-      Rig.subscribe(b, channel);
-      Rig.subscribe(b2, channel);
+    try (WsClient a = one.subscribed("ada", channel);
+        WsClient b = two.subscribed("bob", channel);
+        WsClient b2 = two.subscribed("bob", channel)) {
       await()
           .atMost(Duration.ofSeconds(5))
           .untilAsserted(
@@ -251,8 +216,7 @@ class RedisFanoutTest {
                         "[{\"user_id\":\"ada\",\"connections\":1},{\"user_id\":\"bob\",\"connections\":2}]");
               });
     }
-    try (WsClient a = one.connected("ada")) {
-      Rig.subscribe(a, channel);
+    try (WsClient a = one.subscribed("ada", channel)) {
       await()
           .atMost(Duration.ofSeconds(5))
           .untilAsserted(
@@ -288,7 +252,9 @@ class RedisFanoutTest {
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
       other.send("{\"type\":\"ping\"}");
       assertThat(other.next("pong")).isNotNull();
-      assertThat(apiBus.position(Revocation.CHANNEL).offset()).as("never in a stream").isZero();
+      assertThat(apiBus.history().position(Revocation.CHANNEL).offset())
+          .as("never in a stream")
+          .isZero();
     }
   }
 
@@ -296,21 +262,20 @@ class RedisFanoutTest {
   void storedMessageTakesItsDeltasOutOfTheStreamAndRecoveryReplaysIt() throws Exception {
     String channel = "conversation:mine-redis-stream";
     EventPublisher events = new EventPublisher(apiBus, apiTelemetry.telemetry());
-    JsonNode seen;
-    try (WsClient a = one.connected("ada")) {
-      Rig.subscribe(a, channel);
-      events.publishUntraced(channel, Streams.DELTA, delta("m1", 0, "He"));
-      seen = a.next("event");
-    }
+    JsonNode seen =
+        seenAtOne(
+            channel, () -> events.publishUntraced(channel, Streams.DELTA, delta("m1", 0, "He")));
     events.publishUntraced(channel, Streams.DELTA, delta("m1", 1, "l"));
     events.publishUntraced(channel, Streams.DELTA, delta("m1", 2, "lo"));
     events.publish(
         channel,
         Streams.CREATED,
         Map.of("conversation_id", "x", "message", Map.of("id", "m1", "content", "Hello")));
-    await().atMost(Duration.ofSeconds(5)).until(() -> apiBus.position(channel).offset() == 4);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> apiBus.history().position(channel).offset() == 4);
     try (WsClient b = two.connected("ada")) {
-      b.send(since(channel, seen));
+      b.send(Rig.since(channel, seen));
       JsonNode reply = b.next();
       assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
       JsonNode replayed = b.next("event");
@@ -335,11 +300,13 @@ class RedisFanoutTest {
                 null,
                 System.currentTimeMillis()));
       }
-      await().atMost(Duration.ofSeconds(5)).until(() -> small.position(channel).offset() == 20);
-      String epoch = small.position(channel).epoch();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> small.history().position(channel).offset() == 20);
+      String epoch = small.history().position(channel).epoch();
       // ~1,080 bytes each: three fit in 4 KiB
-      assertThat(small.recover(channel, 16, epoch, 1000).recovered()).isFalse();
-      var kept = small.recover(channel, 17, epoch, 1000);
+      assertThat(small.history().recover(channel, 16, epoch, 1000).recovered()).isFalse();
+      var kept = small.history().recover(channel, 17, epoch, 1000);
       assertThat(kept.recovered()).isTrue();
       assertThat(kept.events()).extracting(Publication::offset).containsExactly(18L, 19L, 20L);
     }
@@ -347,15 +314,5 @@ class RedisFanoutTest {
 
   private static Map<String, Object> delta(String message, int index, String text) {
     return Map.of("conversation_id", "x", "message_id", message, "delta", text, "index", index);
-  }
-
-  private static String since(String channel, JsonNode event) {
-    return "{\"type\":\"subscribe\",\"channel\":\""
-        + channel
-        + "\",\"since\":{\"offset\":"
-        + event.get("offset").asLong()
-        + ",\"epoch\":\""
-        + event.get("epoch").asText()
-        + "\"}}";
   }
 }

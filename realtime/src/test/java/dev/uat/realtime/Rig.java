@@ -12,7 +12,6 @@ import dev.uat.auth.TokenIssuer;
 import dev.uat.auth.TokenVerifier;
 import dev.uat.events.EventBus;
 import dev.uat.events.EventPublisher;
-import dev.uat.events.InProcessEventBus;
 import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import dev.uat.web.WsClient;
@@ -49,15 +48,16 @@ final class Rig implements AutoCloseable {
   volatile boolean introspectionDown;
 
   final TestTelemetry otel;
+  final RealtimeEvents events;
   final EventBus bus;
   final Realtime realtime;
   final String ws;
 
   Rig(UnaryOperator<RealtimeSettings.Builder> settings) throws Exception {
-    this(settings, new InProcessEventBus(), "uat-realtime");
+    this(settings, RealtimeEvents.inProcess(), "uat-realtime");
   }
 
-  Rig(UnaryOperator<RealtimeSettings.Builder> settings, EventBus bus, String service)
+  Rig(UnaryOperator<RealtimeSettings.Builder> settings, RealtimeEvents events, String service)
       throws Exception {
     api.setDispatcher(
         new Dispatcher() {
@@ -72,7 +72,8 @@ final class Rig implements AutoCloseable {
         });
     api.start();
     otel = new TestTelemetry(service);
-    this.bus = bus;
+    this.events = events;
+    this.bus = events.bus();
     RealtimeSettings s =
         settings
             .apply(
@@ -81,7 +82,7 @@ final class Rig implements AutoCloseable {
                     .authTimeout(Duration.ofSeconds(5)))
             .build();
     realtime =
-        Realtime.start(s, otel.telemetry(), bus, TokenVerifier.local(KEYS, Realtime.AUDIENCE));
+        Realtime.start(s, otel.telemetry(), events, TokenVerifier.local(KEYS, Realtime.AUDIENCE));
     ws = "ws://127.0.0.1:" + realtime.port() + "/ws";
   }
 
@@ -176,11 +177,34 @@ final class Rig implements AutoCloseable {
     return ok;
   }
 
+  /** A subscribe frame for {@code channel} that recovers from after {@code seen} (an event). */
+  static String since(String channel, JsonNode seen) {
+    return since(channel, seen.get("offset").asLong(), seen.get("epoch").asText());
+  }
+
+  /** A subscribe frame for {@code channel} that recovers from after {@code offset}. */
+  static String since(String channel, long offset, String epoch) {
+    return "{\"type\":\"subscribe\",\"channel\":\""
+        + channel
+        + "\",\"since\":{\"offset\":"
+        + offset
+        + ",\"epoch\":\""
+        + epoch
+        + "\"}}";
+  }
+
+  /** A client of {@code user}, connected and subscribed to {@code channel}. */
+  WsClient subscribed(String user, String channel) throws Exception {
+    WsClient c = connected(user);
+    subscribe(c, channel);
+    return c;
+  }
+
   @Override
   public void close() throws Exception {
     realtime.close();
     otel.close();
     api.close();
-    bus.close();
+    events.close();
   }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.events.Event;
 import dev.uat.events.EventPublisher;
+import dev.uat.telemetry.UatAttributes;
 import dev.uat.web.WsClient;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -120,22 +121,27 @@ class StreamingTest {
               .findFirst()
               .orElseThrow();
       assertThat(stream.getName()).isEqualTo("process conversation:{id}");
-      assertThat(stream.getAttributes().get(Hub.EVENT_NAME)).isEqualTo("message.delta");
+      assertThat(stream.getAttributes().get(UatAttributes.EVENT_NAME)).isEqualTo("message.delta");
       assertThat(stream.getParentSpanId()).isEqualTo(request.getSpanContext().getSpanId());
       assertThat(stream.getTraceId()).isEqualTo(request.getSpanContext().getTraceId());
-      assertThat(stream.getAttributes().get(Hub.BATCH_COUNT)).isEqualTo(150L);
-      assertThat(stream.getAttributes().get(Hub.FRAMES)).isEqualTo((long) deltas.size());
-      assertThat(stream.getAttributes().get(Hub.RECIPIENTS)).isEqualTo(1L);
+      assertThat(stream.getAttributes().get(UatAttributes.MESSAGING_BATCH_MESSAGE_COUNT))
+          .isEqualTo(150L);
+      assertThat(stream.getAttributes().get(RealtimeAttributes.FRAMES))
+          .isEqualTo((long) deltas.size());
+      assertThat(stream.getAttributes().get(UatAttributes.REALTIME_RECIPIENTS)).isEqualTo(1L);
       assertThat(stream.getLinks())
           .extracting(l -> l.getSpanContext().getSpanId())
           .containsExactly(router.getSpanContext().getSpanId());
       assertThat(message.getName()).isEqualTo("process conversation:{id}");
-      assertThat(message.getAttributes().get(Hub.EVENT_NAME)).isEqualTo("message.created");
+      assertThat(message.getAttributes().get(UatAttributes.EVENT_NAME))
+          .isEqualTo("message.created");
       assertThat(message.getParentSpanId()).isEqualTo(producer.getSpanId());
-      assertThat(message.getAttributes().get(Hub.SYSTEM)).isEqualTo("uat");
-      assertThat(message.getAttributes().get(Hub.OPERATION_TYPE)).isEqualTo("process");
-      assertThat(message.getAttributes().get(Hub.DESTINATION_NAME)).isEqualTo(CHANNEL);
-      assertThat(message.getAttributes().get(Hub.MESSAGE_ID)).isEqualTo("151");
+      assertThat(message.getAttributes().get(UatAttributes.MESSAGING_SYSTEM)).isEqualTo("uat");
+      assertThat(message.getAttributes().get(UatAttributes.MESSAGING_OPERATION_TYPE))
+          .isEqualTo("process");
+      assertThat(message.getAttributes().get(UatAttributes.MESSAGING_DESTINATION_NAME))
+          .isEqualTo(CHANNEL);
+      assertThat(message.getAttributes().get(UatAttributes.MESSAGING_MESSAGE_ID)).isEqualTo("151");
       assertThat(producer.getParentSpanId()).isEqualTo(request.getSpanContext().getSpanId());
     }
   }
@@ -175,19 +181,11 @@ class StreamingTest {
 
   @Test
   void recoveredDeltasAreMergedLikeLiveOnes() throws Exception {
-    long offset;
-    String epoch;
-    try (WsClient c = rig.connected("u1")) {
-      Rig.subscribe(c, CHANNEL);
-      delta("m3", 0, "He");
-      JsonNode f = c.next("event");
-      offset = f.get("offset").asLong();
-      epoch = f.get("epoch").asText();
-    }
+    JsonNode seen = firstDeltaSeen("m3");
     delta("m3", 1, "l");
     delta("m3", 2, "lo");
     try (WsClient c = rig.connected("u1")) {
-      c.send(since(offset, epoch));
+      c.send(Rig.since(CHANNEL, seen));
       assertThat(c.next().get("recovered").asBoolean()).isTrue();
       JsonNode merged = c.next("event");
       assertThat(merged.at("/data/delta").asText()).isEqualTo("llo");
@@ -200,21 +198,14 @@ class StreamingTest {
 
   @Test
   void onceTheMessageIsStoredRecoveryReplaysItNotItsTokens() throws Exception {
-    long offset;
-    String epoch;
-    try (WsClient c = rig.connected("u1")) {
-      Rig.subscribe(c, CHANNEL);
-      delta("m5", 0, "He");
-      JsonNode f = c.next("event");
-      offset = f.get("offset").asLong();
-      epoch = f.get("epoch").asText();
-    }
+    JsonNode seen = firstDeltaSeen("m5");
+    long offset = seen.get("offset").asLong();
     for (int i = 1; i <= 20; i++) {
       delta("m5", i, "l");
     }
     created(rig.publisher(), "m5", "Hellllllllllllllllllllll");
     try (WsClient c = rig.connected("u1")) {
-      c.send(since(offset, epoch));
+      c.send(Rig.since(CHANNEL, seen));
       JsonNode reply = c.next();
       assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
       assertThat(reply.get("offset").asLong()).isEqualTo(offset + 21);
@@ -227,14 +218,15 @@ class StreamingTest {
         .contains("uat_realtime_history_dropped_total{uat_realtime_reason=\"stored\"} 21");
   }
 
-  private static String since(long offset, String epoch) {
-    return "{\"type\":\"subscribe\",\"channel\":\""
-        + CHANNEL
-        + "\",\"since\":{\"offset\":"
-        + offset
-        + ",\"epoch\":\""
-        + epoch
-        + "\"}}";
+  /**
+   * The first delta ({@code "He"}) of {@code messageId} as a subscriber saw it before going away.
+   */
+  private JsonNode firstDeltaSeen(String messageId) throws Exception {
+    try (WsClient c = rig.connected("u1")) {
+      Rig.subscribe(c, CHANNEL);
+      delta(messageId, 0, "He");
+      return c.next("event");
+    }
   }
 
   @Test
@@ -252,14 +244,17 @@ class StreamingTest {
           "{\"type\":\"ack\",\"channel\":\"" + CHANNEL + "\",\"offset\":" + e.get("offset") + "}");
       await().atMost(Duration.ofSeconds(2)).until(() -> consumers().size() == 1);
       SpanData consumer = consumers().getFirst();
-      assertThat(consumer.getAttributes().get(Hub.RECIPIENTS)).isEqualTo(2L);
+      assertThat(consumer.getAttributes().get(UatAttributes.REALTIME_RECIPIENTS)).isEqualTo(2L);
       assertThat(consumer.getEvents())
           .singleElement()
           .satisfies(
               (EventData delivered) -> {
                 assertThat(delivered.getName()).isEqualTo("delivered");
-                assertThat(delivered.getAttributes().get(Broadcast.USER_ID)).isEqualTo("reader");
-                assertThat(delivered.getAttributes().get(Broadcast.LATENCY_MS)).isPositive();
+                assertThat(delivered.getAttributes().get(UatAttributes.USER_ID))
+                    .isEqualTo("reader");
+                assertThat(
+                        delivered.getAttributes().get(UatAttributes.REALTIME_DELIVERY_LATENCY_MS))
+                    .isPositive();
               });
       assertThat(Metrics.scrape(rig.realtime))
           .contains(

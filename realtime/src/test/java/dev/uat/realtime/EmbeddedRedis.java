@@ -1,0 +1,51 @@
+package dev.uat.realtime;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import redis.embedded.RedisServer;
+
+/**
+ * One real Redis (embedded, no persistence) for the tests of this module, started at first use on a
+ * free port and stopped when the JVM exits. Tests keep apart by their channels' names.
+ */
+final class EmbeddedRedis {
+  private static String url;
+
+  private EmbeddedRedis() {}
+
+  /** {@code redis://127.0.0.1:<port>}. */
+  static synchronized String url() {
+    if (url == null) {
+      try {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+          port = s.getLocalPort();
+        }
+        RedisServer redis =
+            RedisServer.newRedisServer()
+                .port(port)
+                .bind("127.0.0.1")
+                .setting("save \"\"")
+                .setting("appendonly no")
+                .build();
+        redis.start();
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      try {
+                        redis.stop();
+                      } catch (IOException e) {
+                        // the JVM is going away
+                      }
+                    }));
+        url = "redis://127.0.0.1:" + port;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return url;
+  }
+}
