@@ -17,7 +17,7 @@ import dev.uat.observatory.Observatory;
 import dev.uat.observatory.ObservatorySettings;
 import dev.uat.realtime.Realtime;
 import dev.uat.realtime.RealtimeSettings;
-import dev.uat.realtime.RedisEventBus;
+import dev.uat.realtime.RealtimeEvents;
 import dev.uat.router.Router;
 import dev.uat.router.RouterSettings;
 import dev.uat.telemetry.Telemetry;
@@ -100,7 +100,7 @@ final class Wiring {
   private final Mode mode;
   private final Map<String, Telemetry> telemetries = new HashMap<>();
   private JwtKeys keys;
-  private EventBus sharedBus;
+  private RealtimeEvents sharedEvents;
 
   /**
    * @param config with every port chosen ({@link Config#withFreePortsChosen()}) in the all-in-one
@@ -140,8 +140,9 @@ final class Wiring {
       case REALTIME -> {
         RealtimeSettings s = realtimeSettings(config);
         Telemetry t = telemetry(component, true);
-        EventBus bus = mode == Mode.ALL_IN_ONE ? sharedBus(t) : closer.register(events(t));
-        Realtime r = closer.register(Realtime.start(s, t, bus, verifier(Realtime.AUDIENCE)));
+        RealtimeEvents events =
+            mode == Mode.ALL_IN_ONE ? sharedEvents(t) : closer.register(events(t));
+        Realtime r = closer.register(Realtime.start(s, t, events, verifier(Realtime.AUDIENCE)));
         yield new Started(component, r, s, r.url());
       }
       case EDGE -> {
@@ -252,7 +253,7 @@ final class Wiring {
       return Optional.of(sharedBus(telemetry(Component.API, true)));
     }
     return config.get("redis-url").isPresent()
-        ? Optional.of(closer.register(events(routerTelemetry)))
+        ? Optional.of(closer.register(events(routerTelemetry)).bus())
         : Optional.empty();
   }
 
@@ -265,7 +266,7 @@ final class Wiring {
       return sharedBus(apiTelemetry);
     }
     if (config.get("redis-url").isPresent()) {
-      return closer.register(events(apiTelemetry));
+      return closer.register(events(apiTelemetry)).bus();
     }
     if (config.get("realtime-url").isPresent()) {
       return new HttpEventBus(
@@ -277,22 +278,25 @@ final class Wiring {
 
   /** The all-in-one's one bus, made with the api's telemetry the first time it is asked for. */
   private EventBus sharedBus(Telemetry apiTelemetry) {
-    if (sharedBus == null) {
-      sharedBus = closer.register(events(apiTelemetry));
+    return sharedEvents(apiTelemetry).bus();
+  }
+
+  /** The all-in-one's one bus with realtime's history and presence, made the first time. */
+  private RealtimeEvents sharedEvents(Telemetry apiTelemetry) {
+    if (sharedEvents == null) {
+      sharedEvents = closer.register(events(apiTelemetry));
     }
-    return sharedBus;
+    return sharedEvents;
   }
 
   /** The all-in-one's shared bus once made (null before, and when distributed). */
   EventBus sharedBus() {
-    return sharedBus;
+    return sharedEvents == null ? null : sharedEvents.bus();
   }
 
   /** Redis when {@code redis-url} is set (instances share channels, history, presence). */
-  private EventBus events(Telemetry telemetry) {
-    return config.get("redis-url").isPresent()
-        ? RedisEventBus.connect(config.require("redis-url"), telemetry)
-        : new InProcessEventBus();
+  private RealtimeEvents events(Telemetry telemetry) {
+    return RealtimeEvents.connect(config.get("redis-url").orElse(null), telemetry);
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.uat.auth.TokenVerifier;
 import dev.uat.events.Event;
 import dev.uat.events.InProcessEventBus;
 import dev.uat.realtime.Realtime;
+import dev.uat.realtime.RealtimeEvents;
 import dev.uat.realtime.RealtimeSettings;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TelemetrySettings;
@@ -148,7 +149,7 @@ public final class RealtimeLoad {
                 .maxConnectionsPerUser(100)
                 .build(),
             telemetry,
-            bus,
+            RealtimeEvents.inMemory(bus),
             TokenVerifier.local(keys, Realtime.AUDIENCE));
 
     // the baseline: Javalin and Jetty alone, a WebSocket that only echoes
