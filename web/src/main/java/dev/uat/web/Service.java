@@ -226,11 +226,10 @@ public final class Service implements AutoCloseable {
                       if (!endpoint.method.isHttpMethod()) {
                         return endpoint.handler;
                       }
-                      String method = endpoint.method.name();
                       String path = endpoint.path;
                       Handler inner = endpoint.handler;
                       return ctx -> {
-                        HttpServerTracing.route(ctx.req(), method, path);
+                        HttpServerTracing.route(path);
                         inner.handle(ctx);
                       };
                     });
