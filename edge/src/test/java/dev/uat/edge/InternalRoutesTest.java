@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -49,15 +48,10 @@ class InternalRoutesTest {
             .start();
     edge =
         Edge.start(
-            new EdgeSettings(
-                    "127.0.0.1",
-                    0,
-                    component.url(),
-                    component.url(),
-                    component.url(),
-                    4096,
-                    Duration.ofSeconds(2))
-                .withExposure(Exposure.of(Exposure.LOOPBACK_BLOCKS, "")), // nobody reads /metrics
+            Rig.settings(component.url(), component.url(), component.url())
+                .maxBodyBytes(4096)
+                .exposure(Exposure.of(Exposure.LOOPBACK_BLOCKS, "")) // nobody reads /metrics
+                .build(),
             otel.telemetry());
   }
 

@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,15 +24,10 @@ class WebClientServingTest {
     otel = new TestTelemetry("uat-edge");
     edge =
         Edge.start(
-            new EdgeSettings(
-                    "127.0.0.1",
-                    0,
-                    "http://127.0.0.1:1",
-                    "http://127.0.0.1:1",
-                    "http://127.0.0.1:1",
-                    4096,
-                    Duration.ofSeconds(2))
-                .withObservatoryUrl("http://127.0.0.1:16999/"),
+            Rig.settings("http://127.0.0.1:1", "http://127.0.0.1:1", "http://127.0.0.1:1")
+                .maxBodyBytes(4096)
+                .observatoryUrl("http://127.0.0.1:16999/")
+                .build(),
             otel.telemetry());
   }
 

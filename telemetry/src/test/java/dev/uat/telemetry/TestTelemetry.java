@@ -1,6 +1,5 @@
 package dev.uat.telemetry;
 
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
@@ -11,6 +10,7 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.semconv.ServiceAttributes;
 import java.util.List;
 
 /**
@@ -26,10 +26,7 @@ public final class TestTelemetry implements AutoCloseable {
         PrometheusMetricReader.builder().setOtelScopeLabelsEnabled(false).build();
     Resource resource =
         Resource.getDefault()
-            .merge(
-                Resource.builder()
-                    .put(AttributeKey.stringKey("service.name"), serviceName)
-                    .build());
+            .merge(Resource.builder().put(ServiceAttributes.SERVICE_NAME, serviceName).build());
     OpenTelemetrySdk sdk =
         OpenTelemetrySdk.builder()
             .setTracerProvider(

@@ -3,9 +3,9 @@ package dev.uat.web;
 import static java.util.Objects.requireNonNull;
 
 import dev.uat.telemetry.Telemetry;
+import dev.uat.telemetry.TraceParent;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
@@ -104,13 +104,13 @@ public final class HttpServerTracing implements Filter {
       return;
     }
     Context context = instrumenter.start(parent, request);
-    SpanContext sc = Span.fromContext(context).getSpanContext();
-    if (sc.isValid()) {
-      response.setHeader(
-          "traceresponse",
-          "00-" + sc.getTraceId() + "-" + sc.getSpanId() + "-" + sc.getTraceFlags().asHex());
-      response.setHeader("X-Trace-Id", sc.getTraceId());
-    }
+    TraceParent.of(context)
+        .ifPresent(
+            traceparent -> {
+              response.setHeader("traceresponse", traceparent);
+              response.setHeader(
+                  "X-Trace-Id", Span.fromContext(context).getSpanContext().getTraceId());
+            });
     Throwable failure = null;
     try (Scope ignored = context.makeCurrent()) {
       chain.doFilter(req, res);
