@@ -3,6 +3,7 @@ package dev.uat.edge;
 import dev.uat.telemetry.TraceParent;
 import dev.uat.web.HttpError;
 import dev.uat.web.Service;
+import dev.uat.web.Urls;
 import io.javalin.http.Context;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
@@ -71,7 +72,7 @@ final class WebSocketProxy {
       BodyBudget budget,
       EdgeMetrics metrics) {
     String base = realtimeUrl.replaceFirst("^http", "ws");
-    this.upstream = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/ws";
+    this.upstream = Urls.stripSlash(base) + "/ws";
     this.targets = targets;
     this.forwarding = forwarding;
     this.budget = budget;

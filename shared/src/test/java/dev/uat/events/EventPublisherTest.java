@@ -40,12 +40,11 @@ class EventPublisherTest {
                 assertThat(e.channel()).isEqualTo("conversation:42");
                 assertThat(e.traceparent())
                     .isEqualTo(
-                        "00-"
-                            + producer.getTraceId()
-                            + "-"
-                            + producer.getSpanId()
-                            + "-"
-                            + producer.getSpanContext().getTraceFlags().asHex());
+                        String.format(
+                            "00-%s-%s-%s",
+                            producer.getTraceId(),
+                            producer.getSpanId(),
+                            producer.getSpanContext().getTraceFlags().asHex()));
               });
     }
   }

@@ -1,37 +1,38 @@
 package dev.uat.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.uat.telemetry.TestTelemetry;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(30)
 class ServiceTest {
   record Greeting(String name) {}
 
-  private final HttpClient client = HttpClient.newHttpClient();
+  @RegisterExtension final WebFixture web = new WebFixture("uat-test");
   private TestTelemetry otel;
   private Service service;
 
   @BeforeEach
   void start() {
-    otel = new TestTelemetry("uat-test");
+    otel = web.otel();
     service =
-        Service.builder("test", otel.telemetry())
+        Service.builder("test", web.telemetry())
             .port(0)
             .maxBodyBytes(1024)
             .readiness("always", () -> {})
@@ -62,20 +63,15 @@ class ServiceTest {
                       });
                 })
             .start();
-  }
-
-  @AfterEach
-  void stop() {
-    service.close();
-    otel.close();
+    web.serve(service);
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return web.send(request);
   }
 
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(service.url() + path));
+    return web.request(path);
   }
 
   @Test
@@ -167,6 +163,8 @@ class ServiceTest {
     var response = send(request("/later"));
     assertThat(response.body()).isEqualTo("done");
 
+    // the span ends when the response completes, which the client may see first
+    await().atMost(Duration.ofSeconds(10)).until(() -> !otel.spans().isEmpty());
     SpanData span = otel.spans().getFirst();
     assertThat(span.getName()).isEqualTo("GET /later");
     assertThat(span.getAttributes().asMap().entrySet())
@@ -249,7 +247,7 @@ class ServiceTest {
     var response =
         send(
             request("/echo")
-                .timeout(java.time.Duration.ofSeconds(10))
+                .timeout(Duration.ofSeconds(10))
                 .POST(
                     HttpRequest.BodyPublishers.ofString(
                         "{\"name\":\"" + "x".repeat(3_000_000) + "\"}")));
