@@ -34,13 +34,4 @@ final class BodyBudget {
   void release(long bytes) {
     used.addAndGet(-bytes);
   }
-
-  /** Bytes reserved now. */
-  long used() {
-    return used.get();
-  }
-
-  long capacity() {
-    return capacity;
-  }
 }

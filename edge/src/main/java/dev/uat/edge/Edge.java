@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Service;
+import dev.uat.web.Urls;
 import io.javalin.http.HandlerType;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -60,9 +61,9 @@ public final class Edge implements AutoCloseable {
             forwarding);
     WebSocketProxy websockets =
         new WebSocketProxy(settings.realtimeUrl(), targets, forwarding, budget, metrics);
-    String api = strip(settings.apiUrl());
-    String router = strip(settings.routerUrl());
-    WebClient web = WebClient.load(strip(settings.observatoryUrl()));
+    String api = Urls.stripSlash(settings.apiUrl());
+    String router = Urls.stripSlash(settings.routerUrl());
+    WebClient web = WebClient.load(Urls.stripSlash(settings.observatoryUrl()));
     JsonErrorHandler errors = new JsonErrorHandler(metrics);
     AtomicReference<ServletContextHandler> context = new AtomicReference<>();
     Service service =
@@ -101,10 +102,6 @@ public final class Edge implements AutoCloseable {
    */
   static UriCompliance lenientPath(UriCompliance base) {
     return base.with("uat-edge", UriCompliance.Violation.ILLEGAL_PATH_CHARACTERS);
-  }
-
-  private static String strip(String url) {
-    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
   public int port() {

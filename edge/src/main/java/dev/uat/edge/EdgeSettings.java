@@ -2,13 +2,13 @@ package dev.uat.edge;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.settings.Check;
 import dev.uat.web.Exposure;
 import java.time.Duration;
-import java.util.function.Consumer;
 
 /**
- * Configuration of the edge gateway. Immutable; start from {@link #defaults} and change it with the
- * {@code with…} methods, which validate what they are given.
+ * Configuration of the edge gateway. Immutable and validated on construction; start from {@link
+ * #defaults} and change it through {@link #toBuilder()}.
  *
  * @param host interface to bind
  * @param port port, 0 for any free one
@@ -20,8 +20,9 @@ import java.util.function.Consumer;
  * @param observatoryUrl the observatory's UI, where the web client links each answer's trace
  * @param exposure which peers are proxies whose {@code X-Forwarded-*} headers are believed, and
  *     which peers may read the edge's {@code /metrics}
- * @param maxInFlightBodyBytes request body bytes the edge holds at once, over all requests; a
- *     request that would go past it is answered 503 with {@code Retry-After}
+ * @param maxInFlightBodyBytes request body bytes the edge holds at once, over all requests (at
+ *     least {@code maxBodyBytes}); a request that would go past it is answered 503 with {@code
+ *     Retry-After}
  */
 public record EdgeSettings(
     String host,
@@ -34,11 +35,15 @@ public record EdgeSettings(
     String observatoryUrl,
     Exposure exposure,
     long maxInFlightBodyBytes) {
+  public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8000;
   public static final String DEFAULT_OBSERVATORY_URL = "http://127.0.0.1:16686";
 
   /** Largest request body (after decompression): 1 MiB. */
   public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+  /** How long an upstream may take to answer with its headers: 300 s (a model may think). */
+  public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(300);
 
   /**
    * Request body bytes held over all requests at once: 16 MiB, so 16 maximal bodies in flight, and
@@ -48,119 +53,50 @@ public record EdgeSettings(
 
   public EdgeSettings {
     requireNonNull(host, "host");
-    requireNonNull(observatoryUrl, "observatoryUrl");
+    Check.port(port, "port");
     requireNonNull(apiUrl, "apiUrl");
     requireNonNull(routerUrl, "routerUrl");
     requireNonNull(realtimeUrl, "realtimeUrl");
-    requireNonNull(upstreamTimeout, "upstreamTimeout");
+    Check.atLeast(maxBodyBytes, 1, "maxBodyBytes");
+    Check.positive(upstreamTimeout, "upstreamTimeout");
+    requireNonNull(observatoryUrl, "observatoryUrl");
     requireNonNull(exposure, "exposure");
-    if (maxBodyBytes <= 0) {
-      throw new IllegalArgumentException("maxBodyBytes must be positive");
-    }
-    if (maxInFlightBodyBytes < maxBodyBytes) {
-      throw new IllegalArgumentException(
-          "maxInFlightBodyBytes must be at least maxBodyBytes (" + maxBodyBytes + ")");
-    }
+    Check.atLeast(maxInFlightBodyBytes, maxBodyBytes, "maxInFlightBodyBytes");
   }
 
-  /**
-   * The settings with the default observatory URL, {@link Exposure#LOOPBACK} and the default
-   * in-flight budget (at least {@code maxBodyBytes}).
-   */
-  public EdgeSettings(
-      String host,
-      int port,
-      String apiUrl,
-      String routerUrl,
-      String realtimeUrl,
-      long maxBodyBytes,
-      Duration upstreamTimeout) {
-    this(
-        host,
-        port,
-        apiUrl,
-        routerUrl,
-        realtimeUrl,
-        maxBodyBytes,
-        upstreamTimeout,
-        DEFAULT_OBSERVATORY_URL,
-        Exposure.LOOPBACK,
-        Math.max(DEFAULT_MAX_IN_FLIGHT_BODY_BYTES, maxBodyBytes));
-  }
-
+  /** The defaults: loopback on {@link #DEFAULT_PORT}, in front of these three components. */
   public static EdgeSettings defaults(String apiUrl, String routerUrl, String realtimeUrl) {
     return new EdgeSettings(
-        "127.0.0.1",
+        DEFAULT_HOST,
         DEFAULT_PORT,
         apiUrl,
         routerUrl,
         realtimeUrl,
         DEFAULT_MAX_BODY_BYTES,
-        Duration.ofSeconds(300));
+        DEFAULT_UPSTREAM_TIMEOUT,
+        DEFAULT_OBSERVATORY_URL,
+        Exposure.LOOPBACK,
+        DEFAULT_MAX_IN_FLIGHT_BODY_BYTES);
   }
 
-  public EdgeSettings withHost(String host) {
-    return copy(c -> c.host = host);
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public EdgeSettings withPort(int port) {
-    return copy(c -> c.port = port);
-  }
+  /** Changes some settings; {@link #build()} validates them all. Not thread-safe. */
+  public static final class Builder {
+    private String host;
+    private int port;
+    private String apiUrl;
+    private String routerUrl;
+    private String realtimeUrl;
+    private long maxBodyBytes;
+    private Duration upstreamTimeout;
+    private String observatoryUrl;
+    private Exposure exposure;
+    private long maxInFlightBodyBytes;
 
-  /** Where the web client links traces: the observatory's UI ({@code <url>/trace/<id>}). */
-  public EdgeSettings withObservatoryUrl(String observatoryUrl) {
-    return copy(c -> c.observatoryUrl = observatoryUrl);
-  }
-
-  /** Trusted proxies and {@code /metrics} readers; default {@link Exposure#LOOPBACK}. */
-  public EdgeSettings withExposure(Exposure exposure) {
-    return copy(c -> c.exposure = exposure);
-  }
-
-  /** Largest request body, after decompression; the in-flight budget grows to hold one. */
-  public EdgeSettings withMaxBodyBytes(long maxBodyBytes) {
-    return copy(
-        c -> {
-          c.maxBodyBytes = maxBodyBytes;
-          c.maxInFlightBodyBytes = Math.max(c.maxInFlightBodyBytes, maxBodyBytes);
-        });
-  }
-
-  /** Request body bytes held at once over all requests (at least {@link #maxBodyBytes()}). */
-  public EdgeSettings withMaxInFlightBodyBytes(long maxInFlightBodyBytes) {
-    return copy(c -> c.maxInFlightBodyBytes = maxInFlightBodyBytes);
-  }
-
-  private EdgeSettings copy(Consumer<Copy> change) {
-    Copy c = new Copy(this);
-    change.accept(c);
-    return new EdgeSettings(
-        c.host,
-        c.port,
-        c.apiUrl,
-        c.routerUrl,
-        c.realtimeUrl,
-        c.maxBodyBytes,
-        c.upstreamTimeout,
-        c.observatoryUrl,
-        c.exposure,
-        c.maxInFlightBodyBytes);
-  }
-
-  /** A changeable copy, for the {@code with…} methods: one place that names every field. */
-  private static final class Copy {
-    String host;
-    int port;
-    String apiUrl;
-    String routerUrl;
-    String realtimeUrl;
-    long maxBodyBytes;
-    Duration upstreamTimeout;
-    String observatoryUrl;
-    Exposure exposure;
-    long maxInFlightBodyBytes;
-
-    Copy(EdgeSettings s) {
+    private Builder(EdgeSettings s) {
       host = s.host;
       port = s.port;
       apiUrl = s.apiUrl;
@@ -171,6 +107,75 @@ public record EdgeSettings(
       observatoryUrl = s.observatoryUrl;
       exposure = s.exposure;
       maxInFlightBodyBytes = s.maxInFlightBodyBytes;
+    }
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    public Builder apiUrl(String apiUrl) {
+      this.apiUrl = apiUrl;
+      return this;
+    }
+
+    public Builder routerUrl(String routerUrl) {
+      this.routerUrl = routerUrl;
+      return this;
+    }
+
+    public Builder realtimeUrl(String realtimeUrl) {
+      this.realtimeUrl = realtimeUrl;
+      return this;
+    }
+
+    /** Largest request body, after decompression; the in-flight budget grows to hold one. */
+    public Builder maxBodyBytes(long maxBodyBytes) {
+      this.maxBodyBytes = maxBodyBytes;
+      this.maxInFlightBodyBytes = Math.max(this.maxInFlightBodyBytes, maxBodyBytes);
+      return this;
+    }
+
+    public Builder upstreamTimeout(Duration upstreamTimeout) {
+      this.upstreamTimeout = upstreamTimeout;
+      return this;
+    }
+
+    /** Where the web client links traces: the observatory's UI ({@code <url>/trace/<id>}). */
+    public Builder observatoryUrl(String observatoryUrl) {
+      this.observatoryUrl = observatoryUrl;
+      return this;
+    }
+
+    /** Trusted proxies and {@code /metrics} readers; default {@link Exposure#LOOPBACK}. */
+    public Builder exposure(Exposure exposure) {
+      this.exposure = exposure;
+      return this;
+    }
+
+    /** Request body bytes held at once over all requests (at least {@code maxBodyBytes}). */
+    public Builder maxInFlightBodyBytes(long maxInFlightBodyBytes) {
+      this.maxInFlightBodyBytes = maxInFlightBodyBytes;
+      return this;
+    }
+
+    public EdgeSettings build() {
+      return new EdgeSettings(
+          host,
+          port,
+          apiUrl,
+          routerUrl,
+          realtimeUrl,
+          maxBodyBytes,
+          upstreamTimeout,
+          observatoryUrl,
+          exposure,
+          maxInFlightBodyBytes);
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.uat.edge;
 
 import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TracedHttpClient;
+import dev.uat.web.BoundedBody;
 import dev.uat.web.HttpError;
 import io.javalin.http.Context;
 import jakarta.servlet.http.HttpServletRequest;
@@ -97,15 +98,15 @@ final class HttpProxy {
     try {
       target = targets.uri(upstreamBase, req.getRequestURI(), req.getQueryString());
     } catch (HttpError e) {
-      BodyReader.drain(req); // so that a client still writing its body reads the refusal
+      BoundedBody.drain(req); // so that a client still writing its body reads the refusal
       throw e;
     }
-    try (RequestBody body = bodies.read(req)) {
+    try (BoundedBody body = bodies.read(req)) {
       forward(ctx, target, body);
     }
   }
 
-  private void forward(Context ctx, URI target, RequestBody body) throws IOException {
+  private void forward(Context ctx, URI target, BoundedBody body) throws IOException {
     HttpServletRequest req = ctx.req();
     HttpRequest.Builder request =
         HttpRequest.newBuilder(target).timeout(timeout).method(req.getMethod(), body.publisher());

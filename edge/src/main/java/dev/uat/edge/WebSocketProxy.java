@@ -1,12 +1,12 @@
 package dev.uat.edge;
 
+import dev.uat.telemetry.TraceParent;
 import dev.uat.web.HttpError;
 import dev.uat.web.Service;
+import dev.uat.web.Urls;
 import io.javalin.http.Context;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -72,7 +72,7 @@ final class WebSocketProxy {
       BodyBudget budget,
       EdgeMetrics metrics) {
     String base = realtimeUrl.replaceFirst("^http", "ws");
-    this.upstream = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/ws";
+    this.upstream = Urls.stripSlash(base) + "/ws";
     this.targets = targets;
     this.forwarding = forwarding;
     this.budget = budget;
@@ -104,15 +104,8 @@ final class WebSocketProxy {
         UPGRADE_ATTRIBUTE,
         new Upgrade(
             URI.create(query == null ? upstream : upstream + "?" + query),
-            traceparent(),
+            TraceParent.current().orElse(null),
             forwarding.headers(ctx.req())));
-  }
-
-  private static String traceparent() {
-    SpanContext c = Span.current().getSpanContext();
-    return c.isValid()
-        ? "00-" + c.getTraceId() + "-" + c.getSpanId() + "-" + c.getTraceFlags().asHex()
-        : null;
   }
 
   void configure(WsConfig ws) {

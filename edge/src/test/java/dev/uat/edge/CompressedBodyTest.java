@@ -88,8 +88,7 @@ class CompressedBodyTest {
     assertThat(bomb.length).isLessThan(100 * 1024);
     // the in-flight budget is one body: had the edge held more than the limit for this
     // request, the budget would have refused it with 503 instead of the 413
-    try (Rig rig =
-        new Rig(s -> s.withMaxBodyBytes(1024 * 1024).withMaxInFlightBodyBytes(1024 * 1024))) {
+    try (Rig rig = new Rig(s -> s.maxBodyBytes(1024 * 1024).maxInFlightBodyBytes(1024 * 1024))) {
       for (String path : new String[] {"/api/chat", "/v1/chat/completions"}) {
         var refused = rig.send(post(rig, path, "gzip", bomb));
         assertThat(refused.statusCode()).as(path).isEqualTo(413);
@@ -126,7 +125,7 @@ class CompressedBodyTest {
 
   @Test
   void aBodyJustUnderTheLimitAfterInflatingIsForwarded() throws Exception {
-    try (Rig rig = new Rig(s -> s.withMaxBodyBytes(100_000))) {
+    try (Rig rig = new Rig(s -> s.maxBodyBytes(100_000))) {
       byte[] exact = new byte[100_000];
       Arrays.fill(exact, (byte) 'a');
       assertThat(rig.send(post(rig, "/api/x", "gzip", gzip(exact))).statusCode()).isEqualTo(200);
@@ -139,7 +138,7 @@ class CompressedBodyTest {
 
   @Test
   void aPlainBodyOfUnknownLengthIsHeldToTheLimit() throws Exception {
-    try (Rig rig = new Rig(s -> s.withMaxBodyBytes(100_000))) {
+    try (Rig rig = new Rig(s -> s.maxBodyBytes(100_000))) {
       byte[] big = new byte[300_000];
       var response =
           rig.send(
@@ -190,7 +189,7 @@ class CompressedBodyTest {
 
   @Test
   void bodiesPastTheInFlightBudgetAre503WithRetryAfter() throws Exception {
-    try (Rig rig = new Rig(s -> s.withMaxBodyBytes(4096).withMaxInFlightBodyBytes(4096))) {
+    try (Rig rig = new Rig(s -> s.maxBodyBytes(4096).maxInFlightBodyBytes(4096))) {
       // the api holds the first request (and so its 3000 bytes) until it answers
       rig.apiResponses.add(
           new MockResponse.Builder().headersDelay(2, TimeUnit.SECONDS).body("late").build());

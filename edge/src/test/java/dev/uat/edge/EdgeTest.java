@@ -84,14 +84,9 @@ class EdgeTest {
             .start();
     edge =
         Edge.start(
-            new EdgeSettings(
-                "127.0.0.1",
-                0,
-                api.url("/").toString(),
-                router.url(),
-                router.url(),
-                4096,
-                Duration.ofSeconds(2)),
+            Rig.settings(api.url("/").toString(), router.url(), router.url())
+                .maxBodyBytes(4096)
+                .build(),
             otel.telemetry());
   }
 

@@ -35,7 +35,7 @@ class ForwardingTest {
 
   @Test
   void aClientsOwnForwardingHeadersAreDroppedAndThePeerIsTheClient() throws Exception {
-    try (Rig rig = new Rig(s -> s.withExposure(TRUSTS_ONLY_10))) {
+    try (Rig rig = new Rig(s -> s.exposure(TRUSTS_ONLY_10))) {
       assertThat(rig.send(spoofed(rig)).statusCode()).isEqualTo(200);
       RecordedRequest forwarded = rig.api.takeRequest();
       assertThat(forwarded.getHeaders().values("X-Forwarded-For")).containsExactly("127.0.0.1");
@@ -63,7 +63,7 @@ class ForwardingTest {
 
   @Test
   void routerRequestsGetTheSameForwardedFor() throws Exception {
-    try (Rig rig = new Rig(s -> s.withExposure(TRUSTS_ONLY_10))) {
+    try (Rig rig = new Rig(s -> s.exposure(TRUSTS_ONLY_10))) {
       rig.send(
           HttpRequest.newBuilder(rig.uri("/v1/models"))
               .header("X-Forwarded-For", "203.0.113.7")
@@ -75,7 +75,7 @@ class ForwardingTest {
 
   @Test
   void theWebSocketRelayCarriesTheSameForwardedForToRealtime() throws Exception {
-    try (Rig untrusting = new Rig(s -> s.withExposure(TRUSTS_ONLY_10))) {
+    try (Rig untrusting = new Rig(s -> s.exposure(TRUSTS_ONLY_10))) {
       assertThat(upgradeWithSpoofedHeaders(untrusting))
           .containsEntry("X-Forwarded-For", "127.0.0.1")
           .containsEntry("X-Forwarded-Proto", "http")

@@ -5,18 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Exposure;
 import dev.uat.web.Service;
-import java.net.URI;
-import java.net.http.HttpClient;
+import dev.uat.web.WebFixture;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The edge passes on {@code /api/*}, {@code /v1/*} and {@code /ws} only: a component's {@code
@@ -25,19 +23,14 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(30)
 class InternalRoutesTest {
-  private final HttpClient http = HttpClient.newHttpClient();
+  @RegisterExtension final WebFixture web = new WebFixture("uat-edge");
   private final Queue<String> seenByComponent = new ConcurrentLinkedQueue<>();
-  private TestTelemetry otel;
-  private TestTelemetry componentOtel;
-  private Service component;
-  private Edge edge;
 
   @BeforeEach
   void start() {
-    otel = new TestTelemetry("uat-edge");
-    componentOtel = new TestTelemetry("uat-component");
+    TestTelemetry componentOtel = web.closeAfter(new TestTelemetry("uat-component"));
     // one real component behind /api, /v1 and /ws, with what every component serves
-    component =
+    Service component =
         Service.builder("component", componentOtel.telemetry())
             .port(0)
             .routes(
@@ -47,32 +40,19 @@ class InternalRoutesTest {
                   cfg.routes.get("/api/ping", ctx -> ctx.result("pong"));
                 })
             .start();
-    edge =
+    web.closeAfter(component);
+    Edge edge =
         Edge.start(
-            new EdgeSettings(
-                    "127.0.0.1",
-                    0,
-                    component.url(),
-                    component.url(),
-                    component.url(),
-                    4096,
-                    Duration.ofSeconds(2))
-                .withExposure(Exposure.of(Exposure.LOOPBACK_BLOCKS, "")), // nobody reads /metrics
-            otel.telemetry());
-  }
-
-  @AfterEach
-  void stop() {
-    edge.close();
-    component.close();
-    otel.close();
-    componentOtel.close();
+            Rig.settings(component.url(), component.url(), component.url())
+                .maxBodyBytes(4096)
+                .exposure(Exposure.of(Exposure.LOOPBACK_BLOCKS, "")) // nobody reads /metrics
+                .build(),
+            web.telemetry());
+    web.serve(edge, edge.url());
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(edge.url() + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return web.send(web.request(path));
   }
 
   @Test
@@ -91,11 +71,7 @@ class InternalRoutesTest {
       assertThat(Rig.errorCode(response.body())).as(path).isEqualTo("not_found");
     }
     var post =
-        http.send(
-            HttpRequest.newBuilder(URI.create(edge.url() + "/internal/events"))
-                .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        web.send(web.request("/internal/events").POST(HttpRequest.BodyPublishers.ofString("{}")));
     assertThat(post.statusCode()).isEqualTo(404);
 
     // the edge's own /metrics follows its metrics-allow; the component's is not proxied

@@ -41,7 +41,17 @@ final class Rig implements AutoCloseable {
   final Edge edge;
   final HttpClient http = HttpClient.newHttpClient();
 
-  Rig(UnaryOperator<EdgeSettings> change) throws IOException {
+  /**
+   * The edge's settings for a test: loopback on any free port in front of these upstreams, which
+   * have 2 s to answer.
+   */
+  static EdgeSettings.Builder settings(String apiUrl, String routerUrl, String realtimeUrl) {
+    return EdgeSettings.defaults(apiUrl, routerUrl, realtimeUrl).toBuilder()
+        .port(0)
+        .upstreamTimeout(Duration.ofSeconds(2));
+  }
+
+  Rig(UnaryOperator<EdgeSettings.Builder> change) throws IOException {
     api.setDispatcher(
         new Dispatcher() {
           @Override
@@ -90,15 +100,11 @@ final class Rig implements AutoCloseable {
             .start();
     edge =
         Edge.start(
-            change.apply(
-                new EdgeSettings(
-                    "127.0.0.1",
-                    0,
-                    api.url("/").toString(),
-                    router.url("/").toString(),
-                    realtime.url(),
-                    EdgeSettings.DEFAULT_MAX_BODY_BYTES,
-                    Duration.ofSeconds(5))),
+            change
+                .apply(
+                    settings(api.url("/").toString(), router.url("/").toString(), realtime.url())
+                        .upstreamTimeout(Duration.ofSeconds(5)))
+                .build(),
             otel.telemetry());
   }
 

@@ -2,53 +2,37 @@ package dev.uat.edge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.uat.telemetry.TestTelemetry;
-import java.net.URI;
-import java.net.http.HttpClient;
+import dev.uat.web.WebFixture;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The web client's files and configuration, as the edge serves them. */
 @Timeout(30)
 class WebClientServingTest {
-  private final HttpClient http = HttpClient.newHttpClient();
-  private TestTelemetry otel;
-  private Edge edge;
+  @RegisterExtension final WebFixture web = new WebFixture("uat-edge");
 
   @BeforeEach
   void start() {
-    otel = new TestTelemetry("uat-edge");
-    edge =
+    Edge edge =
         Edge.start(
-            new EdgeSettings(
-                    "127.0.0.1",
-                    0,
-                    "http://127.0.0.1:1",
-                    "http://127.0.0.1:1",
-                    "http://127.0.0.1:1",
-                    4096,
-                    Duration.ofSeconds(2))
-                .withObservatoryUrl("http://127.0.0.1:16999/"),
-            otel.telemetry());
-  }
-
-  @AfterEach
-  void stop() {
-    edge.close();
-    otel.close();
+            Rig.settings("http://127.0.0.1:1", "http://127.0.0.1:1", "http://127.0.0.1:1")
+                .maxBodyBytes(4096)
+                .observatoryUrl("http://127.0.0.1:16999/")
+                .build(),
+            web.telemetry());
+    web.serve(edge, edge.url());
   }
 
   private HttpResponse<String> get(String path, String ifNoneMatch) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(edge.url() + path));
+    HttpRequest.Builder b = web.request(path);
     if (ifNoneMatch != null) {
       b.header("If-None-Match", ifNoneMatch);
     }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return web.send(b);
   }
 
   @Test

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.web.Json;
+import dev.uat.web.Urls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -38,8 +39,7 @@ public final class RemoteCredentialBackend implements CredentialBackend {
    */
   public RemoteCredentialBackend(String apiUrl, HttpClient http) {
     requireNonNull(apiUrl, "apiUrl");
-    String base = apiUrl.endsWith("/") ? apiUrl.substring(0, apiUrl.length() - 1) : apiUrl;
-    this.endpoint = URI.create(base + PATH);
+    this.endpoint = URI.create(Urls.stripSlash(apiUrl) + PATH);
     this.http = requireNonNull(http, "http");
   }
 

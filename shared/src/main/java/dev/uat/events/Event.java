@@ -19,11 +19,6 @@ public record Event(
     requireNonNull(data, "data");
   }
 
-  /** The same event carrying {@code traceparent}. */
-  public Event withTraceparent(String traceparent) {
-    return new Event(channel, event, data, traceparent, timestampMillis);
-  }
-
   /**
    * The channel with its id replaced by a placeholder ({@code conversation:{id}}): low-cardinality,
    * for span names and metric labels.

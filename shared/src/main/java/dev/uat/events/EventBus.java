@@ -1,5 +1,7 @@
 package dev.uat.events;
 
+import dev.uat.telemetry.Telemetry;
+import io.opentelemetry.api.metrics.LongCounter;
 import java.util.function.Consumer;
 
 /**
@@ -20,4 +22,16 @@ public interface EventBus extends AutoCloseable {
 
   @Override
   default void close() {}
+
+  /**
+   * The counter every bus counts the events it could not hand on in: {@code
+   * uat.events.publish.failed}.
+   */
+  static LongCounter publishFailures(Telemetry telemetry) {
+    return telemetry
+        .meter()
+        .counterBuilder("uat.events.publish.failed")
+        .setDescription("Events that could not be handed to the realtime service.")
+        .build();
+  }
 }

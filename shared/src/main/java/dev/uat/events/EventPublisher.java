@@ -1,14 +1,20 @@
 package dev.uat.events;
 
+import static dev.uat.telemetry.UatAttributes.EVENT_NAME;
+import static dev.uat.telemetry.UatAttributes.MESSAGING_DESTINATION_NAME;
+import static dev.uat.telemetry.UatAttributes.MESSAGING_DESTINATION_TEMPLATE;
+import static dev.uat.telemetry.UatAttributes.MESSAGING_OPERATION_NAME;
+import static dev.uat.telemetry.UatAttributes.MESSAGING_OPERATION_TYPE;
+import static dev.uat.telemetry.UatAttributes.MESSAGING_SYSTEM;
 import static java.util.Objects.requireNonNull;
 
 import dev.uat.telemetry.Telemetry;
-import io.opentelemetry.api.common.AttributeKey;
+import dev.uat.telemetry.TraceParent;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 
 /**
@@ -17,17 +23,6 @@ import io.opentelemetry.context.Scope;
  * so that the realtime delivery appears in the trace of the request that caused it.
  */
 public final class EventPublisher {
-  static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("messaging.system");
-  static final AttributeKey<String> OPERATION_TYPE =
-      AttributeKey.stringKey("messaging.operation.type");
-  static final AttributeKey<String> OPERATION_NAME =
-      AttributeKey.stringKey("messaging.operation.name");
-  static final AttributeKey<String> DESTINATION_NAME =
-      AttributeKey.stringKey("messaging.destination.name");
-  static final AttributeKey<String> DESTINATION_TEMPLATE =
-      AttributeKey.stringKey("messaging.destination.template");
-  static final AttributeKey<String> EVENT_NAME = AttributeKey.stringKey("uat.event.name");
-
   private final EventBus bus;
   private final Tracer tracer;
 
@@ -43,11 +38,11 @@ public final class EventPublisher {
         tracer
             .spanBuilder("send " + template)
             .setSpanKind(SpanKind.PRODUCER)
-            .setAttribute(SYSTEM, bus.system())
-            .setAttribute(OPERATION_TYPE, "send")
-            .setAttribute(OPERATION_NAME, "send")
-            .setAttribute(DESTINATION_NAME, channel)
-            .setAttribute(DESTINATION_TEMPLATE, template)
+            .setAttribute(MESSAGING_SYSTEM, bus.system())
+            .setAttribute(MESSAGING_OPERATION_TYPE, "send")
+            .setAttribute(MESSAGING_OPERATION_NAME, "send")
+            .setAttribute(MESSAGING_DESTINATION_NAME, channel)
+            .setAttribute(MESSAGING_DESTINATION_TEMPLATE, template)
             .setAttribute(EVENT_NAME, name)
             .startSpan();
     try (Scope ignored = span.makeCurrent()) {
@@ -74,12 +69,11 @@ public final class EventPublisher {
     }
   }
 
-  /** The W3C {@code traceparent} of {@code span}, or null for an invalid context. */
+  /**
+   * The W3C {@code traceparent} of {@code span} as the propagator writes it, or null for an invalid
+   * context (what {@link Event#traceparent()} holds).
+   */
   public static String traceparent(Span span) {
-    SpanContext c = span.getSpanContext();
-    if (!c.isValid()) {
-      return null;
-    }
-    return "00-" + c.getTraceId() + "-" + c.getSpanId() + "-" + c.getTraceFlags().asHex();
+    return TraceParent.of(Context.root().with(span)).orElse(null);
   }
 }

@@ -6,6 +6,7 @@ import dev.uat.auth.TokenIssuer;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TracedHttpClient;
 import dev.uat.web.Json;
+import dev.uat.web.Urls;
 import io.opentelemetry.api.metrics.LongCounter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,19 +37,10 @@ public final class HttpEventBus implements EventBus {
 
   public HttpEventBus(Telemetry telemetry, String realtimeUrl, TokenIssuer issuer) {
     this.http = TracedHttpClient.create(telemetry);
-    String base =
-        realtimeUrl.endsWith("/")
-            ? realtimeUrl.substring(0, realtimeUrl.length() - 1)
-            : realtimeUrl;
-    this.endpoint = URI.create(base + "/internal/events");
+    this.endpoint = URI.create(Urls.stripSlash(realtimeUrl) + "/internal/events");
     this.issuer = requireNonNull(issuer, "issuer");
     this.serviceName = telemetry.serviceName();
-    this.failures =
-        telemetry
-            .meter()
-            .counterBuilder("uat.events.publish.failed")
-            .setDescription("Events that could not be handed to the realtime service.")
-            .build();
+    this.failures = EventBus.publishFailures(telemetry);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.uat.events;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.uat.telemetry.TestTelemetry;
+import dev.uat.telemetry.UatAttributes;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.ArrayList;
@@ -28,9 +29,10 @@ class EventPublisherTest {
       SpanData producer = otel.spans().getFirst();
       assertThat(producer.getName()).isEqualTo("send conversation:{id}");
       assertThat(producer.getKind()).isEqualTo(SpanKind.PRODUCER);
-      assertThat(producer.getAttributes().get(EventPublisher.DESTINATION_TEMPLATE))
+      assertThat(producer.getAttributes().get(UatAttributes.MESSAGING_DESTINATION_TEMPLATE))
           .isEqualTo("conversation:{id}");
-      assertThat(producer.getAttributes().get(EventPublisher.OPERATION_TYPE)).isEqualTo("send");
+      assertThat(producer.getAttributes().get(UatAttributes.MESSAGING_OPERATION_TYPE))
+          .isEqualTo("send");
       assertThat(received)
           .singleElement()
           .satisfies(
@@ -38,12 +40,11 @@ class EventPublisherTest {
                 assertThat(e.channel()).isEqualTo("conversation:42");
                 assertThat(e.traceparent())
                     .isEqualTo(
-                        "00-"
-                            + producer.getTraceId()
-                            + "-"
-                            + producer.getSpanId()
-                            + "-"
-                            + producer.getSpanContext().getTraceFlags().asHex());
+                        String.format(
+                            "00-%s-%s-%s",
+                            producer.getTraceId(),
+                            producer.getSpanId(),
+                            producer.getSpanContext().getTraceFlags().asHex()));
               });
     }
   }

@@ -3,7 +3,6 @@ package dev.uat.telemetry;
 import static java.util.Objects.requireNonNull;
 
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.common.ComponentLoader;
@@ -14,6 +13,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.HttpSenderProvider;
+import io.opentelemetry.semconv.ServiceAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,8 +36,6 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Telemetry implements AutoCloseable {
   /** Instrumentation scope of everything this project records itself. */
   public static final String SCOPE = "dev.uat";
-
-  private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
 
   /**
    * The SDK's plug-ins as found on the class path, except that OTLP/HTTP keeps the JDK sender when
@@ -112,7 +110,7 @@ public final class Telemetry implements AutoCloseable {
             .setComponentLoader(JDK_HTTP_SENDER)
             .addResourceCustomizer(
                 (resource, config) -> {
-                  String configured = resource.getAttribute(SERVICE_NAME);
+                  String configured = resource.getAttribute(ServiceAttributes.SERVICE_NAME);
                   if (configured != null) {
                     name.set(configured);
                   }

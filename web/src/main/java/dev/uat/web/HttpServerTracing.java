@@ -3,19 +3,20 @@ package dev.uat.web;
 import static java.util.Objects.requireNonNull;
 
 import dev.uat.telemetry.Telemetry;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
+import dev.uat.telemetry.TraceParent;
 import io.opentelemetry.api.common.AttributesBuilder;
-import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.context.propagation.TextMapGetter;
-import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
+import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpServerAttributesExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpServerMetrics;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpServerRoute;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpServerRouteSource;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanNameExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpSpanStatusExtractor;
+import io.opentelemetry.semconv.ErrorAttributes;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
@@ -26,73 +27,32 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.Collections;
-import java.util.List;
-import java.util.Set;
 import java.util.function.BinaryOperator;
 
 /**
- * A SERVER span and an {@code http.server.request.duration} measurement for every HTTP request,
- * following the OpenTelemetry HTTP semantic conventions.
+ * A SERVER span and an {@code http.server.request.duration} measurement for every HTTP request, on
+ * the OpenTelemetry instrumentation API's {@link Instrumenter} with its HTTP server conventions
+ * ({@link HttpServerAttributesExtractor}, {@link HttpServerMetrics}, {@link HttpServerRoute}).
  *
  * <p>No maintained library instrumentation exists for Jetty 12 or Javalin (only the Java agent has
- * them), so this servlet filter is ours. The span is named after the method until the router
- * matches a route; then {@link #route(String, String)} renames it {@code "POST /api/chat"}. The
- * response carries {@code traceresponse} (W3C Trace Context level 2) and {@code X-Trace-Id}, also
- * when the trace is not sampled.
+ * them), so this servlet filter is what is left of ours: it starts and ends the operation, ends it
+ * when an asynchronous response (SSE, streaming) completes, and writes the {@code traceresponse}
+ * (W3C Trace Context level 2) and {@code X-Trace-Id} headers, also when the trace is not sampled.
+ * What the request says about itself is read by {@link ServletHttpAttributes}. The span is named
+ * after the method until the router matches a route; then {@link #route(String)} renames it {@code
+ * "POST /api/chat"}.
  *
  * <p>Health and metrics endpoints are not traced: they are polled, and a trace per poll would bury
  * the traces people look for.
  */
 public final class HttpServerTracing implements Filter {
-  /** Request attribute that holds the matched route template. */
-  public static final String ROUTE_ATTRIBUTE = "uat.http.route";
-
-  static final AttributeKey<String> HTTP_REQUEST_METHOD =
-      AttributeKey.stringKey("http.request.method");
-  static final AttributeKey<String> HTTP_ROUTE = AttributeKey.stringKey("http.route");
-  static final AttributeKey<Long> HTTP_RESPONSE_STATUS_CODE =
-      AttributeKey.longKey("http.response.status_code");
-  static final AttributeKey<String> URL_PATH = AttributeKey.stringKey("url.path");
-  static final AttributeKey<String> URL_SCHEME = AttributeKey.stringKey("url.scheme");
-  static final AttributeKey<String> SERVER_ADDRESS = AttributeKey.stringKey("server.address");
-  static final AttributeKey<Long> SERVER_PORT = AttributeKey.longKey("server.port");
-  static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.stringKey("client.address");
-  static final AttributeKey<String> NETWORK_PEER_ADDRESS =
-      AttributeKey.stringKey("network.peer.address");
-  static final AttributeKey<String> NETWORK_PROTOCOL_VERSION =
-      AttributeKey.stringKey("network.protocol.version");
-  static final AttributeKey<String> USER_AGENT = AttributeKey.stringKey("user_agent.original");
-  static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
-
-  /** Bucket boundaries the HTTP semantic conventions advise, in seconds. */
-  static final List<Double> DURATION_BUCKETS =
-      List.of(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
-
-  private static final Set<String> KNOWN_METHODS =
-      Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
-
-  @SuppressWarnings("deprecation") // keys(): required by the interface, unused by W3C extraction
-  private static final TextMapGetter<HttpServletRequest> GETTER =
-      new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(HttpServletRequest carrier) {
-          return Collections.list(carrier.getHeaderNames());
-        }
-
-        @Override
-        public String get(HttpServletRequest carrier, String key) {
-          return carrier == null ? null : carrier.getHeader(key);
-        }
-      };
-
-  private final Tracer tracer;
-  private final TextMapPropagator propagator;
-  private final DoubleHistogram duration;
-
   /** Request attribute under which the resolved client address is kept for the handlers. */
   public static final String CLIENT_ADDRESS_ATTRIBUTE = "uat.client.address";
 
+  /** Request attribute set when an asynchronous response timed out. */
+  static final String TIMED_OUT_ATTRIBUTE = "uat.http.timed_out";
+
+  private final Instrumenter<HttpServletRequest, HttpServletResponse> instrumenter;
   private final BinaryOperator<String> clientAddress;
 
   /** Believes no {@code X-Forwarded-For}: the peer is the client. */
@@ -105,27 +65,25 @@ public final class HttpServerTracing implements Filter {
    */
   public HttpServerTracing(Telemetry telemetry, BinaryOperator<String> clientAddress) {
     this.clientAddress = requireNonNull(clientAddress, "clientAddress");
-    this.tracer = telemetry.tracer();
-    this.propagator = telemetry.propagators().getTextMapPropagator();
-    this.duration =
-        telemetry
-            .meter()
-            .histogramBuilder("http.server.request.duration")
-            .setUnit("s")
-            .setDescription("Duration of HTTP server requests.")
-            .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS)
-            .build();
+    ServletHttpAttributes getter = ServletHttpAttributes.INSTANCE;
+    this.instrumenter =
+        Instrumenter.<HttpServletRequest, HttpServletResponse>builder(
+                telemetry.openTelemetry(), Telemetry.SCOPE, HttpSpanNameExtractor.create(getter))
+            .setSpanStatusExtractor(HttpSpanStatusExtractor.create(getter))
+            .addAttributesExtractor(HttpServerAttributesExtractor.create(getter))
+            .addAttributesExtractor(new FailureType())
+            .addContextCustomizer(HttpServerRoute.create(getter))
+            .addOperationMetrics(HttpServerMetrics.get())
+            .buildServerInstrumenter(getter);
   }
 
   /**
    * Names the current request's span after its route template, e.g. {@code GET
-   * /api/conversations/{id}}. Called by the router once a handler matched.
+   * /api/conversations/{id}}, and gives the route to its duration measurement. Called by the router
+   * once a handler matched, on the request's thread.
    */
-  public static void route(HttpServletRequest request, String method, String route) {
-    request.setAttribute(ROUTE_ATTRIBUTE, route);
-    Span span = Span.current();
-    span.updateName(method + " " + route);
-    span.setAttribute(HTTP_ROUTE, route);
+  public static void route(String route) {
+    HttpServerRoute.update(Context.current(), HttpServerRouteSource.CONTROLLER, route);
   }
 
   static boolean untraced(String path) {
@@ -137,37 +95,22 @@ public final class HttpServerTracing implements Filter {
       throws IOException, ServletException {
     HttpServletRequest request = (HttpServletRequest) req;
     HttpServletResponse response = (HttpServletResponse) res;
-    String path = request.getRequestURI();
-    if (untraced(path)) {
+    request.setAttribute(
+        CLIENT_ADDRESS_ATTRIBUTE,
+        clientAddress.apply(request.getRemoteAddr(), request.getHeader("X-Forwarded-For")));
+    Context parent = Context.root();
+    if (untraced(request.getRequestURI()) || !instrumenter.shouldStart(parent, request)) {
       chain.doFilter(req, res);
       return;
     }
-    long startNanos = System.nanoTime();
-    String method = KNOWN_METHODS.contains(request.getMethod()) ? request.getMethod() : "_OTHER";
-    Context parent = propagator.extract(Context.root(), request, GETTER);
-    Span span =
-        tracer
-            .spanBuilder(method.equals("_OTHER") ? "HTTP" : method)
-            .setParent(parent)
-            .setSpanKind(SpanKind.SERVER)
-            .setAttribute(HTTP_REQUEST_METHOD, method)
-            .setAttribute(URL_PATH, path)
-            .setAttribute(URL_SCHEME, request.getScheme())
-            .setAttribute(SERVER_ADDRESS, request.getServerName())
-            .setAttribute(SERVER_PORT, (long) request.getServerPort())
-            .setAttribute(CLIENT_ADDRESS, clientAddress(request))
-            .setAttribute(NETWORK_PEER_ADDRESS, request.getRemoteAddr())
-            .setAttribute(NETWORK_PROTOCOL_VERSION, protocolVersion(request.getProtocol()))
-            .setAttribute(USER_AGENT, request.getHeader("User-Agent"))
-            .startSpan();
-    SpanContext sc = span.getSpanContext();
-    if (sc.isValid()) {
-      response.setHeader(
-          "traceresponse",
-          "00-" + sc.getTraceId() + "-" + sc.getSpanId() + "-" + sc.getTraceFlags().asHex());
-      response.setHeader("X-Trace-Id", sc.getTraceId());
-    }
-    Context context = parent.with(span);
+    Context context = instrumenter.start(parent, request);
+    TraceParent.of(context)
+        .ifPresent(
+            traceparent -> {
+              response.setHeader("traceresponse", traceparent);
+              response.setHeader(
+                  "X-Trace-Id", Span.fromContext(context).getSpanContext().getTraceId());
+            });
     Throwable failure = null;
     try (Scope ignored = context.makeCurrent()) {
       chain.doFilter(req, res);
@@ -176,103 +119,77 @@ public final class HttpServerTracing implements Filter {
       throw e;
     } finally {
       if (failure == null && request.isAsyncStarted()) {
-        request.getAsyncContext().addListener(new EndOnComplete(span, context, method, startNanos));
+        request.getAsyncContext().addListener(new EndOnComplete(context, request, response));
       } else {
-        end(span, context, method, request, response, failure, startNanos);
+        end(context, request, response, failure);
       }
     }
   }
 
   private void end(
-      Span span,
       Context context,
-      String method,
       HttpServletRequest request,
       HttpServletResponse response,
-      Throwable failure,
-      long startNanos) {
-    int status = failure == null ? response.getStatus() : 500;
-    span.setAttribute(HTTP_RESPONSE_STATUS_CODE, (long) status);
-    AttributesBuilder metric =
-        Attributes.builder()
-            .put(HTTP_REQUEST_METHOD, method)
-            .put(URL_SCHEME, request.getScheme())
-            .put(HTTP_RESPONSE_STATUS_CODE, (long) status);
-    Object route = request.getAttribute(ROUTE_ATTRIBUTE);
-    if (route == null && "websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
-      // WebSocket endpoints are not wrapped by the router; their paths are fixed templates
-      route = request.getRequestURI();
-      span.updateName(method + " " + route);
-      span.setAttribute(HTTP_ROUTE, (String) route);
+      Throwable failure) {
+    if ("websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
+      // WebSocket endpoints are not wrapped by the router; their paths are fixed templates (a
+      // route the router set first wins)
+      HttpServerRoute.update(context, HttpServerRouteSource.CONTROLLER, request.getRequestURI());
     }
-    if (route instanceof String r) {
-      metric.put(HTTP_ROUTE, r);
-    }
-    if (failure != null) {
-      span.recordException(failure);
-      span.setStatus(StatusCode.ERROR);
-      span.setAttribute(ERROR_TYPE, failure.getClass().getName());
-      metric.put(ERROR_TYPE, failure.getClass().getName());
-    } else if (status >= 500) {
-      span.setStatus(StatusCode.ERROR);
-      span.setAttribute(ERROR_TYPE, Integer.toString(status));
-      metric.put(ERROR_TYPE, Integer.toString(status));
-    }
-    span.end();
-    duration.record((System.nanoTime() - startNanos) / 1e9, metric.build(), context);
+    instrumenter.end(context, request, response, failure);
   }
 
-  private String clientAddress(HttpServletRequest request) {
-    String client =
-        clientAddress.apply(request.getRemoteAddr(), request.getHeader("X-Forwarded-For"));
-    request.setAttribute(CLIENT_ADDRESS_ATTRIBUTE, client);
-    return client;
-  }
+  /**
+   * {@code error.type} for what the status code does not say: the exception's class when one
+   * escaped (its status is 500), {@code timeout} when an asynchronous response timed out below 500.
+   */
+  private static final class FailureType
+      implements AttributesExtractor<HttpServletRequest, HttpServletResponse> {
+    @Override
+    public void onStart(
+        AttributesBuilder attributes, Context parentContext, HttpServletRequest request) {}
 
-  private static String protocolVersion(String protocol) {
-    if (protocol == null) {
-      return null;
+    @Override
+    public void onEnd(
+        AttributesBuilder attributes,
+        Context context,
+        HttpServletRequest request,
+        HttpServletResponse response,
+        Throwable error) {
+      if (error != null) {
+        attributes.put(ErrorAttributes.ERROR_TYPE, error.getClass().getName());
+      } else if (request.getAttribute(TIMED_OUT_ATTRIBUTE) != null && response.getStatus() < 500) {
+        attributes.put(ErrorAttributes.ERROR_TYPE, "timeout");
+      }
     }
-    int slash = protocol.indexOf('/');
-    return slash < 0 ? protocol : protocol.substring(slash + 1);
   }
 
+  /** Ends an asynchronous request's operation when its response completes. */
   private final class EndOnComplete implements AsyncListener {
-    private final Span span;
     private final Context context;
-    private final String method;
-    private final long startNanos;
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private Throwable failure;
 
-    EndOnComplete(Span span, Context context, String method, long startNanos) {
-      this.span = span;
+    EndOnComplete(Context context, HttpServletRequest request, HttpServletResponse response) {
       this.context = context;
-      this.method = method;
-      this.startNanos = startNanos;
+      this.request = request;
+      this.response = response;
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
-      end(
-          span,
-          context,
-          method,
-          (HttpServletRequest) event.getSuppliedRequest(),
-          (HttpServletResponse) event.getSuppliedResponse(),
-          null,
-          startNanos);
+      end(context, request, response, failure);
     }
 
     @Override
     public void onTimeout(AsyncEvent event) {
-      span.setAttribute(ERROR_TYPE, "timeout");
+      request.setAttribute(TIMED_OUT_ATTRIBUTE, Boolean.TRUE);
     }
 
     @Override
     public void onError(AsyncEvent event) {
-      if (event.getThrowable() != null) {
-        span.recordException(event.getThrowable());
-      }
-      span.setStatus(StatusCode.ERROR);
+      failure = event.getThrowable();
     }
 
     @Override

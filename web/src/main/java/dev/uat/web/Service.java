@@ -122,26 +122,13 @@ public final class Service implements AutoCloseable {
     ctx.contentType("application/json").result(Json.write(Map.of("error", body)));
   }
 
-  /** How much of a refused body is read and thrown away so that the client sees the answer. */
-  static final long DRAIN_LIMIT = 64L * 1024 * 1024;
-
   /**
-   * Reads what is left of a refused request body (up to {@link #DRAIN_LIMIT}). An HTTP/1.1 client
-   * writes its whole body before it reads the answer; closing the connection with unread bytes
-   * makes the kernel reset it, and the client would see a broken connection instead of the 413.
+   * Reads what is left of a refused request body ({@link BoundedBody#drain}) and closes the
+   * connection after the answer.
    */
   private static void drainRequestBody(Context ctx) {
     ctx.header("Connection", "close");
-    try {
-      var in = ctx.req().getInputStream();
-      byte[] sink = new byte[64 * 1024];
-      long total = 0;
-      for (int n; total < DRAIN_LIMIT && (n = in.read(sink)) >= 0; ) {
-        total += n;
-      }
-    } catch (java.io.IOException | IllegalStateException e) {
-      // the client went away or the body was taken already: nothing left to drain
-    }
+    BoundedBody.drain(ctx.req());
   }
 
   public static final class Builder {
@@ -226,11 +213,10 @@ public final class Service implements AutoCloseable {
                       if (!endpoint.method.isHttpMethod()) {
                         return endpoint.handler;
                       }
-                      String method = endpoint.method.name();
                       String path = endpoint.path;
                       Handler inner = endpoint.handler;
                       return ctx -> {
-                        HttpServerTracing.route(ctx.req(), method, path);
+                        HttpServerTracing.route(path);
                         inner.handle(ctx);
                       };
                     });

@@ -1,34 +1,38 @@
 package dev.uat.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.uat.telemetry.TestTelemetry;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(30)
 class ServiceTest {
   record Greeting(String name) {}
 
-  private final HttpClient client = HttpClient.newHttpClient();
+  @RegisterExtension final WebFixture web = new WebFixture("uat-test");
   private TestTelemetry otel;
   private Service service;
 
   @BeforeEach
   void start() {
-    otel = new TestTelemetry("uat-test");
+    otel = web.otel();
     service =
-        Service.builder("test", otel.telemetry())
+        Service.builder("test", web.telemetry())
             .port(0)
             .maxBodyBytes(1024)
             .readiness("always", () -> {})
@@ -43,26 +47,31 @@ class ServiceTest {
                         throw new IllegalStateException("secret internals");
                       });
                   cfg.routes.get(
+                      "/later",
+                      ctx ->
+                          ctx.future(
+                              () ->
+                                  CompletableFuture.supplyAsync(
+                                          () -> "done",
+                                          CompletableFuture.delayedExecutor(
+                                              100, TimeUnit.MILLISECONDS))
+                                      .thenAccept(ctx::result)));
+                  cfg.routes.get(
                       "/teapot",
                       ctx -> {
                         throw new HttpError(418, "teapot", "short and stout");
                       });
                 })
             .start();
-  }
-
-  @AfterEach
-  void stop() {
-    service.close();
-    otel.close();
+    web.serve(service);
   }
 
   private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return web.send(request);
   }
 
   private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create(service.url() + path));
+    return web.request(path);
   }
 
   @Test
@@ -89,6 +98,89 @@ class ServiceTest {
             "http.route=/hello/{name}",
             "http.response.status_code=200",
             "url.path=/hello/ada");
+  }
+
+  @Test
+  void serverSpanCarriesTheHttpConventionsButNeitherQueryNorForwardedHost() throws Exception {
+    send(
+        request("/hello/ada?token=secret")
+            .header("User-Agent", "uat-test/1")
+            .header("X-Forwarded-For", "203.0.113.9")
+            .header("X-Forwarded-Host", "evil.example"));
+
+    assertThat(attributes(otel.spans().getFirst()))
+        .contains(
+            "url.scheme=http",
+            "url.path=/hello/ada",
+            "server.address=127.0.0.1",
+            "server.port=" + service.port(),
+            "client.address=203.0.113.9", // the loopback peer is a trusted proxy by default
+            "network.peer.address=127.0.0.1",
+            "network.protocol.version=1.1",
+            "user_agent.original=uat-test/1")
+        .noneMatch(a -> a.contains("secret") || a.contains("evil.example"));
+  }
+
+  @Test
+  void clientAddressIsThePeerWhenThePeerIsNoTrustedProxy() throws Exception {
+    try (Service untrusting =
+        Service.builder("untrusting", otel.telemetry())
+            .port(0)
+            .exposure(Exposure.of("", Exposure.LOOPBACK_BLOCKS))
+            .routes(cfg -> cfg.routes.get("/who", ctx -> ctx.result(Service.clientAddress(ctx))))
+            .start()) {
+      var response =
+          send(
+              HttpRequest.newBuilder(URI.create(untrusting.url() + "/who"))
+                  .header("X-Forwarded-For", "203.0.113.9"));
+      assertThat(response.body()).isEqualTo("127.0.0.1");
+    }
+    assertThat(attributes(otel.spans().getFirst()))
+        .contains("client.address=127.0.0.1")
+        .noneMatch(a -> a.contains("203.0.113.9"));
+  }
+
+  private static List<String> attributes(SpanData span) {
+    return span.getAttributes().asMap().entrySet().stream()
+        .map(e -> e.getKey().getKey() + "=" + e.getValue())
+        .toList();
+  }
+
+  @Test
+  void unsampledRequestStillAnswersWithItsTraceIds() throws Exception {
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    var response =
+        send(request("/hello/ada").header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-00"));
+
+    assertThat(response.headers().firstValue("X-Trace-Id")).hasValue(traceId);
+    assertThat(response.headers().firstValue("traceresponse").orElseThrow())
+        .matches("00-" + traceId + "-[0-9a-f]{16}-00");
+    assertThat(otel.spans()).isEmpty();
+  }
+
+  @Test
+  void asynchronousResponseEndsItsSpanWhenTheResponseCompletes() throws Exception {
+    var response = send(request("/later"));
+    assertThat(response.body()).isEqualTo("done");
+
+    // the span ends when the response completes, which the client may see first
+    await().atMost(Duration.ofSeconds(10)).until(() -> !otel.spans().isEmpty());
+    SpanData span = otel.spans().getFirst();
+    assertThat(span.getName()).isEqualTo("GET /later");
+    assertThat(span.getAttributes().asMap().entrySet())
+        .extracting(e -> e.getKey().getKey() + "=" + e.getValue())
+        .contains("http.response.status_code=200", "http.route=/later");
+    assertThat(span.getEndEpochNanos() - span.getStartEpochNanos())
+        .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(100));
+  }
+
+  @Test
+  void serverErrorsAreErrorSpansWithTheirStatusAsErrorType() throws Exception {
+    send(request("/boom"));
+    SpanData span = otel.spans().getFirst();
+    assertThat(span.getAttributes().asMap().entrySet())
+        .extracting(e -> e.getKey().getKey() + "=" + e.getValue())
+        .contains("http.response.status_code=500", "error.type=500");
   }
 
   @Test
@@ -155,7 +247,7 @@ class ServiceTest {
     var response =
         send(
             request("/echo")
-                .timeout(java.time.Duration.ofSeconds(10))
+                .timeout(Duration.ofSeconds(10))
                 .POST(
                     HttpRequest.BodyPublishers.ofString(
                         "{\"name\":\"" + "x".repeat(3_000_000) + "\"}")));

@@ -2,22 +2,21 @@ package dev.uat.observatory.ingest;
 
 import dev.uat.observatory.ingest.Pipeline.Permit;
 import dev.uat.observatory.ingest.Pipeline.Reason;
+import dev.uat.web.BoundedBody;
 import dev.uat.web.HttpError;
 import io.javalin.http.Context;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.zip.GZIPInputStream;
 
 /**
- * Reading receivers' request bodies within limits: as sent, then inflated. Every byte is reserved
- * in the request's {@link Permit} before it is held: a body with a {@code Content-Length} is read
- * into an array of that size reserved first; one without, and a gzip stream, grow a buffer whose
- * every new capacity is reserved before it is allocated. So a gzip bomb costs at most {@link
- * #MAX_DECOMPRESSED_BYTES} and never more than the in-flight budget allows. Refusals (413, 415) are
- * counted in {@code uat.observatory.ingest.refused}. Stateless; used by the request's thread.
+ * Reading receivers' request bodies within limits, with the web module's {@link BoundedBody}: as
+ * sent, then inflated. Every byte is reserved in the request's {@link Permit} before it is held: a
+ * body with a {@code Content-Length} is read into an array of that size reserved first; one
+ * without, and a gzip stream, are read in chunks each reserved before it is allocated, then into
+ * one array of their length. So a gzip bomb costs at most {@link #MAX_DECOMPRESSED_BYTES} and never
+ * more than the in-flight budget allows. Refusals (413, 415) are counted in {@code
+ * uat.observatory.ingest.refused}. Stateless; used by the request's thread.
  */
 public final class Bodies {
   /** Largest request body accepted, as sent (4 MiB). */
@@ -44,16 +43,15 @@ public final class Bodies {
       throw permit.refuse(Reason.BODY, tooLarge("as sent", MAX_BODY_BYTES));
     }
     InputStream in = ctx.req().getInputStream();
-    if (declared >= 0) {
-      permit.reserve(declared);
-      byte[] body = new byte[(int) declared];
-      int n = in.readNBytes(body, 0, body.length);
-      if (n < body.length) {
+    try (BoundedBody body =
+        BoundedBody.read(in, declared, MAX_BODY_BYTES, FIRST_CHUNK, budget(permit))) {
+      if (declared >= 0 && body.length() < declared) {
         throw HttpError.badRequest("truncated_body", "the body is shorter than its Content-Length");
       }
-      return body;
+      return body.toArray();
+    } catch (BoundedBody.TooLarge e) {
+      throw permit.refuse(Reason.BODY, tooLarge("as sent", MAX_BODY_BYTES));
     }
-    return readCapped(in, MAX_BODY_BYTES, permit, Reason.BODY, "as sent", FIRST_CHUNK);
   }
 
   /**
@@ -61,19 +59,16 @@ public final class Bodies {
    * other gets 415.
    */
   public static boolean isGzip(String contentEncoding, Permit permit) {
-    String encoding =
-        contentEncoding == null ? "" : contentEncoding.trim().toLowerCase(Locale.ROOT);
-    return switch (encoding) {
-      case "", "identity" -> false;
-      case "gzip", "x-gzip" -> true;
-      default ->
-          throw permit.refuse(
-              Reason.ENCODING,
-              new HttpError(
-                  415,
-                  "unsupported_content_encoding",
-                  "Content-Encoding " + encoding + " is not supported; use gzip or none"));
-    };
+    BoundedBody.Coding coding = BoundedBody.Coding.of(contentEncoding).orElse(null);
+    if (coding != BoundedBody.Coding.IDENTITY && coding != BoundedBody.Coding.GZIP) {
+      throw permit.refuse(
+          Reason.ENCODING,
+          new HttpError(
+              415,
+              "unsupported_content_encoding",
+              "Content-Encoding " + contentEncoding + " is not supported; use gzip or none"));
+    }
+    return coding == BoundedBody.Coding.GZIP;
   }
 
   /**
@@ -82,54 +77,35 @@ public final class Bodies {
    * inflated (the caller must drop {@code body}).
    */
   public static byte[] gunzip(byte[] body, Permit permit) {
-    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body), 8192)) {
-      int first = (int) Math.min(MAX_DECOMPRESSED_BYTES, Math.max(FIRST_CHUNK, body.length * 4L));
-      byte[] inflated =
-          readCapped(in, MAX_DECOMPRESSED_BYTES, permit, Reason.DECOMPRESSED, "inflated", first);
+    int first = (int) Math.min(MAX_DECOMPRESSED_BYTES, Math.max(FIRST_CHUNK, body.length * 4L));
+    try (InputStream in = BoundedBody.Coding.GZIP.decoder(new ByteArrayInputStream(body));
+        BoundedBody inflated =
+            BoundedBody.read(in, -1, MAX_DECOMPRESSED_BYTES, first, budget(permit))) {
+      byte[] bytes = inflated.toArray();
       permit.release(body.length);
-      return inflated;
+      return bytes;
+    } catch (BoundedBody.TooLarge e) {
+      throw permit.refuse(Reason.DECOMPRESSED, tooLarge("inflated", MAX_DECOMPRESSED_BYTES));
     } catch (IOException e) {
       throw HttpError.badRequest("invalid_gzip", "the body is not valid gzip data");
     }
   }
 
   /**
-   * Reads {@code in} to its end into an array of exactly its length, reserving every buffer before
-   * allocating it; 413 past {@code max}.
+   * The permit as {@link BoundedBody} charges it: it refuses (413, 429) when the bytes do not fit.
    */
-  private static byte[] readCapped(
-      InputStream in, long max, Permit permit, Reason reason, String what, int first)
-      throws IOException {
-    int capacity = (int) Math.min(first, max + 1);
-    permit.reserve(capacity);
-    byte[] buf = new byte[capacity];
-    int size = 0;
-    while (true) {
-      if (size == buf.length) {
-        if (size > max) {
-          throw permit.refuse(reason, tooLarge(what, max));
-        }
-        int next = (int) Math.min(2L * size, max + 1);
-        permit.reserve(next); // the old and the new array live together during the copy
-        buf = Arrays.copyOf(buf, next);
-        permit.release(size);
+  private static BoundedBody.Budget budget(Permit permit) {
+    return new BoundedBody.Budget() {
+      @Override
+      public void reserve(long bytes) {
+        permit.reserve(bytes);
       }
-      int n = in.read(buf, size, buf.length - size);
-      if (n < 0) {
-        break;
+
+      @Override
+      public void release(long bytes) {
+        permit.release(bytes);
       }
-      size += n;
-    }
-    if (size > max) {
-      throw permit.refuse(reason, tooLarge(what, max));
-    }
-    if (size == buf.length) {
-      return buf;
-    }
-    permit.reserve(size);
-    byte[] exact = Arrays.copyOf(buf, size);
-    permit.release(buf.length);
-    return exact;
+    };
   }
 
   private static HttpError tooLarge(String what, long limit) {
