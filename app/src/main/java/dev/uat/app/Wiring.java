@@ -16,8 +16,8 @@ import dev.uat.events.InProcessEventBus;
 import dev.uat.observatory.Observatory;
 import dev.uat.observatory.ObservatorySettings;
 import dev.uat.realtime.Realtime;
-import dev.uat.realtime.RealtimeSettings;
 import dev.uat.realtime.RealtimeEvents;
+import dev.uat.realtime.RealtimeSettings;
 import dev.uat.router.Router;
 import dev.uat.router.RouterSettings;
 import dev.uat.telemetry.Telemetry;
@@ -225,13 +225,15 @@ final class Wiring {
   static EdgeSettings edgeSettings(Config config) {
     return EdgeSettings.defaults(
             config.require("api-url"), config.require("router-url"), config.require("realtime-url"))
-        .withHost(config.publicHost())
-        .withPort(config.port("edge-port"))
-        .withExposure(config.exposure())
-        .withObservatoryUrl(
+        .toBuilder()
+        .host(config.publicHost())
+        .port(config.port("edge-port"))
+        .exposure(config.exposure())
+        .observatoryUrl(
             config
                 .get("observatory-url")
-                .orElse("http://127.0.0.1:" + config.port("observatory-port")));
+                .orElse("http://127.0.0.1:" + config.port("observatory-port")))
+        .build();
   }
 
   // ---- what differs between the modes: each shortcut, explicitly ----------------------------

@@ -153,12 +153,7 @@ public final class RedisEventBus implements EventBus {
     this.historySize = historySize;
     this.historyAge = historyAge;
     this.channelBytes = channelBytes;
-    this.failures =
-        telemetry
-            .meter()
-            .counterBuilder("uat.events.publish.failed")
-            .setDescription("Events that could not be handed to the realtime service.")
-            .build();
+    this.failures = EventBus.publishFailures(telemetry);
     this.history = new RedisHistory(sync, historyAge);
     this.presence = new RedisPresence(async, sync, instance);
   }
