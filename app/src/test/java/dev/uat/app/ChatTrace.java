@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.web.Json;
 import dev.uat.web.WsClient;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,8 +34,15 @@ final class ChatTrace {
 
   HttpResponse<String> call(String method, String path, String token, String body)
       throws Exception {
+    return send(http, method, edge + path, token, body);
+  }
+
+  /** One call with an optional bearer token and body; 30 s at most. */
+  static HttpResponse<String> send(
+      HttpClient http, String method, String url, String token, String body)
+      throws IOException, InterruptedException {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(edge + path))
+        HttpRequest.newBuilder(URI.create(url))
             .timeout(Duration.ofSeconds(30))
             .method(
                 method,
