@@ -46,9 +46,10 @@ import org.slf4j.LoggerFactory;
  * per-key limits, an exact-match response cache, usage records and GenAI telemetry. Plus {@code
  * /health/live}, {@code /health/ready} and {@code /metrics}.
  *
- * <p>Each chat request passes the interceptor chain rate limit → accounting → cache → routing;
- * every upstream attempt is a GenAI CLIENT span {@code chat <model>} under the request's SERVER
- * span, with the HTTP call to the provider beneath it.
+ * <p>Every request (chat, streamed chat, embeddings) passes the interceptor chain rate limit →
+ * accounting → cache → routing, whose attempts are provider calls decorated by their GenAI
+ * telemetry; every upstream attempt is a GenAI CLIENT span {@code chat <model>} under the request's
+ * SERVER span, with the HTTP call to the provider beneath it.
  *
  * <p>{@link #start} blocks until the server listens (and, for provider {@code auto}, for at most
  * {@link #AUTO_PROBE_TIMEOUT} while it looks for Ollama). Requests are served on virtual threads.
@@ -266,24 +267,21 @@ public final class Router implements AutoCloseable {
             new RetryBudget(
                 routingConfig.retryBudgetRatio(), routingConfig.retryBudgetMinPerSecond(), clock),
             metrics);
-    GenAiTelemetry genAi = new GenAiTelemetry(telemetry, captureContent, metrics);
-    List<ChatInterceptor> interceptors = new ArrayList<>();
+    ProviderCall call =
+        new GenAiTelemetry(new CallingProvider(), telemetry, captureContent, metrics);
+    List<Interceptor> interceptors = new ArrayList<>();
     interceptors.add(Interceptors.rateLimit(limiter));
     interceptors.add(Interceptors.accounting(recorder));
     if (cache != null) {
       interceptors.add(Interceptors.cache(cache, metrics));
     }
-    interceptors.add(Interceptors.routing(routing, genAi));
+    interceptors.add(Interceptors.routing(routing, call));
     Authenticator auth = new Authenticator(credentials);
     OpenAiEndpoints api =
         new OpenAiEndpoints(
             auth,
             catalog,
-            ChatInterceptor.chain(interceptors),
-            limiter,
-            routing,
-            genAi,
-            recorder,
+            interceptors,
             metrics,
             new InFlightBudget(InFlightBudget.MAX_BYTES, Service.DEFAULT_MAX_BODY_BYTES, metrics));
 

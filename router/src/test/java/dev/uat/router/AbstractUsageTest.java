@@ -41,11 +41,12 @@ abstract class AbstractUsageTest {
     router =
         Router.start(
             database(
-                RouterSettings.defaults()
-                    .withPort(0)
-                    .withProvider("ollama")
-                    .withOllamaUrl(ollama.url())
-                    .withDataDir(dataDir)),
+                RouterSettings.defaults().toBuilder()
+                    .port(0)
+                    .provider("ollama")
+                    .ollamaUrl(ollama.url())
+                    .dataDir(dataDir)
+                    .build()),
             otel.telemetry(),
             Http.VERIFIER,
             false);

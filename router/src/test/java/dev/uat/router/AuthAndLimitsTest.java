@@ -52,11 +52,12 @@ class AuthAndLimitsTest {
     Files.writeString(file, config);
     router =
         Router.start(
-            RouterSettings.defaults()
-                .withPort(0)
-                .withProvider("echo")
-                .withApiUrl(api.url())
-                .withConfigFile(file),
+            RouterSettings.defaults().toBuilder()
+                .port(0)
+                .provider("echo")
+                .apiUrl(api.url())
+                .configFile(file)
+                .build(),
             otel.telemetry(),
             Http.VERIFIER,
             false,
@@ -181,7 +182,11 @@ class AuthAndLimitsTest {
         AutoCloseable listening = credentials.listen(bus)) {
       router =
           Router.start(
-              RouterSettings.defaults().withPort(0).withProvider("echo").withApiUrl(api.url()),
+              RouterSettings.defaults().toBuilder()
+                  .port(0)
+                  .provider("echo")
+                  .apiUrl(api.url())
+                  .build(),
               otel.telemetry(),
               credentials);
       String token = api.signIn("user-3", "s-1");
@@ -273,7 +278,7 @@ class AuthAndLimitsTest {
     router.close();
     router =
         Router.start(
-            RouterSettings.defaults().withPort(0).withProvider("echo"),
+            RouterSettings.defaults().toBuilder().port(0).provider("echo").build(),
             otel.telemetry(),
             Http.VERIFIER,
             false);

@@ -37,11 +37,12 @@ class CacheTest {
 
   private Router router(String redisUrl) {
     return Router.start(
-        RouterSettings.defaults()
-            .withPort(0)
-            .withProvider("ollama")
-            .withOllamaUrl(ollama.url())
-            .withRedisUrl(redisUrl),
+        RouterSettings.defaults().toBuilder()
+            .port(0)
+            .provider("ollama")
+            .ollamaUrl(ollama.url())
+            .redisUrl(redisUrl)
+            .build(),
         otel.telemetry(),
         Http.VERIFIER,
         false);
@@ -49,11 +50,12 @@ class CacheTest {
 
   private Router router(Path config) {
     return Router.start(
-        RouterSettings.defaults()
-            .withPort(0)
-            .withProvider("ollama")
-            .withOllamaUrl(ollama.url())
-            .withConfigFile(config),
+        RouterSettings.defaults().toBuilder()
+            .port(0)
+            .provider("ollama")
+            .ollamaUrl(ollama.url())
+            .configFile(config)
+            .build(),
         otel.telemetry(),
         Http.VERIFIER,
         false);
@@ -250,7 +252,7 @@ class CacheTest {
             .filter(s -> s.getKind() == SpanKind.SERVER)
             .toList();
     assertThat(servers).hasSize(1);
-    assertThat(servers.getFirst().getAttributes().get(Interceptors.CACHE_HIT)).isTrue();
+    assertThat(servers.getFirst().getAttributes().get(RouterAttributes.CACHE_HIT)).isTrue();
     // a hit makes no upstream attempt
     assertThat(Http.chatTrace(otel)).noneMatch(s -> s.getName().startsWith("chat "));
   }
@@ -305,7 +307,7 @@ class CacheTest {
   void echoAnswersAreNotCached() throws Exception {
     router =
         Router.start(
-            RouterSettings.defaults().withPort(0).withProvider("echo"),
+            RouterSettings.defaults().toBuilder().port(0).provider("echo").build(),
             otel.telemetry(),
             Http.VERIFIER,
             false);

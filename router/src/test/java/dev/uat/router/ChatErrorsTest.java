@@ -34,11 +34,12 @@ class ChatErrorsTest {
 
   private Router startRouter(String ollamaUrl) {
     return Router.start(
-        RouterSettings.defaults()
-            .withPort(0)
-            .withProvider("ollama")
-            .withOllamaUrl(ollamaUrl)
-            .withRequestTimeout(TIMEOUT),
+        RouterSettings.defaults().toBuilder()
+            .port(0)
+            .provider("ollama")
+            .ollamaUrl(ollamaUrl)
+            .requestTimeout(TIMEOUT)
+            .build(),
         otel.telemetry(),
         Http.VERIFIER);
   }

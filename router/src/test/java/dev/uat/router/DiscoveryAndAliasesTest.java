@@ -56,7 +56,7 @@ class DiscoveryAndAliasesTest {
             .formatted(ollama.url(), openai.url()));
     router =
         Router.start(
-            RouterSettings.defaults().withPort(0).withConfigFile(config),
+            RouterSettings.defaults().toBuilder().port(0).configFile(config).build(),
             otel.telemetry(),
             Http.VERIFIER,
             false);
@@ -163,6 +163,36 @@ class DiscoveryAndAliasesTest {
   }
 
   @Test
+  void embeddingsPassTheInterceptorChainLikeChat() throws Exception {
+    var ok =
+        Http.post(
+            router.url() + "/v1/embeddings",
+            "{\"model\":\"local/llama3.2\",\"input\":[\"Why is the sky blue?\",\"Why grass?\"]}");
+    ollama.on("/api/embed", 500, "{\"error\":\"boom\"}");
+    var failed =
+        Http.post(
+            router.url() + "/v1/embeddings", "{\"model\":\"local/llama3.2\",\"input\":\"x\"}");
+
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(ok.headers().firstValue(OpenAiEndpoints.OVERHEAD_HEADER)).isPresent();
+    assertThat(failed.statusCode()).isEqualTo(502);
+    assertThat(failed.headers().firstValue(OpenAiEndpoints.OVERHEAD_HEADER)).isPresent();
+    var records =
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> router.usageStore().recent("user-1", 10), r -> r.size() >= 2);
+    assertThat(records)
+        .extracting(
+            UsageRecord::operation,
+            UsageRecord::provider,
+            UsageRecord::inputTokens,
+            UsageRecord::status)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("embeddings", "local", 8, "ok"),
+            org.assertj.core.groups.Tuple.tuple("embeddings", "local", 0, "upstream_error"));
+  }
+
+  @Test
   void invalidEmbeddingsRequestsAre400() throws Exception {
     var noModel = Http.post(router.url() + "/v1/embeddings", "{\"input\":\"x\"}");
     var tokens =
@@ -188,7 +218,16 @@ class DiscoveryAndAliasesTest {
         .hasMessageContaining("needs a url");
     assertThatThrownBy(() -> RouterConfig.parse("cache: {ttl: soon}\n", "f"))
         .hasMessageContaining("cache.ttl")
-        .hasMessageContaining("not a duration");
+        .hasMessageContaining("invalid duration");
+    assertThatThrownBy(() -> RouterConfig.parse("cache: {ttl: 30}\n", "f"))
+        .hasMessageContaining("f at 'cache.ttl'")
+        .hasMessageContaining("missing unit in duration '30'");
+    assertThatThrownBy(() -> RouterConfig.parse("cache: {max_entries: 3}\n", "f"))
+        .hasMessageContaining("cache.max_entries")
+        .hasMessageContaining("max_bytes");
+    assertThatThrownBy(() -> RouterConfig.parse("routing: {backoff: {initial: 0}}\n", "f"))
+        .hasMessageContaining("routing.backoff.initial")
+        .hasMessageContaining("longer than 0");
     assertThatThrownBy(
             () -> RouterConfig.parse("providers:\n  - {kind: echo}\n  - {kind: echo}\n", "f"))
         .hasMessageContaining("used twice");

@@ -20,9 +20,10 @@ class EchoProviderTest {
     // auto, with no Ollama listening: the router falls back to echo
     router =
         Router.start(
-            RouterSettings.defaults()
-                .withPort(0)
-                .withOllamaUrl("http://127.0.0.1:" + Http.deadPort()),
+            RouterSettings.defaults().toBuilder()
+                .port(0)
+                .ollamaUrl("http://127.0.0.1:" + Http.deadPort())
+                .build(),
             otel.telemetry(),
             Http.VERIFIER);
   }

@@ -44,11 +44,12 @@ class GenAiTelemetryTest {
   private void startRouter(boolean captureContent) {
     router =
         Router.start(
-            RouterSettings.defaults()
-                .withPort(0)
-                .withProvider("ollama")
-                .withOllamaUrl(ollama.url())
-                .withRequestTimeout(Duration.ofSeconds(5)),
+            RouterSettings.defaults().toBuilder()
+                .port(0)
+                .provider("ollama")
+                .ollamaUrl(ollama.url())
+                .requestTimeout(Duration.ofSeconds(5))
+                .build(),
             otel.telemetry(),
             Http.VERIFIER,
             captureContent);

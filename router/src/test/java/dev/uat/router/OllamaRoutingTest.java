@@ -28,11 +28,12 @@ class OllamaRoutingTest {
 
   private Router start(String provider) {
     return Router.start(
-        RouterSettings.defaults()
-            .withPort(0)
-            .withProvider(provider)
-            .withOllamaUrl(ollama.url())
-            .withRequestTimeout(Duration.ofSeconds(5)),
+        RouterSettings.defaults().toBuilder()
+            .port(0)
+            .provider(provider)
+            .ollamaUrl(ollama.url())
+            .requestTimeout(Duration.ofSeconds(5))
+            .build(),
         otel.telemetry(),
         Http.VERIFIER);
   }

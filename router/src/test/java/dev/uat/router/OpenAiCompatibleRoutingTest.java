@@ -28,11 +28,13 @@ class OpenAiCompatibleRoutingTest {
             .on("/v1/chat/completions", 200, Wire.OPENAI_CHAT);
     router =
         Router.start(
-            RouterSettings.defaults()
-                .withPort(0)
-                .withProvider("openai")
-                .withOpenai(upstream.url("/v1/"), "sk-test-123")
-                .withRequestTimeout(Duration.ofSeconds(5)),
+            RouterSettings.defaults().toBuilder()
+                .port(0)
+                .provider("openai")
+                .openaiUrl(upstream.url("/v1/"))
+                .openaiKey("sk-test-123")
+                .requestTimeout(Duration.ofSeconds(5))
+                .build(),
             otel.telemetry(),
             Http.VERIFIER);
   }

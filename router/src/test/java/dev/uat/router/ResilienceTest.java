@@ -72,7 +72,7 @@ class ResilienceTest {
             .formatted(primaryUrl, secondary.url(), extra));
     router =
         Router.start(
-            RouterSettings.defaults().withPort(0).withConfigFile(config),
+            RouterSettings.defaults().toBuilder().port(0).configFile(config).build(),
             otel.telemetry(),
             Http.VERIFIER,
             false,
@@ -327,7 +327,7 @@ class ResilienceTest {
             .formatted(primary.url(), secondary.url()));
     router =
         Router.start(
-            RouterSettings.defaults().withPort(0).withConfigFile(config),
+            RouterSettings.defaults().toBuilder().port(0).configFile(config).build(),
             otel.telemetry(),
             Http.VERIFIER,
             false,

@@ -68,6 +68,19 @@ public record ChatResponse(
         true);
   }
 
+  /** This answer given again (from a cache): a new id, made now. */
+  public ChatResponse reissued() {
+    return new ChatResponse(
+        newId(),
+        model,
+        content,
+        finishReason,
+        inputTokens,
+        outputTokens,
+        java.time.Instant.now().getEpochSecond(),
+        tokensEstimated);
+  }
+
   /** A fresh OpenAI-style completion id. */
   public static String newId() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
