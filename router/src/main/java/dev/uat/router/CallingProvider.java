@@ -64,22 +64,17 @@ final class CallingProvider implements ProviderCall {
   }
 
   /** The upstream stream with its first piece already read; releases the lease at its end. */
-  private static final class LeasedStream implements ChatStream {
-    private final ChatStream upstream;
+  private static final class LeasedStream extends ForwardingStream {
     private final ChatRequest request;
     private final Routing.Lease lease;
     private String first;
     private ChatResponse result;
-    private boolean ended;
 
     LeasedStream(ChatStream upstream, String first, ChatRequest request, Routing.Lease lease) {
-      this.upstream = upstream;
+      super(upstream);
       this.first = first;
       this.request = request;
       this.lease = lease;
-      if (first == null) {
-        end();
-      }
     }
 
     @Override
@@ -89,40 +84,26 @@ final class CallingProvider implements ProviderCall {
         first = null;
         return piece;
       }
-      if (ended) {
-        return null;
-      }
-      String piece;
-      try {
-        piece = upstream.next();
-      } catch (RuntimeException e) {
-        ended = true;
-        if (e instanceof ProviderException p) {
-          lease.failed(p);
-        }
-        lease.release();
-        throw e;
-      }
-      if (piece == null) {
-        end();
-      }
-      return piece;
+      return super.next();
     }
 
-    private void end() {
-      ended = true;
-      result = estimateIfMissing(upstream.result(), request);
+    @Override
+    void completed(ChatResponse r) {
+      result = estimateIfMissing(r, request);
       lease.release();
     }
 
     @Override
-    public String id() {
-      return upstream.id();
+    void failed(RuntimeException e) {
+      if (e instanceof ProviderException p) {
+        lease.failed(p);
+      }
+      lease.release();
     }
 
     @Override
-    public String model() {
-      return upstream.model();
+    void abandoned() {
+      lease.release();
     }
 
     @Override
@@ -131,15 +112,6 @@ final class CallingProvider implements ProviderCall {
         throw new IllegalStateException("the stream has not ended");
       }
       return result;
-    }
-
-    @Override
-    public void close() {
-      upstream.close();
-      if (!ended) {
-        ended = true;
-        lease.release();
-      }
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.uat.router;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One cross-cutting step of a request (limits, accounting, cache, routing), in the manner of
@@ -54,6 +55,7 @@ interface Interceptor {
 
     @Override
     public Answer proceed(RouterRequest request) {
+      Objects.requireNonNull(request, "request");
       if (index >= interceptors.size()) {
         throw new IllegalStateException("the last interceptor must answer");
       }

@@ -49,6 +49,21 @@ class ClientGrowthTest {
         false);
   }
 
+  /** A router in front of an Ollama that lists its models and never answers a chat. */
+  private Router hangingOllama() throws Exception {
+    upstream = new FakeUpstream().on("/api/tags", 200, Wire.OLLAMA_TAGS).hangOn("/api/chat");
+    return Router.start(
+        RouterSettings.defaults().toBuilder()
+            .port(0)
+            .provider("ollama")
+            .ollamaUrl(upstream.url())
+            .requestTimeout(Duration.ofSeconds(3))
+            .build(),
+        otel.telemetry(),
+        Http.VERIFIER,
+        false);
+  }
+
   private long counted(String metric, String key, String value) {
     return otel.metrics().stream()
         .filter(m -> m.getName().equals(metric))
@@ -99,7 +114,7 @@ class ClientGrowthTest {
             new dev.uat.router.provider.OpenAiProvider(
                 "http://127.0.0.1:9/v1",
                 null,
-                Router.httpClient(otel.telemetry(), Duration.ofSeconds(1)),
+                ProviderInstances.httpClient(otel.telemetry(), Duration.ofSeconds(1)),
                 dev.uat.router.provider.Timeouts.of(Duration.ofSeconds(1))),
             1,
             0,
@@ -133,18 +148,7 @@ class ClientGrowthTest {
 
   @Test
   void requestsBeyondTheInFlightBudgetAre503AndTheRouterKeepsServing() throws Exception {
-    upstream = new FakeUpstream().on("/api/tags", 200, Wire.OLLAMA_TAGS).hangOn("/api/chat");
-    router =
-        Router.start(
-            RouterSettings.defaults().toBuilder()
-                .port(0)
-                .provider("ollama")
-                .ollamaUrl(upstream.url())
-                .requestTimeout(Duration.ofSeconds(3))
-                .build(),
-            otel.telemetry(),
-            Http.VERIFIER,
-            false);
+    router = hangingOllama();
     // each charged 16 KiB + 8 x ~900 KB, about 7 MiB: four fit in the 32 MiB budget, five do not
     int fit = (int) (InFlightBudget.MAX_BYTES / (InFlightBudget.EXPANSION * 920_000L));
     assertThat(fit).isEqualTo(4);
@@ -182,18 +186,7 @@ class ClientGrowthTest {
 
   @Test
   void aFloodOfLargeRequestsIsRefusedNotFatal() throws Exception {
-    upstream = new FakeUpstream().on("/api/tags", 200, Wire.OLLAMA_TAGS).hangOn("/api/chat");
-    router =
-        Router.start(
-            RouterSettings.defaults().toBuilder()
-                .port(0)
-                .provider("ollama")
-                .ollamaUrl(upstream.url())
-                .requestTimeout(Duration.ofSeconds(3))
-                .build(),
-            otel.telemetry(),
-            Http.VERIFIER,
-            false);
+    router = hangingOllama();
     int flood = 40; // held whole, about 280 MiB: more than the heap these tests run in (256 MiB)
     List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> sent =
         new java.util.ArrayList<>();

@@ -7,17 +7,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Several provider instances from the configuration file: discovery, merging, aliases. */
 @Timeout(30)
 class DiscoveryAndAliasesTest {
   @TempDir Path dir;
-  private final RecordingTelemetry otel = new RecordingTelemetry();
+  @RegisterExtension final RouterFixture fixture = new RouterFixture();
   private FakeUpstream ollama;
   private FakeUpstream openai;
   private Router router;
@@ -25,12 +25,14 @@ class DiscoveryAndAliasesTest {
   @BeforeEach
   void start() throws Exception {
     ollama =
-        new FakeUpstream()
+        fixture
+            .upstream()
             .on("/api/tags", 200, Wire.OLLAMA_TAGS)
             .on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "from ollama", "stop"))
             .on("/api/embed", 200, Wire.OLLAMA_EMBED);
     openai =
-        new FakeUpstream()
+        fixture
+            .upstream()
             .on("/v1/models", 200, Wire.OPENAI_MODELS)
             .on("/v1/chat/completions", 200, Wire.OPENAI_CHAT)
             .on("/v1/embeddings", 200, Wire.OPENAI_EMBEDDINGS);
@@ -54,20 +56,7 @@ class DiscoveryAndAliasesTest {
           discovery_interval: 1h
         """
             .formatted(ollama.url(), openai.url()));
-    router =
-        Router.start(
-            RouterSettings.defaults().toBuilder().port(0).configFile(config).build(),
-            otel.telemetry(),
-            Http.VERIFIER,
-            false);
-  }
-
-  @AfterEach
-  void stop() {
-    router.close();
-    ollama.close();
-    openai.close();
-    otel.close();
+    router = fixture.start(RouterFixture.settings().configFile(config));
   }
 
   @Test
@@ -156,7 +145,7 @@ class DiscoveryAndAliasesTest {
         .isEqualTo(0.0023064255f);
     var spans =
         Http.trace(
-            otel,
+            fixture.otel,
             "POST /v1/embeddings",
             s -> s.stream().anyMatch(x -> x.getName().startsWith("embeddings ")));
     assertThat(spans).anySatisfy(s -> assertThat(s.getName()).startsWith("embeddings "));

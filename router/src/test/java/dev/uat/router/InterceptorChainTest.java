@@ -25,7 +25,8 @@ class InterceptorChainTest {
     return chain ->
         Answer.of(
             ChatStream.of(
-                new ChatResponse("id", chain.request().chat().model(), text, "stop", 1, 1, 0)),
+                new ChatResponse(
+                    "id", chain.request().chat().model(), text, "stop", 1, 1, 0, false)),
             "test");
   }
 

@@ -31,6 +31,18 @@ class RouterSettingsTest {
   }
 
   @Test
+  void theBuilderChangesOnlyWhatItIsToldAndBlankMeansAbsent() {
+    RouterSettings d = RouterSettings.defaults();
+
+    assertThat(d.toBuilder().build()).isEqualTo(d);
+    RouterSettings s = d.toBuilder().port(0).apiUrl(" ").redisUrl("").build();
+    assertThat(s.port()).isZero();
+    assertThat(s.apiUrl()).isNull();
+    assertThat(s.redisUrl()).isNull();
+    assertThat(s.toBuilder().port(8003).build()).isEqualTo(d);
+  }
+
+  @Test
   void usageDatabaseIsAnH2FileInTheDataDirUnlessAJdbcUrlIsGiven() {
     var d = RouterSettings.defaults();
 

@@ -134,6 +134,30 @@ class StreamingTest {
   }
 
   @Test
+  void openAiCompatibleEventsWithDataOverSeveralLinesAreJoined() throws Exception {
+    // the same events, each one's JSON split over two data: lines (SSE joins them with \n)
+    String split =
+        Wire.openAiStream("gpt-4o-mini", "Hel", "lo")
+            .replace(",\"logprobs\"", ",\ndata: \"logprobs\"");
+    assertThat(split).contains("\ndata: \"logprobs\"");
+    FakeUpstream openai = upstream().on("/v1/models", 200, Wire.OPENAI_MODELS);
+    openai.on("/v1/chat/completions", FakeUpstream.stream("text/event-stream", split));
+    start(
+        RouterSettings.defaults().toBuilder()
+            .provider("openai")
+            .openaiUrl(openai.url("/v1"))
+            .build());
+
+    var response =
+        Http.post(router.url() + "/v1/chat/completions", Http.streamedChat("gpt-4o-mini", "Hi"));
+
+    List<String> events = events(response.body());
+    assertThat(events.getLast()).isEqualTo("[DONE]");
+    assertThat(Http.json(events.get(1)).at("/choices/0/delta/content").asText()).isEqualTo("Hel");
+    assertThat(Http.json(events.get(2)).at("/choices/0/delta/content").asText()).isEqualTo("lo");
+  }
+
+  @Test
   void openAiCompatibleSseIsRelayedAndUpstreamAskedForUsage() throws Exception {
     FakeUpstream openai = upstream().on("/v1/models", 200, Wire.OPENAI_MODELS);
     openai.on(

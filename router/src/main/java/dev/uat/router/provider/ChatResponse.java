@@ -38,18 +38,6 @@ public record ChatResponse(
     requireNonNull(finishReason, "finishReason");
   }
 
-  /** An answer with the provider's own token counts. */
-  public ChatResponse(
-      String id,
-      String model,
-      String content,
-      String finishReason,
-      int inputTokens,
-      int outputTokens,
-      long created) {
-    this(id, model, content, finishReason, inputTokens, outputTokens, created, false);
-  }
-
   /** Whether both token counts are known. */
   public boolean hasUsage() {
     return inputTokens >= 0 && outputTokens >= 0;

@@ -78,7 +78,8 @@ public final class OllamaProvider extends HttpProvider {
         "length".equals(answer.doneReason()) ? "length" : "stop",
         answer.promptEvalCount() != null ? answer.promptEvalCount() : ChatResponse.UNKNOWN,
         answer.evalCount() != null ? answer.evalCount() : ChatResponse.UNKNOWN,
-        epochSeconds(answer.createdAt(), Instant.now().getEpochSecond()));
+        epochSeconds(answer.createdAt(), Instant.now().getEpochSecond()),
+        false);
   }
 
   @Override

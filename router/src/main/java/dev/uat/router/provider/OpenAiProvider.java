@@ -1,6 +1,8 @@
 package dev.uat.router.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.uat.router.openai.ChatCompletion;
 import dev.uat.router.openai.ChatCompletionRequest;
 import dev.uat.router.openai.EmbeddingsResponse;
@@ -62,17 +64,28 @@ public final class OpenAiProvider extends HttpProvider {
     for (ChatMessage m : request.messages()) {
       messages.add(ChatCompletionRequest.Message.text(m.role(), m.content()));
     }
-    return ChatCompletionRequest.of(
+    JsonNode stops = null;
+    if (!request.stop().isEmpty()) {
+      ArrayNode array = JsonNodeFactory.instance.arrayNode();
+      request.stop().forEach(array::add);
+      stops = array;
+    }
+    return new ChatCompletionRequest(
         request.model(),
         messages,
         request.temperature(),
         request.topP(),
         request.maxTokens(),
-        request.stop(),
+        null,
+        stops,
         request.seed(),
+        stream,
+        stream ? new ChatCompletionRequest.StreamOptions(true) : null,
         request.frequencyPenalty(),
         request.presencePenalty(),
-        stream);
+        null,
+        null,
+        null);
   }
 
   @Override
@@ -94,7 +107,8 @@ public final class OpenAiProvider extends HttpProvider {
         choice.finishReason() != null ? choice.finishReason() : "stop",
         usage == null ? ChatResponse.UNKNOWN : count(usage.promptTokens()),
         usage == null ? ChatResponse.UNKNOWN : count(usage.completionTokens()),
-        answer.created() > 0 ? answer.created() : Instant.now().getEpochSecond());
+        answer.created() > 0 ? answer.created() : Instant.now().getEpochSecond(),
+        false);
   }
 
   @Override

@@ -101,7 +101,8 @@ abstract class UpstreamChatStream implements ChatStream {
             finishReason == null ? "stop" : finishReason,
             inputTokens,
             outputTokens,
-            created);
+            created,
+            false);
     return null;
   }
 
