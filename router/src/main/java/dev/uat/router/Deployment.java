@@ -1,5 +1,6 @@
 package dev.uat.router;
 
+import dev.uat.telemetry.UatAttributes;
 import io.opentelemetry.api.common.Attributes;
 
 /**
@@ -35,11 +36,11 @@ final class Deployment {
     this.listed = listed;
     this.attributes =
         Attributes.of(
-            RouterMetrics.DEPLOYMENT,
+            RouterAttributes.DEPLOYMENT,
             instance.name() + "/" + metricModel(),
-            GenAiTelemetry.PROVIDER_NAME,
+            UatAttributes.GEN_AI_PROVIDER_NAME,
             instance.kind(),
-            GenAiTelemetry.REQUEST_MODEL,
+            UatAttributes.GEN_AI_REQUEST_MODEL,
             metricModel());
   }
 
@@ -108,8 +109,8 @@ final class Deployment {
           new MetricAttributes(
               responseModel,
               base,
-              base.toBuilder().put(GenAiTelemetry.TOKEN_TYPE, "input").build(),
-              base.toBuilder().put(GenAiTelemetry.TOKEN_TYPE, "output").build());
+              base.toBuilder().put(UatAttributes.GEN_AI_TOKEN_TYPE, "input").build(),
+              base.toBuilder().put(UatAttributes.GEN_AI_TOKEN_TYPE, "output").build());
       metricAttributes = m;
     }
     return m;

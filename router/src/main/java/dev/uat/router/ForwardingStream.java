@@ -2,7 +2,6 @@ package dev.uat.router;
 
 import dev.uat.router.provider.ChatResponse;
 import dev.uat.router.provider.ChatStream;
-import dev.uat.router.provider.ProviderException;
 
 /**
  * A stream that passes everything through and calls {@link #completed}, {@link #failed} or {@link
@@ -31,7 +30,7 @@ abstract class ForwardingStream implements ChatStream {
     String piece;
     try {
       piece = delegate.next();
-    } catch (ProviderException | IllegalStateException e) {
+    } catch (RuntimeException e) {
       if (!done) {
         done = true;
         failed(e);

@@ -1,151 +1,198 @@
 package dev.uat.router;
 
 import dev.uat.router.provider.ChatResponse;
-import dev.uat.router.provider.ChatStream;
+import dev.uat.router.provider.EmbeddingResponse;
 import dev.uat.router.provider.ProviderException;
 import dev.uat.web.HttpError;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import java.time.Instant;
 
-/** The router's interceptors, in chain order: limits, accounting, cache, routing. */
+/**
+ * The router's interceptors, in chain order: limits, accounting, cache, routing. Every request kind
+ * (chat, streamed chat, embeddings) passes all of them.
+ */
 final class Interceptors {
   private Interceptors() {}
 
   /** Admits a request under its caller's limits; charges its tokens when it ends. */
-  static ChatInterceptor rateLimit(RateLimiter limiter) {
-    return (exchange, chain) -> {
-      limiter.admit(exchange.caller);
-      return new ForwardingStream(chain.proceed(exchange)) {
-        @Override
-        void completed(ChatResponse r) {
-          if (!exchange.cacheHit()) {
-            limiter.charge(exchange.caller, Math.max(0, r.inputTokens() + r.outputTokens()));
-          }
-        }
-      };
+  static Interceptor rateLimit(RateLimiter limiter) {
+    return chain -> {
+      RouterRequest request = chain.request();
+      limiter.admit(request.caller());
+      Answer answer = chain.proceed(request);
+      if (answer.failed() || answer.cacheHit()) {
+        return answer;
+      }
+      EmbeddingResponse embeddings = answer.embeddings();
+      if (embeddings != null) {
+        limiter.charge(request.caller(), embeddings.inputTokens());
+        return answer;
+      }
+      return answer.withStream(
+          new ForwardingStream(answer.stream()) {
+            @Override
+            void completed(ChatResponse r) {
+              limiter.charge(request.caller(), Math.max(0, r.inputTokens() + r.outputTokens()));
+            }
+          });
     };
   }
 
   /** Records what every request used, answered or not, for the background writer. */
-  static ChatInterceptor accounting(UsageRecorder recorder) {
-    return (exchange, chain) -> {
-      ChatStream stream;
+  static Interceptor accounting(UsageRecorder recorder) {
+    return chain -> {
+      RouterRequest request = chain.request();
+      Answer answer;
       try {
-        stream = chain.proceed(exchange);
+        answer = chain.proceed(request);
       } catch (HttpError e) {
-        recorder.record(record(exchange, null, e.code()));
-        throw e;
-      } catch (ProviderException e) {
-        recorder.record(record(exchange, null, OpenAiEndpoints.toHttpError(e).code()));
+        recorder.record(record(request, null, null, null, e.code()));
         throw e;
       }
-      return new ForwardingStream(stream) {
-        @Override
-        void completed(ChatResponse r) {
-          recorder.record(record(exchange, r, "ok"));
-        }
+      if (answer.failed()) {
+        String code = UpstreamErrors.toHttpError(answer.failure()).code();
+        recorder.record(record(request, answer, null, null, code));
+        return answer;
+      }
+      if (answer.embeddings() != null) {
+        recorder.record(record(request, answer, null, answer.embeddings(), "ok"));
+        return answer;
+      }
+      return answer.withStream(
+          new ForwardingStream(answer.stream()) {
+            @Override
+            void completed(ChatResponse r) {
+              recorder.record(record(request, answer, r, null, "ok"));
+            }
 
-        @Override
-        void failed(RuntimeException e) {
-          recorder.record(
-              record(
-                  exchange,
-                  null,
-                  e instanceof ProviderException p
-                      ? OpenAiEndpoints.toHttpError(p).code()
-                      : "internal_error"));
-        }
+            @Override
+            void failed(RuntimeException e) {
+              recorder.record(
+                  record(
+                      request,
+                      answer,
+                      null,
+                      null,
+                      e instanceof ProviderException p
+                          ? UpstreamErrors.toHttpError(p).code()
+                          : "internal_error"));
+            }
 
-        @Override
-        void abandoned() {
-          recorder.record(record(exchange, null, "cancelled"));
-        }
-      };
+            @Override
+            void abandoned() {
+              recorder.record(record(request, answer, null, null, "cancelled"));
+            }
+          });
     };
   }
 
-  private static UsageRecord record(Exchange x, ChatResponse r, String status) {
-    String traceId = Span.current().getSpanContext().getTraceId();
+  /**
+   * One usage record: a chat's tokens from {@code chat}, embeddings' from {@code embeddings} (never
+   * marked estimated, as their records always were); neither for a failure.
+   */
+  private static UsageRecord record(
+      RouterRequest x,
+      Answer answer,
+      ChatResponse chat,
+      EmbeddingResponse embeddings,
+      String status) {
+    SpanContext span = Span.current().getSpanContext();
+    String model = chat != null ? chat.model() : embeddings != null ? embeddings.model() : null;
     return new UsageRecord(
         Instant.now(),
-        "chat",
-        x.caller.keyId(),
-        x.caller.userId(),
-        x.route.requested(),
-        r == null ? null : r.model(),
-        x.answeredBy,
-        r == null ? 0 : Math.max(0, r.inputTokens()),
-        r == null ? 0 : Math.max(0, r.outputTokens()),
-        r != null && r.tokensEstimated(),
-        (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - x.startNanos) / 1_000_000),
-        x.cacheHit(),
+        x.kind().operation,
+        x.caller().keyId(),
+        x.caller().userId(),
+        x.route().requested(),
+        model,
+        answer == null ? null : answer.answeredBy(),
+        chat != null
+            ? Math.max(0, chat.inputTokens())
+            : embeddings != null ? Math.max(0, embeddings.inputTokens()) : 0,
+        chat == null ? 0 : Math.max(0, chat.outputTokens()),
+        chat != null && chat.tokensEstimated(),
+        (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - x.startNanos()) / 1_000_000),
+        answer != null && answer.cacheHit(),
         status,
-        Span.current().getSpanContext().isValid() ? traceId : null);
+        span.isValid() ? span.getTraceId() : null);
   }
 
   /**
    * Answers from the cache when it can; stores complete fresh answers. Entries are the caller's
    * account's own ({@link ResponseCache#key}): a hit is always an answer to the same account, and a
    * refresh ({@code no-cache}) replaces only its entry. Routes through a provider instance with
-   * {@code cache: false} (echo, by default) are neither looked up nor stored.
+   * {@code cache: false} (echo, by default) and embeddings are neither looked up nor stored.
    */
-  static ChatInterceptor cache(ResponseCache cache, RouterMetrics metrics) {
-    return (exchange, chain) -> {
-      if (exchange.cachePolicy == Exchange.CachePolicy.BYPASS || !exchange.route.cacheable()) {
-        exchange.cacheStatus = "bypass";
-        return chain.proceed(exchange);
+  static Interceptor cache(ResponseCache cache, RouterMetrics metrics) {
+    return chain -> {
+      RouterRequest request = chain.request();
+      if (request.cachePolicy() == RouterRequest.CachePolicy.BYPASS
+          || !request.route().cacheable()) {
+        return chain.proceed(request).withCacheStatus("bypass");
       }
       String key =
-          ResponseCache.key(exchange.caller.userId(), exchange.route.requested(), exchange.request);
-      if (exchange.cachePolicy == Exchange.CachePolicy.USE) {
+          ResponseCache.key(request.caller().userId(), request.route().requested(), request.chat());
+      if (request.cachePolicy() == RouterRequest.CachePolicy.USE) {
         ChatResponse cached = cache.get(key); // the router's own work: counted as overhead
         metrics.cache(cached != null);
         if (cached != null) {
-          exchange.cacheStatus = "hit";
-          exchange.answeredBy = "cache";
-          Span.current().setAttribute(CACHE_HIT, true);
-          return ChatStream.of(
-              new ChatResponse(
-                  ChatResponse.newId(),
-                  cached.model(),
-                  cached.content(),
-                  cached.finishReason(),
-                  cached.inputTokens(),
-                  cached.outputTokens(),
-                  Instant.now().getEpochSecond(),
-                  cached.tokensEstimated()));
+          Span.current().setAttribute(RouterAttributes.CACHE_HIT, true);
+          return Answer.of(dev.uat.router.provider.ChatStream.of(cached.reissued()), "cache")
+              .withCacheStatus("hit");
         }
       }
-      exchange.cacheStatus = "miss";
-      Span.current().setAttribute(CACHE_HIT, false);
-      return new ForwardingStream(chain.proceed(exchange)) {
-        @Override
-        void completed(ChatResponse r) {
-          if (("stop".equals(r.finishReason()) || "length".equals(r.finishReason()))
-              && ResponseCache.weight(key, r) <= ResponseCache.MAX_ENTRY_BYTES) {
-            cache.put(key, r);
-          }
-        }
-      };
+      Span.current().setAttribute(RouterAttributes.CACHE_HIT, false);
+      Answer answer = chain.proceed(request).withCacheStatus("miss");
+      if (answer.failed()) {
+        return answer;
+      }
+      return answer.withStream(
+          new ForwardingStream(answer.stream()) {
+            @Override
+            void completed(ChatResponse r) {
+              if (("stop".equals(r.finishReason()) || "length".equals(r.finishReason()))
+                  && ResponseCache.weight(key, r) <= ResponseCache.MAX_ENTRY_BYTES) {
+                cache.put(key, r);
+              }
+            }
+          });
     };
   }
 
-  /** On the request's SERVER span: whether the answer came from the cache. */
-  static final AttributeKey<Boolean> CACHE_HIT = AttributeKey.booleanKey("uat.router.cache.hit");
+  /**
+   * The end of the chain: routing and fallback over the request's route, each attempt made by
+   * {@code call}. Upstream failures come back as a {@linkplain Answer#failed() failed} answer,
+   * naming the instance tried last.
+   */
+  static Interceptor routing(Routing routing, ProviderCall call) {
+    return chain -> {
+      RouterRequest request = chain.request();
+      Tally tally = new Tally();
+      try {
+        Answer answer =
+            routing.execute(
+                request.route(),
+                (d, attempt, fallbackIndex, lease) -> {
+                  tally.triedLast = d.instance().name();
+                  long start = System.nanoTime();
+                  try {
+                    return call.call(
+                        new ProviderCall.Attempt(request, d, attempt, fallbackIndex, lease));
+                  } finally {
+                    tally.upstreamNanos += System.nanoTime() - start;
+                  }
+                });
+        return answer.withUpstreamNanos(tally.upstreamNanos);
+      } catch (ProviderException | HttpError e) {
+        return Answer.failed(e, tally.triedLast, tally.upstreamNanos);
+      }
+    };
+  }
 
-  /** The end of the chain: routing, fallback and the GenAI-instrumented provider call. */
-  static ChatInterceptor routing(Routing routing, GenAiTelemetry genAi) {
-    return (exchange, chain) ->
-        routing.execute(
-            exchange.route,
-            (d, attempt, fallbackIndex, lease) -> {
-              exchange.answeredBy = d.instance().name();
-              if (exchange.stream) {
-                return genAi.stream(d, attempt, fallbackIndex, exchange.request, exchange, lease);
-              }
-              return ChatStream.of(
-                  genAi.chat(d, attempt, fallbackIndex, exchange.request, exchange));
-            });
+  /** What the routing step counts across its attempts; local to one request. */
+  private static final class Tally {
+    String triedLast;
+    long upstreamNanos;
   }
 }

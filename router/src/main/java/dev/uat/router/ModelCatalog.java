@@ -401,14 +401,7 @@ final class ModelCatalog {
   void refreshAll() {
     refreshing.lock();
     try {
-      lastRefreshNanos = System.nanoTime();
-      for (ProviderInstance i : instances) {
-        try {
-          i.refresh(LIST_TIMEOUT);
-        } catch (ProviderException e) {
-          log.warn("could not refresh the model list of {}: {}", i.name(), e.getMessage());
-        }
-      }
+      refreshUnderLock(System.nanoTime());
     } finally {
       refreshing.unlock();
     }
@@ -421,19 +414,22 @@ final class ModelCatalog {
     refreshing.lock();
     try {
       long now = System.nanoTime();
-      if (now - lastRefreshNanos < REFRESH_INTERVAL.toNanos()) {
-        return;
-      }
-      lastRefreshNanos = now;
-      for (ProviderInstance i : instances) {
-        try {
-          i.refresh(LIST_TIMEOUT);
-        } catch (ProviderException e) {
-          log.warn("could not refresh the model list of {}: {}", i.name(), e.getMessage());
-        }
+      if (now - lastRefreshNanos >= REFRESH_INTERVAL.toNanos()) {
+        refreshUnderLock(now);
       }
     } finally {
       refreshing.unlock();
+    }
+  }
+
+  private void refreshUnderLock(long now) {
+    lastRefreshNanos = now;
+    for (ProviderInstance i : instances) {
+      try {
+        i.refresh(LIST_TIMEOUT);
+      } catch (ProviderException e) {
+        log.warn("could not refresh the model list of {}: {}", i.name(), e.getMessage());
+      }
     }
   }
 }

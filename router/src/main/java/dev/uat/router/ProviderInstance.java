@@ -100,10 +100,6 @@ final class ProviderInstance {
     models = List.copyOf(listed);
   }
 
-  void setFailure(String failure) {
-    lastFailure = failure;
-  }
-
   /** The name this instance serves {@code requested} under, or null ({@code :latest} implied). */
   String find(String requested) {
     List<Model> known = models;

@@ -9,12 +9,14 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.semconv.DbAttributes;
+import io.opentelemetry.semconv.ErrorAttributes;
+import io.opentelemetry.semconv.ServerAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.locks.ReentrantLock;
@@ -35,10 +37,6 @@ final class RedisResponseCache implements ResponseCache {
   static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(5);
   static final String PREFIX = "uat:router:cache:";
 
-  private static final AttributeKey<String> DB_SYSTEM = AttributeKey.stringKey("db.system.name");
-  private static final AttributeKey<String> DB_OPERATION =
-      AttributeKey.stringKey("db.operation.name");
-
   private final RedisClient client;
   private final RedisURI uri;
   private final Duration ttl;
@@ -57,12 +55,12 @@ final class RedisResponseCache implements ResponseCache {
     this.tracer = telemetry.tracer();
     Attributes common =
         Attributes.builder()
-            .put(DB_SYSTEM, "redis")
-            .put(GenAiTelemetry.SERVER_ADDRESS, uri.getHost())
-            .put(GenAiTelemetry.SERVER_PORT, (long) uri.getPort())
+            .put(DbAttributes.DB_SYSTEM_NAME, "redis")
+            .put(ServerAttributes.SERVER_ADDRESS, uri.getHost())
+            .put(ServerAttributes.SERVER_PORT, (long) uri.getPort())
             .build();
-    this.getAttributes = common.toBuilder().put(DB_OPERATION, "GET").build();
-    this.setAttributes = common.toBuilder().put(DB_OPERATION, "SET").build();
+    this.getAttributes = common.toBuilder().put(DbAttributes.DB_OPERATION_NAME, "GET").build();
+    this.setAttributes = common.toBuilder().put(DbAttributes.DB_OPERATION_NAME, "SET").build();
     this.lastAttempt = System.nanoTime() - RECONNECT_INTERVAL.toNanos();
     connection();
   }
@@ -113,7 +111,7 @@ final class RedisResponseCache implements ResponseCache {
     } catch (Exception e) {
       span.recordException(e);
       span.setStatus(StatusCode.ERROR, e.getMessage());
-      span.setAttribute(GenAiTelemetry.ERROR_TYPE, e.getClass().getName());
+      span.setAttribute(ErrorAttributes.ERROR_TYPE, e.getClass().getName());
       return null;
     } finally {
       span.end();
@@ -140,7 +138,7 @@ final class RedisResponseCache implements ResponseCache {
                 if (error != null) {
                   span.recordException(error);
                   span.setStatus(StatusCode.ERROR, error.getMessage());
-                  span.setAttribute(GenAiTelemetry.ERROR_TYPE, error.getClass().getName());
+                  span.setAttribute(ErrorAttributes.ERROR_TYPE, error.getClass().getName());
                 }
                 span.end();
               });

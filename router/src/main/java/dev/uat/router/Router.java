@@ -8,23 +8,9 @@ import dev.uat.auth.CredentialsUnavailableException;
 import dev.uat.auth.Principal;
 import dev.uat.auth.TokenVerifier;
 import dev.uat.router.provider.EchoProvider;
-import dev.uat.router.provider.Model;
-import dev.uat.router.provider.OllamaProvider;
-import dev.uat.router.provider.OpenAiProvider;
-import dev.uat.router.provider.Provider;
 import dev.uat.router.provider.ProviderException;
-import dev.uat.router.provider.Timeouts;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Service;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.TraceFlags;
-import io.opentelemetry.api.trace.TraceState;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
-import io.opentelemetry.instrumentation.javahttpclient.JavaHttpClientTelemetry;
-import io.opentelemetry.sdk.trace.IdGenerator;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * per-key limits, an exact-match response cache, usage records and GenAI telemetry. Plus {@code
  * /health/live}, {@code /health/ready} and {@code /metrics}.
  *
- * <p>Each chat request passes the interceptor chain rate limit → accounting → cache → routing;
- * every upstream attempt is a GenAI CLIENT span {@code chat <model>} under the request's SERVER
- * span, with the HTTP call to the provider beneath it.
+ * <p>Every request (chat, streamed chat, embeddings) passes the interceptor chain rate limit →
+ * accounting → cache → routing, whose attempts are provider calls decorated by their GenAI
+ * telemetry; every upstream attempt is a GenAI CLIENT span {@code chat <model>} under the request's
+ * SERVER span, with the HTTP call to the provider beneath it.
  *
  * <p>{@link #start} blocks until the server listens (and, for provider {@code auto}, for at most
  * {@link #AUTO_PROBE_TIMEOUT} while it looks for Ollama). Requests are served on virtual threads.
@@ -215,8 +201,8 @@ public final class Router implements AutoCloseable {
       List<AutoCloseable> resources) {
     List<ProviderInstance> instances =
         config.providers().isEmpty()
-            ? List.of(flatInstance(settings, telemetry))
-            : configured(config.providers(), telemetry);
+            ? List.of(ProviderInstances.flat(settings, telemetry))
+            : ProviderInstances.configured(config.providers(), telemetry);
     if (instances.stream().anyMatch(i -> i.kind().equals(EchoProvider.NAME))) {
       TokenEstimator.warmUp(); // echo reports no usage: every answer is estimated
     }
@@ -245,7 +231,7 @@ public final class Router implements AutoCloseable {
             },
             metrics);
     metrics.observeBreakers(telemetry, catalog::deployments);
-    discover(instances);
+    ProviderInstances.discover(instances);
 
     UsageStore store = new JdbcUsageStore(settings.effectiveJdbcUrl(), telemetry);
     resources.add(store);
@@ -266,24 +252,21 @@ public final class Router implements AutoCloseable {
             new RetryBudget(
                 routingConfig.retryBudgetRatio(), routingConfig.retryBudgetMinPerSecond(), clock),
             metrics);
-    GenAiTelemetry genAi = new GenAiTelemetry(telemetry, captureContent, metrics);
-    List<ChatInterceptor> interceptors = new ArrayList<>();
+    ProviderCall call =
+        new GenAiTelemetry(new CallingProvider(), telemetry, captureContent, metrics);
+    List<Interceptor> interceptors = new ArrayList<>();
     interceptors.add(Interceptors.rateLimit(limiter));
     interceptors.add(Interceptors.accounting(recorder));
     if (cache != null) {
       interceptors.add(Interceptors.cache(cache, metrics));
     }
-    interceptors.add(Interceptors.routing(routing, genAi));
+    interceptors.add(Interceptors.routing(routing, call));
     Authenticator auth = new Authenticator(credentials);
     OpenAiEndpoints api =
         new OpenAiEndpoints(
             auth,
             catalog,
-            ChatInterceptor.chain(interceptors),
-            limiter,
-            routing,
-            genAi,
-            recorder,
+            interceptors,
             metrics,
             new InFlightBudget(InFlightBudget.MAX_BYTES, Service.DEFAULT_MAX_BODY_BYTES, metrics));
 
@@ -293,7 +276,7 @@ public final class Router implements AutoCloseable {
     long every = routingConfig.discoveryInterval().toNanos();
     discovery.scheduleWithFixedDelay(
         () ->
-            untraced(
+            ProviderInstances.untraced(
                 () -> {
                   catalog.refreshAll();
                   return null;
@@ -311,7 +294,8 @@ public final class Router implements AutoCloseable {
             .exposure(settings.exposure());
     if (instances.size() == 1) {
       ProviderInstance only = instances.getFirst();
-      builder.readiness(only.name(), () -> untraced(() -> only.refresh(READY_TIMEOUT)));
+      builder.readiness(
+          only.name(), () -> ProviderInstances.untraced(() -> only.refresh(READY_TIMEOUT)));
     } else {
       builder.readiness("providers", () -> anyProviderAnswers(instances));
     }
@@ -349,130 +333,13 @@ public final class Router implements AutoCloseable {
     List<String> down = new ArrayList<>();
     for (ProviderInstance i : instances) {
       try {
-        untraced(() -> i.refresh(READY_TIMEOUT));
+        ProviderInstances.untraced(() -> i.refresh(READY_TIMEOUT));
         return;
       } catch (ProviderException e) {
         down.add(e.getMessage());
       }
     }
     throw new IllegalStateException("no provider answers: " + String.join("; ", down));
-  }
-
-  /** The HTTP client of one provider instance: traced, with its own connect timeout. */
-  static HttpClient httpClient(Telemetry telemetry, Duration connectTimeout) {
-    HttpClient plain =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(connectTimeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .executor(Executors.newVirtualThreadPerTaskExecutor())
-            .build();
-    return JavaHttpClientTelemetry.create(telemetry.openTelemetry()).newHttpClient(plain);
-  }
-
-  /** The one provider of the flat settings ({@code auto} probes Ollama, else echo). */
-  private static ProviderInstance flatInstance(RouterSettings s, Telemetry telemetry) {
-    Timeouts timeouts = Timeouts.of(s.requestTimeout());
-    return switch (s.provider()) {
-      case "echo" -> new ProviderInstance("echo", new EchoProvider(), 1, 0, false);
-      case "ollama" ->
-          new ProviderInstance(
-              "ollama",
-              new OllamaProvider(
-                  s.ollamaUrl(), httpClient(telemetry, timeouts.connect()), timeouts),
-              1,
-              0,
-              true);
-      case "openai" -> {
-        if (s.openaiUrl() == null) {
-          throw new IllegalArgumentException(
-              "provider 'openai' needs openaiUrl, e.g. http://127.0.0.1:8080/v1");
-        }
-        yield new ProviderInstance(
-            "openai",
-            new OpenAiProvider(
-                s.openaiUrl(), s.openaiKey(), httpClient(telemetry, timeouts.connect()), timeouts),
-            1,
-            0,
-            true);
-      }
-      default -> auto(s, telemetry, timeouts);
-    };
-  }
-
-  private static ProviderInstance auto(RouterSettings s, Telemetry telemetry, Timeouts timeouts) {
-    OllamaProvider ollama =
-        new OllamaProvider(s.ollamaUrl(), httpClient(telemetry, timeouts.connect()), timeouts);
-    long start = System.nanoTime();
-    try {
-      List<Model> models = untraced(() -> ollama.models(AUTO_PROBE_TIMEOUT));
-      log.info(
-          "provider auto: Ollama at {} answered in {} ms with {} model(s); using ollama",
-          s.ollamaUrl(),
-          (System.nanoTime() - start) / 1_000_000,
-          models.size());
-      ProviderInstance instance = new ProviderInstance("ollama", ollama, 1, 0, true);
-      instance.setModels(models);
-      return instance;
-    } catch (ProviderException e) {
-      log.info(
-          "provider auto: no Ollama ({}); using the built-in echo provider — replies are not from"
-              + " a model",
-          e.getMessage());
-      return new ProviderInstance("echo", new EchoProvider(), 1, 0, false);
-    }
-  }
-
-  private static List<ProviderInstance> configured(
-      List<RouterConfig.ProviderConfig> configs, Telemetry telemetry) {
-    List<ProviderInstance> out = new ArrayList<>(configs.size());
-    for (RouterConfig.ProviderConfig c : configs) {
-      Timeouts timeouts = new Timeouts(c.connectTimeout(), c.firstTokenTimeout(), c.totalTimeout());
-      Provider provider =
-          switch (c.kind()) {
-            case "ollama" ->
-                new OllamaProvider(c.url(), httpClient(telemetry, c.connectTimeout()), timeouts);
-            case "openai" ->
-                new OpenAiProvider(
-                    c.url(), c.apiKey(), httpClient(telemetry, c.connectTimeout()), timeouts);
-            default -> new EchoProvider();
-          };
-      out.add(new ProviderInstance(c.name(), provider, c.weight(), c.maxConcurrency(), c.cache()));
-    }
-    return out;
-  }
-
-  /** Lists every instance not listed yet, in parallel, untraced. */
-  private static void discover(List<ProviderInstance> instances) {
-    List<Thread> threads = new ArrayList<>();
-    for (ProviderInstance i : instances) {
-      if (i.models() != null) {
-        continue;
-      }
-      threads.add(
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      List<Model> models = untraced(() -> i.refresh(ModelCatalog.LIST_TIMEOUT));
-                      log.info("provider {}: {} model(s) found", i.name(), models.size());
-                    } catch (ProviderException e) {
-                      log.warn(
-                          "provider {}: {}; starting anyway — /health/ready reports it and"
-                              + " requests routed to it fail (or fall back) until it answers",
-                          i.name(),
-                          e.getMessage());
-                    }
-                  }));
-    }
-    for (Thread t : threads) {
-      try {
-        t.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
   }
 
   /** The port the router listens on (the real one when started on port 0). */
@@ -537,23 +404,5 @@ public final class Router implements AutoCloseable {
   @Override
   public String toString() {
     return "Router{" + url() + ", " + providerInstances() + "}";
-  }
-
-  /**
-   * Runs start-up discovery and readiness probes under an unsampled parent, so that they make no
-   * traces: they are polled, and a trace per poll would bury the traces people look for.
-   */
-  @SuppressWarnings("try") // the scope is only closed
-  static <T> T untraced(Supplier<T> call) {
-    IdGenerator ids = IdGenerator.random();
-    SpanContext unsampled =
-        SpanContext.create(
-            ids.generateTraceId(),
-            ids.generateSpanId(),
-            TraceFlags.getDefault(),
-            TraceState.getDefault());
-    try (Scope ignored = Context.root().with(Span.wrap(unsampled)).makeCurrent()) {
-      return call.get();
-    }
   }
 }

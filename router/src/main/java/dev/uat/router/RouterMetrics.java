@@ -1,12 +1,20 @@
 package dev.uat.router;
 
+import static dev.uat.router.RouterAttributes.BREAKER_STATE;
+import static dev.uat.router.RouterAttributes.BUDGET;
+import static dev.uat.router.RouterAttributes.CACHE_RESULT;
+import static dev.uat.router.RouterAttributes.LIMIT;
+import static dev.uat.router.RouterAttributes.OUTCOME;
+import static dev.uat.router.RouterAttributes.REFUSAL;
+
 import dev.uat.telemetry.Telemetry;
-import io.opentelemetry.api.common.AttributeKey;
+import dev.uat.telemetry.UatAttributes;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.ObservableLongGauge;
+import io.opentelemetry.semconv.ErrorAttributes;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -16,15 +24,6 @@ import java.util.function.Supplier;
  * Attribute sets are precomputed where their values are few. Thread-safe.
  */
 final class RouterMetrics {
-  static final AttributeKey<String> DEPLOYMENT = AttributeKey.stringKey("uat.router.deployment");
-  static final AttributeKey<String> BREAKER_STATE =
-      AttributeKey.stringKey("uat.router.circuit_breaker.state");
-  static final AttributeKey<String> CACHE_RESULT =
-      AttributeKey.stringKey("uat.router.cache.result");
-  static final AttributeKey<String> LIMIT = AttributeKey.stringKey("uat.router.rate_limit.kind");
-  static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("uat.router.usage.outcome");
-  static final AttributeKey<String> BUDGET = AttributeKey.stringKey("uat.router.budget");
-  static final AttributeKey<String> REFUSAL = AttributeKey.stringKey("uat.router.refusal");
 
   /** The structures a client can grow, each bounded in bytes; the label of their evictions. */
   enum Structure {
@@ -186,11 +185,11 @@ final class RouterMetrics {
     fallbacks.add(
         1,
         Attributes.of(
-            GenAiTelemetry.REQUEST_MODEL, requested, GenAiTelemetry.ERROR_TYPE, errorType));
+            UatAttributes.GEN_AI_REQUEST_MODEL, requested, ErrorAttributes.ERROR_TYPE, errorType));
   }
 
   void retry(Deployment d, String errorType) {
-    retries.add(1, d.attributes().toBuilder().put(GenAiTelemetry.ERROR_TYPE, errorType).build());
+    retries.add(1, d.attributes().toBuilder().put(ErrorAttributes.ERROR_TYPE, errorType).build());
   }
 
   void retryDenied(Deployment d) {

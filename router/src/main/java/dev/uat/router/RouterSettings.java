@@ -2,6 +2,7 @@ package dev.uat.router;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.settings.Check;
 import dev.uat.web.Exposure;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,7 +11,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * How to run a {@link Router}. Immutable; change with the {@code with…} methods.
+ * How to run a {@link Router}. Immutable; change with {@link #toBuilder()}. Absent values are null
+ * (a blank string given for one of them is read as absent).
  *
  * <p>The flat provider settings ({@code provider}, {@code ollamaUrl}, {@code openaiUrl}, {@code
  * openaiKey}, {@code defaultModel}) are the zero-configuration path: one provider. A {@code
@@ -80,17 +82,13 @@ public record RouterSettings(
     requireNonNull(ollamaUrl, "ollamaUrl");
     requireNonNull(requestTimeout, "requestTimeout");
     requireNonNull(exposure, "exposure");
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port must be 0..65535, not " + port);
-    }
+    Check.port(port, "port");
     provider = provider.strip().toLowerCase(Locale.ROOT);
     if (!PROVIDERS.contains(provider)) {
       throw new IllegalArgumentException(
           "provider must be one of auto, ollama, openai, echo, not '" + provider + "'");
     }
-    if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-      throw new IllegalArgumentException("requestTimeout must be positive: " + requestTimeout);
-    }
+    Check.positive(requestTimeout, "requestTimeout");
     defaultModel = blankToNull(defaultModel);
     apiUrl = blankToNull(apiUrl);
     jdbcUrl = blankToNull(jdbcUrl);
@@ -133,71 +131,16 @@ public record RouterSettings(
         Exposure.LOOPBACK);
   }
 
-  public RouterSettings withHost(String host) {
-    return copy().host(host).build();
+  /** A builder holding these settings. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public RouterSettings withPort(int port) {
-    return copy().port(port).build();
-  }
-
-  public RouterSettings withProvider(String provider) {
-    return copy().provider(provider).build();
-  }
-
-  public RouterSettings withOllamaUrl(String ollamaUrl) {
-    return copy().ollamaUrl(ollamaUrl).build();
-  }
-
-  /** The OpenAI-compatible server and its key (null for none). */
-  public RouterSettings withOpenai(String openaiUrl, String openaiKey) {
-    return copy().openaiUrl(openaiUrl).openaiKey(openaiKey).build();
-  }
-
-  public RouterSettings withDefaultModel(String defaultModel) {
-    return copy().defaultModel(defaultModel).build();
-  }
-
-  public RouterSettings withRequestTimeout(Duration requestTimeout) {
-    return copy().requestTimeout(requestTimeout).build();
-  }
-
-  /** The api that checks API keys and login sessions; null: only sessionless tokens work. */
-  public RouterSettings withApiUrl(String apiUrl) {
-    return copy().apiUrl(apiUrl).build();
-  }
-
-  /** The data directory of the default H2 usage database. */
-  public RouterSettings withDataDir(Path dataDir) {
-    return copy().dataDir(dataDir).build();
-  }
-
-  /** The usage database's JDBC URL (credentials in the URL); null for the H2 default. */
-  public RouterSettings withJdbcUrl(String jdbcUrl) {
-    return copy().jdbcUrl(jdbcUrl).build();
-  }
-
-  /** Redis for the response cache; null for the in-process cache. */
-  public RouterSettings withRedisUrl(String redisUrl) {
-    return copy().redisUrl(redisUrl).build();
-  }
-
-  /** The YAML router configuration file; null for none. */
-  public RouterSettings withConfigFile(Path configFile) {
-    return copy().configFile(configFile).build();
-  }
-
-  /** Trusted proxies and who may read {@code /metrics}. */
-  public RouterSettings withExposure(Exposure exposure) {
-    return copy().exposure(exposure).build();
-  }
-
-  private Copy copy() {
-    return new Copy(this);
-  }
-
-  /** A changeable copy, for the {@code with…} methods: one place that names every field. */
-  private static final class Copy {
+  /**
+   * Changes settings: one method per component, named as it; {@link #build()} validates. Not
+   * thread-safe.
+   */
+  public static final class Builder {
     private String host;
     private int port;
     private String provider;
@@ -213,7 +156,7 @@ public record RouterSettings(
     private Path configFile;
     private Exposure exposure;
 
-    Copy(RouterSettings s) {
+    private Builder(RouterSettings s) {
       host = s.host;
       port = s.port;
       provider = s.provider;
@@ -230,77 +173,77 @@ public record RouterSettings(
       exposure = s.exposure;
     }
 
-    Copy host(String v) {
-      host = v;
+    public Builder host(String host) {
+      this.host = host;
       return this;
     }
 
-    Copy port(int v) {
-      port = v;
+    public Builder port(int port) {
+      this.port = port;
       return this;
     }
 
-    Copy provider(String v) {
-      provider = v;
+    public Builder provider(String provider) {
+      this.provider = provider;
       return this;
     }
 
-    Copy ollamaUrl(String v) {
-      ollamaUrl = v;
+    public Builder ollamaUrl(String ollamaUrl) {
+      this.ollamaUrl = ollamaUrl;
       return this;
     }
 
-    Copy openaiUrl(String v) {
-      openaiUrl = v;
+    public Builder openaiUrl(String openaiUrl) {
+      this.openaiUrl = openaiUrl;
       return this;
     }
 
-    Copy openaiKey(String v) {
-      openaiKey = v;
+    public Builder openaiKey(String openaiKey) {
+      this.openaiKey = openaiKey;
       return this;
     }
 
-    Copy defaultModel(String v) {
-      defaultModel = v;
+    public Builder defaultModel(String defaultModel) {
+      this.defaultModel = defaultModel;
       return this;
     }
 
-    Copy requestTimeout(Duration v) {
-      requestTimeout = v;
+    public Builder requestTimeout(Duration requestTimeout) {
+      this.requestTimeout = requestTimeout;
       return this;
     }
 
-    Copy apiUrl(String v) {
-      apiUrl = v;
+    public Builder apiUrl(String apiUrl) {
+      this.apiUrl = apiUrl;
       return this;
     }
 
-    Copy dataDir(Path v) {
-      dataDir = v;
+    public Builder dataDir(Path dataDir) {
+      this.dataDir = dataDir;
       return this;
     }
 
-    Copy jdbcUrl(String v) {
-      jdbcUrl = v;
+    public Builder jdbcUrl(String jdbcUrl) {
+      this.jdbcUrl = jdbcUrl;
       return this;
     }
 
-    Copy redisUrl(String v) {
-      redisUrl = v;
+    public Builder redisUrl(String redisUrl) {
+      this.redisUrl = redisUrl;
       return this;
     }
 
-    Copy exposure(Exposure v) {
-      exposure = v;
+    public Builder configFile(Path configFile) {
+      this.configFile = configFile;
       return this;
     }
 
-    Copy configFile(Path v) {
-      configFile = v;
+    public Builder exposure(Exposure exposure) {
+      this.exposure = exposure;
       return this;
     }
 
-    RouterSettings build() {
+    public RouterSettings build() {
       return new RouterSettings(
           host,
           port,

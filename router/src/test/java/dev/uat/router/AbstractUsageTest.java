@@ -12,10 +12,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 abstract class AbstractUsageTest {
   @TempDir Path dataDir;
-  final RecordingTelemetry otel = new RecordingTelemetry();
-  FakeUpstream ollama;
+  @RegisterExtension final RouterFixture fixture = new RouterFixture();
+  final FakeUpstream ollama = fixture.ollama("Hi there!");
   Router router;
 
   /** The settings' database. */
@@ -34,28 +34,15 @@ abstract class AbstractUsageTest {
 
   @BeforeEach
   void start() throws Exception {
-    ollama =
-        new FakeUpstream()
-            .on("/api/tags", 200, Wire.OLLAMA_TAGS)
-            .on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Hi there!", "stop"));
     router =
-        Router.start(
+        fixture.start(
             database(
-                RouterSettings.defaults()
-                    .withPort(0)
-                    .withProvider("ollama")
-                    .withOllamaUrl(ollama.url())
-                    .withDataDir(dataDir)),
-            otel.telemetry(),
-            Http.VERIFIER,
-            false);
-  }
-
-  @AfterEach
-  void stop() {
-    router.close();
-    ollama.close();
-    otel.close();
+                RouterFixture.settings()
+                    .provider("ollama")
+                    .ollamaUrl(ollama.url())
+                    .dataDir(dataDir)
+                    .build())
+                .toBuilder());
   }
 
   private List<UsageRecord> awaitRecords(String user, int n) {
@@ -115,7 +102,7 @@ abstract class AbstractUsageTest {
             .atMost(Duration.ofSeconds(5))
             .until(
                 () ->
-                    otel.spans().stream()
+                    fixture.otel.spans().stream()
                         .filter(s -> s.getName().equals("write usage"))
                         .findFirst()
                         .orElse(null),
@@ -124,7 +111,7 @@ abstract class AbstractUsageTest {
     assertThat(write.getTraceId()).isNotEqualTo(requestTrace);
     assertThat(write.getLinks())
         .anySatisfy(l -> assertThat(l.getSpanContext().getTraceId()).isEqualTo(requestTrace));
-    assertThat(otel.spans())
+    assertThat(fixture.otel.spans())
         .filteredOn(s -> s.getParentSpanId().equals(write.getSpanId()))
         .anySatisfy(
             s -> {
@@ -224,12 +211,13 @@ abstract class AbstractUsageTest {
           @Override
           public void close() {}
         };
-    RouterMetrics metrics = new RouterMetrics(otel.telemetry());
+    RouterMetrics metrics = new RouterMetrics(fixture.otel.telemetry());
     UsageRecord r =
         new UsageRecord(
             Instant.now(), "chat", null, "u", "m", null, null, 0, 0, false, 0, false, "ok", null);
     try (UsageRecorder recorder =
-        new UsageRecorder(blocked, metrics, otel.telemetry(), 2 * UsageRecorder.weight(r))) {
+        new UsageRecorder(
+            blocked, metrics, fixture.otel.telemetry(), 2 * UsageRecorder.weight(r))) {
       recorder.record(r);
       assertThat(writing.await(5, TimeUnit.SECONDS)).isTrue(); // the writer holds one batch
       long t0 = System.nanoTime();
@@ -239,7 +227,7 @@ abstract class AbstractUsageTest {
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
       release.countDown();
     }
-    assertThat(otel.metric("uat.router.usage.records").getLongSumData().getPoints())
+    assertThat(fixture.otel.metric("uat.router.usage.records").getLongSumData().getPoints())
         .anySatisfy(
             p -> {
               assertThat(p.getAttributes().get(AttributeKey.stringKey("uat.router.usage.outcome")))

@@ -44,6 +44,11 @@ class AuthAndLimitsTest {
     startRouter("");
   }
 
+  /** The echo provider on a free port, asking the fake api about credentials. */
+  private RouterSettings.Builder echoAskingTheApi() {
+    return RouterSettings.defaults().toBuilder().port(0).provider("echo").apiUrl(api.url());
+  }
+
   private void startRouter(String config) throws Exception {
     if (router != null) {
       router.close();
@@ -52,11 +57,7 @@ class AuthAndLimitsTest {
     Files.writeString(file, config);
     router =
         Router.start(
-            RouterSettings.defaults()
-                .withPort(0)
-                .withProvider("echo")
-                .withApiUrl(api.url())
-                .withConfigFile(file),
+            echoAskingTheApi().configFile(file).build(),
             otel.telemetry(),
             Http.VERIFIER,
             false,
@@ -179,11 +180,7 @@ class AuthAndLimitsTest {
     Credentials credentials = Router.credentials(api.url(), otel.telemetry(), Http.VERIFIER);
     try (InProcessEventBus bus = new InProcessEventBus();
         AutoCloseable listening = credentials.listen(bus)) {
-      router =
-          Router.start(
-              RouterSettings.defaults().withPort(0).withProvider("echo").withApiUrl(api.url()),
-              otel.telemetry(),
-              credentials);
+      router = Router.start(echoAskingTheApi().build(), otel.telemetry(), credentials);
       String token = api.signIn("user-3", "s-1");
       String other = api.signIn("user-3", "s-2");
       assertThat(chat(token).statusCode()).isEqualTo(200);
@@ -273,7 +270,7 @@ class AuthAndLimitsTest {
     router.close();
     router =
         Router.start(
-            RouterSettings.defaults().withPort(0).withProvider("echo"),
+            RouterSettings.defaults().toBuilder().port(0).provider("echo").build(),
             otel.telemetry(),
             Http.VERIFIER,
             false);

@@ -12,10 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import redis.embedded.RedisServer;
 
@@ -23,40 +22,20 @@ import redis.embedded.RedisServer;
 @Timeout(30)
 class CacheTest {
   @TempDir Path dir;
-  private final RecordingTelemetry otel = new RecordingTelemetry();
-  private FakeUpstream ollama;
+  @RegisterExtension final RouterFixture fixture = new RouterFixture();
+  private final FakeUpstream ollama = fixture.ollama("Hi there!");
   private Router router;
 
-  @BeforeEach
-  void start() throws Exception {
-    ollama =
-        new FakeUpstream()
-            .on("/api/tags", 200, Wire.OLLAMA_TAGS)
-            .on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Hi there!", "stop"));
-  }
-
   private Router router(String redisUrl) {
-    return Router.start(
-        RouterSettings.defaults()
-            .withPort(0)
-            .withProvider("ollama")
-            .withOllamaUrl(ollama.url())
-            .withRedisUrl(redisUrl),
-        otel.telemetry(),
-        Http.VERIFIER,
-        false);
+    return fixture.start(ollamaSettings().redisUrl(redisUrl));
   }
 
   private Router router(Path config) {
-    return Router.start(
-        RouterSettings.defaults()
-            .withPort(0)
-            .withProvider("ollama")
-            .withOllamaUrl(ollama.url())
-            .withConfigFile(config),
-        otel.telemetry(),
-        Http.VERIFIER,
-        false);
+    return fixture.start(ollamaSettings().configFile(config));
+  }
+
+  private RouterSettings.Builder ollamaSettings() {
+    return RouterFixture.settings().provider("ollama").ollamaUrl(ollama.url());
   }
 
   private HttpResponse<String> chatAs(Router r, String token, String message, String... headers)
@@ -150,6 +129,17 @@ class CacheTest {
 
   @Test
   void redisEntriesAreTheCallersOwn() throws Exception {
+    withSharedRedis((a, b, url, port) -> entriesAreTheCallersOwn(a, b, redisValues(url)));
+  }
+
+  /** What a test does with two routers sharing one Redis. */
+  @FunctionalInterface
+  private interface SharedRedisTest {
+    void run(Router a, Router b, String url, int port) throws Exception;
+  }
+
+  /** Two connected routers sharing an embedded Redis on a free port; Redis stops after. */
+  private void withSharedRedis(SharedRedisTest test) throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -162,7 +152,7 @@ class CacheTest {
       try (Router other = router(url)) {
         connected(router);
         connected(other);
-        entriesAreTheCallersOwn(router, other, redisValues(url));
+        test.run(router, other, url, port);
       }
     } finally {
       redis.stop();
@@ -181,7 +171,7 @@ class CacheTest {
       assertThat(chat(router, "prompt " + i).statusCode()).isEqualTo(200);
     }
 
-    assertThat(otel.metric("uat.router.budget.evictions").getLongSumData().getPoints())
+    assertThat(fixture.otel.metric("uat.router.budget.evictions").getLongSumData().getPoints())
         .anySatisfy(
             p -> {
               assertThat(p.getAttributes().get(AttributeKey.stringKey("uat.router.budget")))
@@ -192,22 +182,14 @@ class CacheTest {
 
     CaffeineResponseCache direct =
         new CaffeineResponseCache(
-            65536, Duration.ofMinutes(1), new RouterMetrics(otel.telemetry()));
+            65536, Duration.ofMinutes(1), new RouterMetrics(fixture.otel.telemetry()));
     var answer =
-        new dev.uat.router.provider.ChatResponse("id", "m", "y".repeat(8000), "stop", 1, 1, 0);
+        new dev.uat.router.provider.ChatResponse(
+            "id", "m", "y".repeat(8000), "stop", 1, 1, 0, false);
     for (int i = 0; i < 100; i++) {
       direct.put("k" + i, answer);
     }
     assertThat(direct.bytes()).isLessThanOrEqualTo(65536).isGreaterThan(32768);
-  }
-
-  @AfterEach
-  void stop() {
-    if (router != null) {
-      router.close();
-    }
-    ollama.close();
-    otel.close();
   }
 
   private HttpResponse<String> chat(Router r, String message, String... headers) throws Exception {
@@ -219,7 +201,7 @@ class CacheTest {
   }
 
   private long lookups(String result) {
-    return otel.metric("uat.router.cache.lookups").getLongSumData().getPoints().stream()
+    return fixture.otel.metric("uat.router.cache.lookups").getLongSumData().getPoints().stream()
         .filter(
             p ->
                 result.equals(
@@ -246,13 +228,13 @@ class CacheTest {
     assertThat(lookups("miss")).isEqualTo(1);
 
     List<SpanData> servers =
-        Http.trace(otel, "POST /v1/chat/completions", s -> true).stream()
+        Http.trace(fixture.otel, "POST /v1/chat/completions", s -> true).stream()
             .filter(s -> s.getKind() == SpanKind.SERVER)
             .toList();
     assertThat(servers).hasSize(1);
-    assertThat(servers.getFirst().getAttributes().get(Interceptors.CACHE_HIT)).isTrue();
+    assertThat(servers.getFirst().getAttributes().get(RouterAttributes.CACHE_HIT)).isTrue();
     // a hit makes no upstream attempt
-    assertThat(Http.chatTrace(otel)).noneMatch(s -> s.getName().startsWith("chat "));
+    assertThat(Http.chatTrace(fixture.otel)).noneMatch(s -> s.getName().startsWith("chat "));
   }
 
   @Test
@@ -303,12 +285,7 @@ class CacheTest {
 
   @Test
   void echoAnswersAreNotCached() throws Exception {
-    router =
-        Router.start(
-            RouterSettings.defaults().withPort(0).withProvider("echo"),
-            otel.telemetry(),
-            Http.VERIFIER,
-            false);
+    router = fixture.start(RouterFixture.settings().provider("echo"));
 
     var first = Http.post(router.url() + "/v1/chat/completions", Http.chat(null, "x"));
     var second = Http.post(router.url() + "/v1/chat/completions", Http.chat(null, "x"));
@@ -319,42 +296,30 @@ class CacheTest {
 
   @Test
   void redisCacheIsSharedBetweenRouterInstancesAndTraced() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    RedisServer redis = new RedisServer(port);
-    redis.start();
-    try {
-      String url = "redis://127.0.0.1:" + port;
-      router = router(url);
-      try (Router other = router(url)) {
-        connected(router);
-        connected(other);
-        var miss = chat(router, "Shared?");
-        redisValues(url).await(v -> v.size() == 1);
-        var hit = chat(other, "Shared?");
+    withSharedRedis(
+        (router, other, url, port) -> {
+          var miss = chat(router, "Shared?");
+          redisValues(url).await(v -> v.size() == 1);
+          var hit = chat(other, "Shared?");
 
-        assertThat(miss.headers().firstValue("X-Router-Cache")).hasValue("miss");
-        assertThat(hit.headers().firstValue("X-Router-Cache")).hasValue("hit");
-        assertThat(Http.json(hit).at("/choices/0/message/content").asText()).isEqualTo("Hi there!");
-        assertThat(ollama.requests("/api/chat")).hasSize(1);
-        assertThat(Http.get(other.url() + "/health/ready").statusCode()).isEqualTo(200);
-      }
-      List<SpanData> spans = otel.spans();
-      assertThat(spans)
-          .filteredOn(s -> s.getName().equals("GET") && s.getKind() == SpanKind.CLIENT)
-          .isNotEmpty()
-          .allSatisfy(
-              s -> {
-                assertThat(s.getAttributes().get(AttributeKey.stringKey("db.system.name")))
-                    .isEqualTo("redis");
-                assertThat(s.getAttributes().get(AttributeKey.longKey("server.port")))
-                    .isEqualTo(port);
-              });
-    } finally {
-      redis.stop();
-    }
+          assertThat(miss.headers().firstValue("X-Router-Cache")).hasValue("miss");
+          assertThat(hit.headers().firstValue("X-Router-Cache")).hasValue("hit");
+          assertThat(Http.json(hit).at("/choices/0/message/content").asText())
+              .isEqualTo("Hi there!");
+          assertThat(ollama.requests("/api/chat")).hasSize(1);
+          assertThat(Http.get(other.url() + "/health/ready").statusCode()).isEqualTo(200);
+          List<SpanData> spans = fixture.otel.spans();
+          assertThat(spans)
+              .filteredOn(s -> s.getName().equals("GET") && s.getKind() == SpanKind.CLIENT)
+              .isNotEmpty()
+              .allSatisfy(
+                  s -> {
+                    assertThat(s.getAttributes().get(AttributeKey.stringKey("db.system.name")))
+                        .isEqualTo("redis");
+                    assertThat(s.getAttributes().get(AttributeKey.longKey("server.port")))
+                        .isEqualTo(port);
+                  });
+        });
   }
 
   @Test

@@ -9,45 +9,27 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(30)
 class ChatErrorsTest {
   private static final Duration TIMEOUT = Duration.ofMillis(400);
 
-  private RecordingTelemetry otel;
-  private FakeUpstream ollama;
+  @RegisterExtension final RouterFixture fixture = new RouterFixture();
+  private final FakeUpstream ollama = fixture.ollama("Hi");
   private Router router;
 
   @BeforeEach
-  void start() throws Exception {
-    otel = new RecordingTelemetry();
-    ollama =
-        new FakeUpstream()
-            .on("/api/tags", 200, Wire.OLLAMA_TAGS)
-            .on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Hi", "stop"));
+  void start() {
     router = startRouter(ollama.url());
   }
 
   private Router startRouter(String ollamaUrl) {
-    return Router.start(
-        RouterSettings.defaults()
-            .withPort(0)
-            .withProvider("ollama")
-            .withOllamaUrl(ollamaUrl)
-            .withRequestTimeout(TIMEOUT),
-        otel.telemetry(),
-        Http.VERIFIER);
-  }
-
-  @AfterEach
-  void stop() {
-    router.close();
-    ollama.close();
-    otel.close();
+    return fixture.start(
+        RouterFixture.settings().provider("ollama").ollamaUrl(ollamaUrl).requestTimeout(TIMEOUT));
   }
 
   private HttpResponse<String> chat(String body) throws Exception {
@@ -190,7 +172,7 @@ class ChatErrorsTest {
         .doesNotContain("Exception", "\tat ");
     assertThat(response.body()).doesNotContain("choices");
 
-    var spans = Http.chatTrace(otel);
+    var spans = Http.chatTrace(fixture.otel);
     SpanData chat =
         spans.stream()
             .filter(s -> s.getName().equals("chat llama3.2:latest"))
@@ -216,7 +198,7 @@ class ChatErrorsTest {
     assertThat(error(response).path("code").asText()).isEqualTo("upstream_timeout");
     assertThat(error(response).path("message").asText()).contains("ollama", "400 ms");
     assertThat(took).isGreaterThanOrEqualTo(TIMEOUT).isLessThan(TIMEOUT.plusSeconds(3));
-    var spans = Http.chatTrace(otel);
+    var spans = Http.chatTrace(fixture.otel);
     assertThat(spans)
         .filteredOn(s -> s.getName().equals("chat llama3.2:latest"))
         .singleElement()

@@ -37,11 +37,28 @@ class ClientGrowthTest {
 
   private Router openai(FakeUpstream u) {
     return Router.start(
-        RouterSettings.defaults()
-            .withPort(0)
-            .withProvider("openai")
-            .withOpenai(u.url("/v1"), null)
-            .withRequestTimeout(Duration.ofSeconds(10)),
+        RouterSettings.defaults().toBuilder()
+            .port(0)
+            .provider("openai")
+            .openaiUrl(u.url("/v1"))
+            .openaiKey(null)
+            .requestTimeout(Duration.ofSeconds(10))
+            .build(),
+        otel.telemetry(),
+        Http.VERIFIER,
+        false);
+  }
+
+  /** A router in front of an Ollama that lists its models and never answers a chat. */
+  private Router hangingOllama() throws Exception {
+    upstream = new FakeUpstream().on("/api/tags", 200, Wire.OLLAMA_TAGS).hangOn("/api/chat");
+    return Router.start(
+        RouterSettings.defaults().toBuilder()
+            .port(0)
+            .provider("ollama")
+            .ollamaUrl(upstream.url())
+            .requestTimeout(Duration.ofSeconds(3))
+            .build(),
         otel.telemetry(),
         Http.VERIFIER,
         false);
@@ -67,7 +84,7 @@ class ClientGrowthTest {
     router = openai(upstream);
     int names = 40;
     for (int i = 0; i < names; i++) {
-      String model = String.format("%04d", i) + "m".repeat(OpenAiEndpoints.MAX_MODEL_LENGTH - 4);
+      String model = String.format("%04d", i) + "m".repeat(OpenAiRequests.MAX_MODEL_LENGTH - 4);
       var r = Http.post(router.url() + "/v1/chat/completions", Http.chat(model, "Hi"));
       assertThat(r.statusCode()).isEqualTo(200);
     }
@@ -77,7 +94,7 @@ class ClientGrowthTest {
         .isGreaterThanOrEqualTo(names);
     List<String> labels =
         otel.metric("gen_ai.client.operation.duration").getHistogramData().getPoints().stream()
-            .map(p -> p.getAttributes().get(GenAiTelemetry.REQUEST_MODEL))
+            .map(p -> p.getAttributes().get(dev.uat.telemetry.UatAttributes.GEN_AI_REQUEST_MODEL))
             .filter(Objects::nonNull)
             .distinct()
             .toList();
@@ -97,7 +114,7 @@ class ClientGrowthTest {
             new dev.uat.router.provider.OpenAiProvider(
                 "http://127.0.0.1:9/v1",
                 null,
-                Router.httpClient(otel.telemetry(), Duration.ofSeconds(1)),
+                ProviderInstances.httpClient(otel.telemetry(), Duration.ofSeconds(1)),
                 dev.uat.router.provider.Timeouts.of(Duration.ofSeconds(1))),
             1,
             0,
@@ -119,7 +136,7 @@ class ClientGrowthTest {
             budget);
 
     for (int i = 0; i < 1_000; i++) { // about 2.2 KiB each: 30 times the budget
-      String model = String.format("%04d", i) + "m".repeat(OpenAiEndpoints.MAX_MODEL_LENGTH - 4);
+      String model = String.format("%04d", i) + "m".repeat(OpenAiRequests.MAX_MODEL_LENGTH - 4);
       assertThat(catalog.resolve(model).steps().getFirst().getFirst().listed()).isFalse();
     }
 
@@ -131,17 +148,7 @@ class ClientGrowthTest {
 
   @Test
   void requestsBeyondTheInFlightBudgetAre503AndTheRouterKeepsServing() throws Exception {
-    upstream = new FakeUpstream().on("/api/tags", 200, Wire.OLLAMA_TAGS).hangOn("/api/chat");
-    router =
-        Router.start(
-            RouterSettings.defaults()
-                .withPort(0)
-                .withProvider("ollama")
-                .withOllamaUrl(upstream.url())
-                .withRequestTimeout(Duration.ofSeconds(3)),
-            otel.telemetry(),
-            Http.VERIFIER,
-            false);
+    router = hangingOllama();
     // each charged 16 KiB + 8 x ~900 KB, about 7 MiB: four fit in the 32 MiB budget, five do not
     int fit = (int) (InFlightBudget.MAX_BYTES / (InFlightBudget.EXPANSION * 920_000L));
     assertThat(fit).isEqualTo(4);
@@ -179,17 +186,7 @@ class ClientGrowthTest {
 
   @Test
   void aFloodOfLargeRequestsIsRefusedNotFatal() throws Exception {
-    upstream = new FakeUpstream().on("/api/tags", 200, Wire.OLLAMA_TAGS).hangOn("/api/chat");
-    router =
-        Router.start(
-            RouterSettings.defaults()
-                .withPort(0)
-                .withProvider("ollama")
-                .withOllamaUrl(upstream.url())
-                .withRequestTimeout(Duration.ofSeconds(3)),
-            otel.telemetry(),
-            Http.VERIFIER,
-            false);
+    router = hangingOllama();
     int flood = 40; // held whole, about 280 MiB: more than the heap these tests run in (256 MiB)
     List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> sent =
         new java.util.ArrayList<>();
@@ -229,7 +226,7 @@ class ClientGrowthTest {
   void tooLongModelNamesAre400AndCounted() throws Exception {
     upstream = new FakeUpstream().on("/v1/models", 200, Wire.OPENAI_MODELS);
     router = openai(upstream);
-    String name = "m".repeat(OpenAiEndpoints.MAX_MODEL_LENGTH + 1);
+    String name = "m".repeat(OpenAiRequests.MAX_MODEL_LENGTH + 1);
 
     var chat = Http.post(router.url() + "/v1/chat/completions", Http.chat(name, "Hi"));
     var embed =

@@ -7,17 +7,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Several provider instances from the configuration file: discovery, merging, aliases. */
 @Timeout(30)
 class DiscoveryAndAliasesTest {
   @TempDir Path dir;
-  private final RecordingTelemetry otel = new RecordingTelemetry();
+  @RegisterExtension final RouterFixture fixture = new RouterFixture();
   private FakeUpstream ollama;
   private FakeUpstream openai;
   private Router router;
@@ -25,12 +25,14 @@ class DiscoveryAndAliasesTest {
   @BeforeEach
   void start() throws Exception {
     ollama =
-        new FakeUpstream()
+        fixture
+            .upstream()
             .on("/api/tags", 200, Wire.OLLAMA_TAGS)
             .on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "from ollama", "stop"))
             .on("/api/embed", 200, Wire.OLLAMA_EMBED);
     openai =
-        new FakeUpstream()
+        fixture
+            .upstream()
             .on("/v1/models", 200, Wire.OPENAI_MODELS)
             .on("/v1/chat/completions", 200, Wire.OPENAI_CHAT)
             .on("/v1/embeddings", 200, Wire.OPENAI_EMBEDDINGS);
@@ -54,20 +56,7 @@ class DiscoveryAndAliasesTest {
           discovery_interval: 1h
         """
             .formatted(ollama.url(), openai.url()));
-    router =
-        Router.start(
-            RouterSettings.defaults().withPort(0).withConfigFile(config),
-            otel.telemetry(),
-            Http.VERIFIER,
-            false);
-  }
-
-  @AfterEach
-  void stop() {
-    router.close();
-    ollama.close();
-    openai.close();
-    otel.close();
+    router = fixture.start(RouterFixture.settings().configFile(config));
   }
 
   @Test
@@ -156,10 +145,40 @@ class DiscoveryAndAliasesTest {
         .isEqualTo(0.0023064255f);
     var spans =
         Http.trace(
-            otel,
+            fixture.otel,
             "POST /v1/embeddings",
             s -> s.stream().anyMatch(x -> x.getName().startsWith("embeddings ")));
     assertThat(spans).anySatisfy(s -> assertThat(s.getName()).startsWith("embeddings "));
+  }
+
+  @Test
+  void embeddingsPassTheInterceptorChainLikeChat() throws Exception {
+    var ok =
+        Http.post(
+            router.url() + "/v1/embeddings",
+            "{\"model\":\"local/llama3.2\",\"input\":[\"Why is the sky blue?\",\"Why grass?\"]}");
+    ollama.on("/api/embed", 500, "{\"error\":\"boom\"}");
+    var failed =
+        Http.post(
+            router.url() + "/v1/embeddings", "{\"model\":\"local/llama3.2\",\"input\":\"x\"}");
+
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(ok.headers().firstValue(OpenAiEndpoints.OVERHEAD_HEADER)).isPresent();
+    assertThat(failed.statusCode()).isEqualTo(502);
+    assertThat(failed.headers().firstValue(OpenAiEndpoints.OVERHEAD_HEADER)).isPresent();
+    var records =
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> router.usageStore().recent("user-1", 10), r -> r.size() >= 2);
+    assertThat(records)
+        .extracting(
+            UsageRecord::operation,
+            UsageRecord::provider,
+            UsageRecord::inputTokens,
+            UsageRecord::status)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("embeddings", "local", 8, "ok"),
+            org.assertj.core.groups.Tuple.tuple("embeddings", "local", 0, "upstream_error"));
   }
 
   @Test
@@ -188,7 +207,16 @@ class DiscoveryAndAliasesTest {
         .hasMessageContaining("needs a url");
     assertThatThrownBy(() -> RouterConfig.parse("cache: {ttl: soon}\n", "f"))
         .hasMessageContaining("cache.ttl")
-        .hasMessageContaining("not a duration");
+        .hasMessageContaining("invalid duration");
+    assertThatThrownBy(() -> RouterConfig.parse("cache: {ttl: 30}\n", "f"))
+        .hasMessageContaining("f at 'cache.ttl'")
+        .hasMessageContaining("missing unit in duration '30'");
+    assertThatThrownBy(() -> RouterConfig.parse("cache: {max_entries: 3}\n", "f"))
+        .hasMessageContaining("cache.max_entries")
+        .hasMessageContaining("max_bytes");
+    assertThatThrownBy(() -> RouterConfig.parse("routing: {backoff: {initial: 0}}\n", "f"))
+        .hasMessageContaining("routing.backoff.initial")
+        .hasMessageContaining("longer than 0");
     assertThatThrownBy(
             () -> RouterConfig.parse("providers:\n  - {kind: echo}\n  - {kind: echo}\n", "f"))
         .hasMessageContaining("used twice");

@@ -4,33 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.router.provider.EchoProvider;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(30)
 class EchoProviderTest {
-  private RecordingTelemetry otel;
+  @RegisterExtension final RouterFixture fixture = new RouterFixture();
   private Router router;
 
   @BeforeEach
   void start() throws Exception {
-    otel = new RecordingTelemetry();
     // auto, with no Ollama listening: the router falls back to echo
     router =
-        Router.start(
-            RouterSettings.defaults()
-                .withPort(0)
-                .withOllamaUrl("http://127.0.0.1:" + Http.deadPort()),
-            otel.telemetry(),
-            Http.VERIFIER);
-  }
-
-  @AfterEach
-  void stop() {
-    router.close();
-    otel.close();
+        fixture.start(RouterFixture.settings().ollamaUrl("http://127.0.0.1:" + Http.deadPort()));
   }
 
   @Test

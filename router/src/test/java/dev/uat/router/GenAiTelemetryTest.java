@@ -14,10 +14,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(30)
 class GenAiTelemetryTest {
@@ -28,45 +27,24 @@ class GenAiTelemetryTest {
        "temperature":0.2,"top_p":0.9,"max_tokens":64,"stop":["END"],"seed":42}
       """;
 
-  private RecordingTelemetry otel;
-  private FakeUpstream ollama;
+  @RegisterExtension final RouterFixture fixture = new RouterFixture();
+  private final FakeUpstream ollama = fixture.ollama("Hi there!");
   private Router router;
-
-  @BeforeEach
-  void start() throws Exception {
-    otel = new RecordingTelemetry();
-    ollama =
-        new FakeUpstream()
-            .on("/api/tags", 200, Wire.OLLAMA_TAGS)
-            .on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Hi there!", "stop"));
-  }
 
   private void startRouter(boolean captureContent) {
     router =
-        Router.start(
-            RouterSettings.defaults()
-                .withPort(0)
-                .withProvider("ollama")
-                .withOllamaUrl(ollama.url())
-                .withRequestTimeout(Duration.ofSeconds(5)),
-            otel.telemetry(),
-            Http.VERIFIER,
+        fixture.start(
+            RouterFixture.settings()
+                .provider("ollama")
+                .ollamaUrl(ollama.url())
+                .requestTimeout(Duration.ofSeconds(5)),
             captureContent);
-  }
-
-  @AfterEach
-  void stop() {
-    if (router != null) {
-      router.close();
-    }
-    ollama.close();
-    otel.close();
   }
 
   private List<SpanData> chatAndWaitForSpans() throws Exception {
     var response = Http.post(router.url() + "/v1/chat/completions", REQUEST);
     assertThat(response.statusCode()).isEqualTo(200);
-    return Http.chatTrace(otel);
+    return Http.chatTrace(fixture.otel);
   }
 
   @Test
@@ -215,7 +193,7 @@ class GenAiTelemetryTest {
     startRouter(false);
     chatAndWaitForSpans();
 
-    MetricData tokens = otel.metric("gen_ai.client.token.usage");
+    MetricData tokens = fixture.otel.metric("gen_ai.client.token.usage");
     assertThat(tokens.getUnit()).isEqualTo("{token}");
     assertThat(tokens.getType()).isEqualTo(MetricDataType.HISTOGRAM);
     Map<String, Double> sums = new LinkedHashMap<>();
@@ -235,7 +213,7 @@ class GenAiTelemetryTest {
     }
     assertThat(sums).containsExactlyInAnyOrderEntriesOf(Map.of("input", 26.0, "output", 298.0));
 
-    MetricData duration = otel.metric("gen_ai.client.operation.duration");
+    MetricData duration = fixture.otel.metric("gen_ai.client.operation.duration");
     assertThat(duration.getUnit()).isEqualTo("s");
     HistogramPointData point = duration.getHistogramData().getPoints().iterator().next();
     assertThat(point.getBoundaries()).containsExactlyElementsOf(GenAiTelemetry.DURATION_BUCKETS);
@@ -244,7 +222,7 @@ class GenAiTelemetryTest {
         .doesNotContainKey("error.type")
         .containsEntry("gen_ai.request.model", "llama3.2:latest");
     // not a streamed call: no time to first chunk
-    assertThat(otel.metrics()).noneMatch(m -> m.getName().endsWith("time_to_first_chunk"));
+    assertThat(fixture.otel.metrics()).noneMatch(m -> m.getName().endsWith("time_to_first_chunk"));
   }
 
   @Test
@@ -260,7 +238,7 @@ class GenAiTelemetryTest {
             router.url() + "/v1/chat/completions", Http.streamedChat("llama3.2:latest", "Hello?"));
     assertThat(response.statusCode()).isEqualTo(200);
 
-    SpanData chat = named(Http.chatTrace(otel), "chat llama3.2:latest");
+    SpanData chat = named(Http.chatTrace(fixture.otel), "chat llama3.2:latest");
     assertThat(chat.getAttributes().get(AttributeKey.booleanKey("gen_ai.request.stream"))).isTrue();
     assertThat(
             chat.getAttributes().get(AttributeKey.doubleKey("gen_ai.response.time_to_first_chunk")))
@@ -268,7 +246,7 @@ class GenAiTelemetryTest {
         .isLessThan(5.0);
     assertThat(chat.getAttributes().get(AttributeKey.longKey("gen_ai.usage.output_tokens")))
         .isEqualTo(282L);
-    MetricData ttfc = otel.metric("gen_ai.client.operation.time_to_first_chunk");
+    MetricData ttfc = fixture.otel.metric("gen_ai.client.operation.time_to_first_chunk");
     assertThat(ttfc.getUnit()).isEqualTo("s");
     HistogramPointData p = ttfc.getHistogramData().getPoints().iterator().next();
     assertThat(p.getBoundaries()).containsExactlyElementsOf(GenAiTelemetry.DURATION_BUCKETS);
@@ -285,7 +263,7 @@ class GenAiTelemetryTest {
     assertThat(response.statusCode()).isEqualTo(502);
     List<SpanData> spans =
         Http.trace(
-            otel,
+            fixture.otel,
             "POST /v1/chat/completions",
             s -> s.stream().filter(x -> x.getName().startsWith("chat ")).count() == 2);
     // one retry on the same deployment (a quick 5xx), numbered
@@ -302,13 +280,19 @@ class GenAiTelemetryTest {
                   .isEqualTo("503");
             });
     HistogramPointData p =
-        otel.metric("gen_ai.client.operation.duration").getHistogramData().getPoints().stream()
+        fixture
+            .otel
+            .metric("gen_ai.client.operation.duration")
+            .getHistogramData()
+            .getPoints()
+            .stream()
             .filter(x -> "503".equals(x.getAttributes().get(AttributeKey.stringKey("error.type"))))
             .findFirst()
             .orElseThrow();
     assertThat(p.getCount()).isEqualTo(2);
-    assertThat(otel.metrics()).noneMatch(m -> m.getName().equals("gen_ai.client.token.usage"));
-    MetricData retries = otel.metric("uat.router.retries");
+    assertThat(fixture.otel.metrics())
+        .noneMatch(m -> m.getName().equals("gen_ai.client.token.usage"));
+    MetricData retries = fixture.otel.metric("uat.router.retries");
     assertThat(retries.getUnit()).isEqualTo("{retry}");
     assertThat(retries.getLongSumData().getPoints())
         .singleElement()

@@ -7,41 +7,28 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(30)
 class OllamaRoutingTest {
-  private RecordingTelemetry otel;
-  private FakeUpstream ollama;
+  @RegisterExtension final RouterFixture fixture = new RouterFixture();
+  private final FakeUpstream ollama = fixture.ollama("Hi there!");
   private Router router;
 
   @BeforeEach
-  void start() throws Exception {
-    otel = new RecordingTelemetry();
-    ollama = new FakeUpstream().on("/api/tags", 200, Wire.OLLAMA_TAGS);
-    ollama.on("/api/chat", 200, Wire.ollamaChat("llama3.2:latest", "Hi there!", "stop"));
+  void start() {
     router = start("auto");
   }
 
   private Router start(String provider) {
-    return Router.start(
-        RouterSettings.defaults()
-            .withPort(0)
-            .withProvider(provider)
-            .withOllamaUrl(ollama.url())
-            .withRequestTimeout(Duration.ofSeconds(5)),
-        otel.telemetry(),
-        Http.VERIFIER);
-  }
-
-  @AfterEach
-  void stop() {
-    router.close();
-    ollama.close();
-    otel.close();
+    return fixture.start(
+        RouterFixture.settings()
+            .provider(provider)
+            .ollamaUrl(ollama.url())
+            .requestTimeout(Duration.ofSeconds(5)));
   }
 
   private String chatUrl() {
@@ -115,7 +102,7 @@ class OllamaRoutingTest {
 
     String traceparent = upstream.getHeaders().get("traceparent");
     assertThat(traceparent).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[13]");
-    var spans = Http.chatTrace(otel);
+    var spans = Http.chatTrace(fixture.otel);
     SpanData server =
         spans.stream().filter(s -> s.getKind() == SpanKind.SERVER).findFirst().orElseThrow();
     assertThat(traceparent.substring(3, 35)).isEqualTo(server.getTraceId());
@@ -194,7 +181,7 @@ class OllamaRoutingTest {
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(Http.json(response).path("checks").path("ollama").asText()).isEqualTo("ok");
-    assertThat(otel.spans()).as("probes make no traces").isEmpty();
+    assertThat(fixture.otel.spans()).as("probes make no traces").isEmpty();
   }
 
   @Test

@@ -8,40 +8,31 @@ import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
 import java.util.List;
 import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Timeout(30)
 class OpenAiCompatibleRoutingTest {
-  private RecordingTelemetry otel;
+  @RegisterExtension final RouterFixture fixture = new RouterFixture();
   private FakeUpstream upstream;
   private Router router;
 
   @BeforeEach
-  void start() throws Exception {
-    otel = new RecordingTelemetry();
+  void start() {
     upstream =
-        new FakeUpstream()
+        fixture
+            .upstream()
             .on("/v1/models", 200, Wire.OPENAI_MODELS)
             .on("/v1/chat/completions", 200, Wire.OPENAI_CHAT);
     router =
-        Router.start(
-            RouterSettings.defaults()
-                .withPort(0)
-                .withProvider("openai")
-                .withOpenai(upstream.url("/v1/"), "sk-test-123")
-                .withRequestTimeout(Duration.ofSeconds(5)),
-            otel.telemetry(),
-            Http.VERIFIER);
-  }
-
-  @AfterEach
-  void stop() {
-    router.close();
-    upstream.close();
-    otel.close();
+        fixture.start(
+            RouterFixture.settings()
+                .provider("openai")
+                .openaiUrl(upstream.url("/v1/"))
+                .openaiKey("sk-test-123")
+                .requestTimeout(Duration.ofSeconds(5)));
   }
 
   @Test
@@ -100,7 +91,7 @@ class OpenAiCompatibleRoutingTest {
   void genAiSpanCarriesTheUpstreamsResponseIdModelAndAddress() throws Exception {
     Http.post(router.url() + "/v1/chat/completions", Http.chat("gpt-4o-mini", "Hi"));
 
-    var spans = Http.chatTrace(otel);
+    var spans = Http.chatTrace(fixture.otel);
     SpanData chat =
         spans.stream()
             .filter(s -> s.getName().equals("chat gpt-4o-mini"))

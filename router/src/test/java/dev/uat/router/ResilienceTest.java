@@ -56,6 +56,16 @@ class ResilienceTest {
     otel.close();
   }
 
+  /** A router on {@code config}, its breakers and budget on the fake clock. */
+  private Router startWith(Path config) {
+    return Router.start(
+        RouterSettings.defaults().toBuilder().port(0).configFile(config).build(),
+        otel.telemetry(),
+        Http.VERIFIER,
+        false,
+        clock::get);
+  }
+
   private void start(String primaryUrl, String extra) throws Exception {
     Path config = dir.resolve("router.yaml");
     Files.writeString(
@@ -70,13 +80,7 @@ class ResilienceTest {
         %s
         """
             .formatted(primaryUrl, secondary.url(), extra));
-    router =
-        Router.start(
-            RouterSettings.defaults().withPort(0).withConfigFile(config),
-            otel.telemetry(),
-            Http.VERIFIER,
-            false,
-            clock::get);
+    router = startWith(config);
   }
 
   private HttpResponse<String> chat(String model) throws Exception {
@@ -325,13 +329,7 @@ class ResilienceTest {
         cache: {enabled: false}
         """
             .formatted(primary.url(), secondary.url()));
-    router =
-        Router.start(
-            RouterSettings.defaults().withPort(0).withConfigFile(config),
-            otel.telemetry(),
-            Http.VERIFIER,
-            false,
-            clock::get);
+    router = startWith(config);
 
     CompletableFuture<HttpResponse<String>> first =
         CompletableFuture.supplyAsync(

@@ -27,16 +27,28 @@ class RouterSettingsTest {
     assertThat(s.configFile()).isNull();
     assertThat(s.exposure()).isEqualTo(dev.uat.web.Exposure.LOOPBACK);
     var trusting = dev.uat.web.Exposure.of("10.0.0.0/8", "127.0.0.0/8");
-    assertThat(s.withExposure(trusting).exposure()).isEqualTo(trusting);
+    assertThat(s.toBuilder().exposure(trusting).build().exposure()).isEqualTo(trusting);
+  }
+
+  @Test
+  void theBuilderChangesOnlyWhatItIsToldAndBlankMeansAbsent() {
+    RouterSettings d = RouterSettings.defaults();
+
+    assertThat(d.toBuilder().build()).isEqualTo(d);
+    RouterSettings s = d.toBuilder().port(0).apiUrl(" ").redisUrl("").build();
+    assertThat(s.port()).isZero();
+    assertThat(s.apiUrl()).isNull();
+    assertThat(s.redisUrl()).isNull();
+    assertThat(s.toBuilder().port(8003).build()).isEqualTo(d);
   }
 
   @Test
   void usageDatabaseIsAnH2FileInTheDataDirUnlessAJdbcUrlIsGiven() {
     var d = RouterSettings.defaults();
 
-    assertThat(d.withDataDir(java.nio.file.Path.of("/tmp/x")).effectiveJdbcUrl())
+    assertThat(d.toBuilder().dataDir(java.nio.file.Path.of("/tmp/x")).build().effectiveJdbcUrl())
         .startsWith("jdbc:h2:file:/tmp/x/router");
-    assertThat(d.withJdbcUrl("jdbc:postgresql://db/uat").effectiveJdbcUrl())
+    assertThat(d.toBuilder().jdbcUrl("jdbc:postgresql://db/uat").build().effectiveJdbcUrl())
         .isEqualTo("jdbc:postgresql://db/uat");
     assertThat(d.effectiveJdbcUrl()).startsWith("jdbc:h2:mem:");
   }
@@ -44,18 +56,22 @@ class RouterSettingsTest {
   @Test
   void invalidSettingsFailEarlyNamingTheSetting() {
     var d = RouterSettings.defaults();
-    assertThatThrownBy(() -> d.withProvider("gemini")).hasMessageContaining("provider");
-    assertThatThrownBy(() -> d.withPort(70000)).hasMessageContaining("port");
-    assertThatThrownBy(() -> d.withRequestTimeout(Duration.ZERO))
+    assertThatThrownBy(() -> d.toBuilder().provider("gemini").build())
+        .hasMessageContaining("provider");
+    assertThatThrownBy(() -> d.toBuilder().port(70000).build()).hasMessageContaining("port");
+    assertThatThrownBy(() -> d.toBuilder().requestTimeout(Duration.ZERO).build())
         .hasMessageContaining("requestTimeout");
-    assertThatThrownBy(() -> d.withOllamaUrl(null)).hasMessageContaining("ollamaUrl");
-    assertThatThrownBy(() -> d.withApiUrl("api:9999")).hasMessageContaining("apiUrl");
-    assertThatThrownBy(() -> d.withRedisUrl("localhost:6379")).hasMessageContaining("redisUrl");
+    assertThatThrownBy(() -> d.toBuilder().ollamaUrl(null).build())
+        .hasMessageContaining("ollamaUrl");
+    assertThatThrownBy(() -> d.toBuilder().apiUrl("api:9999").build())
+        .hasMessageContaining("apiUrl");
+    assertThatThrownBy(() -> d.toBuilder().redisUrl("localhost:6379").build())
+        .hasMessageContaining("redisUrl");
   }
 
   @Test
   void openaiProviderWithoutUrlFailsToStartNamingTheSetting() {
-    var settings = RouterSettings.defaults().withPort(0).withProvider("openai");
+    var settings = RouterSettings.defaults().toBuilder().port(0).provider("openai").build();
 
     assertThatThrownBy(() -> Router.start(settings, Telemetry.noop("uat-router"), Http.VERIFIER))
         .isInstanceOf(IllegalArgumentException.class)
@@ -65,10 +81,12 @@ class RouterSettingsTest {
   @Test
   void toStringNeverShowsTheKey() {
     var s =
-        RouterSettings.defaults()
-            .withOpenai("http://127.0.0.1:8080/v1", "sk-secret")
-            .withJdbcUrl("jdbc:postgresql://db/uat?user=u&password=pw-secret")
-            .withRedisUrl("redis://:redis-secret@cache:6379");
+        RouterSettings.defaults().toBuilder()
+            .openaiUrl("http://127.0.0.1:8080/v1")
+            .openaiKey("sk-secret")
+            .jdbcUrl("jdbc:postgresql://db/uat?user=u&password=pw-secret")
+            .redisUrl("redis://:redis-secret@cache:6379")
+            .build();
 
     assertThat(s.toString())
         .doesNotContain("sk-secret", "pw-secret", "redis-secret")

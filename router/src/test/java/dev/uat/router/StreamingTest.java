@@ -42,7 +42,8 @@ class StreamingTest {
   }
 
   private Router start(RouterSettings settings) {
-    router = Router.start(settings.withPort(0), otel.telemetry(), Http.VERIFIER, false);
+    router =
+        Router.start(settings.toBuilder().port(0).build(), otel.telemetry(), Http.VERIFIER, false);
     return router;
   }
 
@@ -64,7 +65,7 @@ class StreamingTest {
         "/api/chat",
         FakeUpstream.stream(
             "application/x-ndjson", Wire.ollamaStream("llama3.2:latest", "The", " sky", " is")));
-    start(RouterSettings.defaults().withProvider("ollama").withOllamaUrl(ollama.url()));
+    start(RouterSettings.defaults().toBuilder().provider("ollama").ollamaUrl(ollama.url()).build());
 
     var response =
         Http.post(
@@ -112,7 +113,7 @@ class StreamingTest {
 
   @Test
   void withoutIncludeUsageThereIsNoUsageChunk() throws Exception {
-    start(RouterSettings.defaults().withProvider("echo"));
+    start(RouterSettings.defaults().toBuilder().provider("echo").build());
 
     var response =
         Http.post(
@@ -133,12 +134,41 @@ class StreamingTest {
   }
 
   @Test
+  void openAiCompatibleEventsWithDataOverSeveralLinesAreJoined() throws Exception {
+    // the same events, each one's JSON split over two data: lines (SSE joins them with \n)
+    String split =
+        Wire.openAiStream("gpt-4o-mini", "Hel", "lo")
+            .replace(",\"logprobs\"", ",\ndata: \"logprobs\"");
+    assertThat(split).contains("\ndata: \"logprobs\"");
+    FakeUpstream openai = upstream().on("/v1/models", 200, Wire.OPENAI_MODELS);
+    openai.on("/v1/chat/completions", FakeUpstream.stream("text/event-stream", split));
+    start(
+        RouterSettings.defaults().toBuilder()
+            .provider("openai")
+            .openaiUrl(openai.url("/v1"))
+            .build());
+
+    var response =
+        Http.post(router.url() + "/v1/chat/completions", Http.streamedChat("gpt-4o-mini", "Hi"));
+
+    List<String> events = events(response.body());
+    assertThat(events.getLast()).isEqualTo("[DONE]");
+    assertThat(Http.json(events.get(1)).at("/choices/0/delta/content").asText()).isEqualTo("Hel");
+    assertThat(Http.json(events.get(2)).at("/choices/0/delta/content").asText()).isEqualTo("lo");
+  }
+
+  @Test
   void openAiCompatibleSseIsRelayedAndUpstreamAskedForUsage() throws Exception {
     FakeUpstream openai = upstream().on("/v1/models", 200, Wire.OPENAI_MODELS);
     openai.on(
         "/v1/chat/completions",
         FakeUpstream.stream("text/event-stream", Wire.openAiStream("gpt-4o-mini", "Hel", "lo")));
-    start(RouterSettings.defaults().withProvider("openai").withOpenai(openai.url("/v1"), null));
+    start(
+        RouterSettings.defaults().toBuilder()
+            .provider("openai")
+            .openaiUrl(openai.url("/v1"))
+            .openaiKey(null)
+            .build());
 
     var response =
         Http.post(router.url() + "/v1/chat/completions", Http.streamedChat("gpt-4o-mini", "Hi"));
@@ -159,7 +189,7 @@ class StreamingTest {
     String whole = Wire.ollamaStream("llama3.2:latest", "Once", " upon");
     String cut = whole.substring(0, whole.lastIndexOf("{\"model\"")); // no done:true line
     ollama.on("/api/chat", FakeUpstream.stream("application/x-ndjson", cut));
-    start(RouterSettings.defaults().withProvider("ollama").withOllamaUrl(ollama.url()));
+    start(RouterSettings.defaults().toBuilder().provider("ollama").ollamaUrl(ollama.url()).build());
 
     var response =
         Http.post(router.url() + "/v1/chat/completions", Http.streamedChat("llama3.2", "Story"));
@@ -203,7 +233,7 @@ class StreamingTest {
           chat: [slow/llama3.2, fast/llama3.2]
         """
             .formatted(slow.url(), fast.url()));
-    start(RouterSettings.defaults().withConfigFile(config));
+    start(RouterSettings.defaults().toBuilder().configFile(config).build());
 
     long t0 = System.nanoTime();
     var response =

@@ -30,6 +30,6 @@ class UsagePostgresTest extends AbstractUsageTest {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
-    return settings.withJdbcUrl(postgres.getJdbcUrl("postgres", name));
+    return settings.toBuilder().jdbcUrl(postgres.getJdbcUrl("postgres", name)).build();
   }
 }

@@ -3,8 +3,6 @@ package dev.uat.router.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.util.List;
 
@@ -30,42 +28,6 @@ public record ChatCompletionRequest(
     String user,
     Integer n,
     JsonNode tools) {
-
-  /** A request as the router sends it upstream. */
-  public static ChatCompletionRequest of(
-      String model,
-      List<Message> messages,
-      Double temperature,
-      Double topP,
-      Integer maxTokens,
-      List<String> stop,
-      Long seed,
-      Double frequencyPenalty,
-      Double presencePenalty,
-      boolean stream) {
-    JsonNode stops = null;
-    if (stop != null && !stop.isEmpty()) {
-      ArrayNode array = JsonNodeFactory.instance.arrayNode();
-      stop.forEach(array::add);
-      stops = array;
-    }
-    return new ChatCompletionRequest(
-        model,
-        messages,
-        temperature,
-        topP,
-        maxTokens,
-        null,
-        stops,
-        seed,
-        stream,
-        stream ? new StreamOptions(true) : null,
-        frequencyPenalty,
-        presencePenalty,
-        null,
-        null,
-        null);
-  }
 
   /** {@code stream_options}: {@code include_usage} asks for a last chunk with the usage. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

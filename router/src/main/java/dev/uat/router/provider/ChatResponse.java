@@ -38,18 +38,6 @@ public record ChatResponse(
     requireNonNull(finishReason, "finishReason");
   }
 
-  /** An answer with the provider's own token counts. */
-  public ChatResponse(
-      String id,
-      String model,
-      String content,
-      String finishReason,
-      int inputTokens,
-      int outputTokens,
-      long created) {
-    this(id, model, content, finishReason, inputTokens, outputTokens, created, false);
-  }
-
   /** Whether both token counts are known. */
   public boolean hasUsage() {
     return inputTokens >= 0 && outputTokens >= 0;
@@ -66,6 +54,19 @@ public record ChatResponse(
         outputTokens >= 0 ? outputTokens : output,
         created,
         true);
+  }
+
+  /** This answer given again (from a cache): a new id, made now. */
+  public ChatResponse reissued() {
+    return new ChatResponse(
+        newId(),
+        model,
+        content,
+        finishReason,
+        inputTokens,
+        outputTokens,
+        java.time.Instant.now().getEpochSecond(),
+        tokensEstimated);
   }
 
   /** A fresh OpenAI-style completion id. */

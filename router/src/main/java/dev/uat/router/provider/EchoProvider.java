@@ -75,7 +75,8 @@ public final class EchoProvider implements Provider {
         finishReason,
         ChatResponse.UNKNOWN,
         ChatResponse.UNKNOWN,
-        Instant.now().getEpochSecond());
+        Instant.now().getEpochSecond(),
+        false);
   }
 
   @Override

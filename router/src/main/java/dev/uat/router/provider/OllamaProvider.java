@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.uat.web.Json;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +11,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Ollama through its native API: {@code POST /api/chat} (whole, or streamed as NDJSON), {@code GET
@@ -21,12 +19,9 @@ import java.util.Optional;
  *
  * <p>Thread-safe; calls block for at most the {@link Timeouts}.
  */
-public final class OllamaProvider implements Provider {
+public final class OllamaProvider extends HttpProvider {
   /** The provider name. */
   public static final String NAME = "ollama";
-
-  private final UpstreamHttp http;
-  private final Timeouts timeouts;
 
   /**
    * @param baseUrl e.g. {@code http://127.0.0.1:11434}
@@ -34,26 +29,14 @@ public final class OllamaProvider implements Provider {
    * @param timeouts how long calls may take
    */
   public OllamaProvider(String baseUrl, HttpClient client, Timeouts timeouts) {
-    this.http = new UpstreamHttp(NAME, UpstreamHttp.baseUri(baseUrl), client, null);
-    this.timeouts = timeouts;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public Optional<URI> endpoint() {
-    return Optional.of(http.base());
+    super(NAME, baseUrl, null, client, timeouts);
   }
 
   @Override
   public List<Model> models(Duration timeout) {
     Tags tags = http.get("/api/tags", timeout, Tags.class);
     if (tags.models() == null) {
-      throw http.fail(
-          ProviderException.Kind.FAILED, "invalid_response", "listed no 'models' array", null);
+      throw invalid("listed no 'models' array");
     }
     List<Model> models = new ArrayList<>(tags.models().size());
     for (Tag tag : tags.models()) {
@@ -86,11 +69,7 @@ public final class OllamaProvider implements Provider {
   public ChatResponse chat(ChatRequest request) {
     Answer answer = http.post("/api/chat", body(request, false), timeouts.total(), Answer.class);
     if (answer.message() == null || answer.message().content() == null) {
-      throw http.fail(
-          ProviderException.Kind.FAILED,
-          "invalid_response",
-          "answered POST /api/chat without a message",
-          null);
+      throw invalid("answered POST /api/chat without a message");
     }
     return new ChatResponse(
         ChatResponse.newId(),
@@ -99,7 +78,8 @@ public final class OllamaProvider implements Provider {
         "length".equals(answer.doneReason()) ? "length" : "stop",
         answer.promptEvalCount() != null ? answer.promptEvalCount() : ChatResponse.UNKNOWN,
         answer.evalCount() != null ? answer.evalCount() : ChatResponse.UNKNOWN,
-        epochSeconds(answer.createdAt(), Instant.now().getEpochSecond()));
+        epochSeconds(answer.createdAt(), Instant.now().getEpochSecond()),
+        false);
   }
 
   @Override
@@ -158,11 +138,7 @@ public final class OllamaProvider implements Provider {
             timeouts.total(),
             Embedded.class);
     if (answer.embeddings() == null || answer.embeddings().size() != request.input().size()) {
-      throw http.fail(
-          ProviderException.Kind.FAILED,
-          "invalid_response",
-          "answered POST /api/embed without one vector per input",
-          null);
+      throw invalid("answered POST /api/embed without one vector per input");
     }
     return new EmbeddingResponse(
         answer.model() != null ? answer.model() : request.model(),

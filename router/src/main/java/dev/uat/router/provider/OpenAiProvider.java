@@ -1,13 +1,15 @@
 package dev.uat.router.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.uat.router.openai.ChatCompletion;
 import dev.uat.router.openai.ChatCompletionRequest;
 import dev.uat.router.openai.EmbeddingsResponse;
 import dev.uat.router.openai.ModelList;
 import dev.uat.web.Json;
+import dev.uat.web.Sse;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Any OpenAI-compatible server (OpenAI, vLLM, llama.cpp, LM Studio, LiteLLM, …): {@code POST
@@ -26,14 +27,11 @@ import java.util.Optional;
  * <p>Thread-safe; calls block for at most the {@link Timeouts}. {@link #toString()} never shows the
  * key.
  */
-public final class OpenAiProvider implements Provider {
+public final class OpenAiProvider extends HttpProvider {
   /** The provider name. */
   public static final String NAME = "openai";
 
   private static final String DONE = "[DONE]";
-
-  private final UpstreamHttp http;
-  private final Timeouts timeouts;
 
   /**
    * @param baseUrl e.g. {@code http://127.0.0.1:8080/v1} (the part before {@code
@@ -43,26 +41,14 @@ public final class OpenAiProvider implements Provider {
    * @param timeouts how long calls may take
    */
   public OpenAiProvider(String baseUrl, String apiKey, HttpClient client, Timeouts timeouts) {
-    this.http = new UpstreamHttp(NAME, UpstreamHttp.baseUri(baseUrl), client, apiKey);
-    this.timeouts = timeouts;
-  }
-
-  @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public Optional<URI> endpoint() {
-    return Optional.of(http.base());
+    super(NAME, baseUrl, apiKey, client, timeouts);
   }
 
   @Override
   public List<Model> models(Duration timeout) {
     ModelList list = http.get("/models", timeout, ModelList.class);
     if (list.data() == null) {
-      throw http.fail(
-          ProviderException.Kind.FAILED, "invalid_response", "listed no 'data' array", null);
+      throw invalid("listed no 'data' array");
     }
     List<Model> models = new ArrayList<>(list.data().size());
     for (ModelList.Entry entry : list.data()) {
@@ -78,17 +64,28 @@ public final class OpenAiProvider implements Provider {
     for (ChatMessage m : request.messages()) {
       messages.add(ChatCompletionRequest.Message.text(m.role(), m.content()));
     }
-    return ChatCompletionRequest.of(
+    JsonNode stops = null;
+    if (!request.stop().isEmpty()) {
+      ArrayNode array = JsonNodeFactory.instance.arrayNode();
+      request.stop().forEach(array::add);
+      stops = array;
+    }
+    return new ChatCompletionRequest(
         request.model(),
         messages,
         request.temperature(),
         request.topP(),
         request.maxTokens(),
-        request.stop(),
+        null,
+        stops,
         request.seed(),
+        stream,
+        stream ? new ChatCompletionRequest.StreamOptions(true) : null,
         request.frequencyPenalty(),
         request.presencePenalty(),
-        stream);
+        null,
+        null,
+        null);
   }
 
   @Override
@@ -99,11 +96,7 @@ public final class OpenAiProvider implements Provider {
     if (answer.choices() == null
         || answer.choices().isEmpty()
         || answer.choices().getFirst().message() == null) {
-      throw http.fail(
-          ProviderException.Kind.FAILED,
-          "invalid_response",
-          "answered POST /chat/completions without a choice",
-          null);
+      throw invalid("answered POST /chat/completions without a choice");
     }
     ChatCompletion.Choice choice = answer.choices().getFirst();
     ChatCompletion.Usage usage = answer.usage();
@@ -114,7 +107,8 @@ public final class OpenAiProvider implements Provider {
         choice.finishReason() != null ? choice.finishReason() : "stop",
         usage == null ? ChatResponse.UNKNOWN : count(usage.promptTokens()),
         usage == null ? ChatResponse.UNKNOWN : count(usage.completionTokens()),
-        answer.created() > 0 ? answer.created() : Instant.now().getEpochSecond());
+        answer.created() > 0 ? answer.created() : Instant.now().getEpochSecond(),
+        false);
   }
 
   @Override
@@ -122,12 +116,20 @@ public final class OpenAiProvider implements Provider {
     UpstreamHttp.Lines lines =
         http.postStream("/chat/completions", body(request, true), timeouts, "text/event-stream");
     return new UpstreamChatStream(lines, request.model()) {
+      private final Sse.Reader events = new Sse.Reader(lines::readLine);
+
       @Override
-      String parse(String line) {
-        if (!line.startsWith("data:")) {
-          return null; // comments (": keep-alive"), event names, ids
+      String read() {
+        try {
+          Sse.Event event = events.next();
+          return event == null ? null : event.data();
+        } catch (IOException e) { // lines.readLine throws ProviderException instead
+          throw lines.fail(ProviderException.Kind.FAILED, "broken_stream", "unreadable", e);
         }
-        String data = line.substring(line.charAt(5) == ' ' ? 6 : 5);
+      }
+
+      @Override
+      String parse(String data) {
         if (data.equals(DONE)) {
           ended = true;
           return null;
@@ -188,22 +190,14 @@ public final class OpenAiProvider implements Provider {
     EmbeddingsResponse.Upstream answer =
         http.post("/embeddings", body, timeouts.total(), EmbeddingsResponse.Upstream.class);
     if (answer.data() == null || answer.data().size() != request.input().size()) {
-      throw http.fail(
-          ProviderException.Kind.FAILED,
-          "invalid_response",
-          "answered POST /embeddings without one vector per input",
-          null);
+      throw invalid("answered POST /embeddings without one vector per input");
     }
     float[][] vectors = new float[request.input().size()][];
     for (int i = 0; i < answer.data().size(); i++) {
       EmbeddingsResponse.UpstreamEntry entry = answer.data().get(i);
       int index = entry.index() == null ? i : entry.index();
       if (index < 0 || index >= vectors.length || entry.embedding() == null) {
-        throw http.fail(
-            ProviderException.Kind.FAILED,
-            "invalid_response",
-            "answered POST /embeddings with a bad entry",
-            null);
+        throw invalid("answered POST /embeddings with a bad entry");
       }
       vectors[index] = entry.embedding();
     }

@@ -3,9 +3,9 @@ package dev.uat.router.provider;
 import java.time.Instant;
 
 /**
- * A {@link ChatStream} read line by line from an upstream: subclasses parse one line of their wire
- * format into a piece of text and the answer's metadata; this class collects the text, watches the
- * end and builds the {@link ChatResponse}.
+ * A {@link ChatStream} read message by message from an upstream: subclasses parse one message of
+ * their wire format into a piece of text and the answer's metadata; this class collects the text,
+ * watches the end and builds the {@link ChatResponse}.
  */
 abstract class UpstreamChatStream implements ChatStream {
   final UpstreamHttp.Lines lines;
@@ -28,12 +28,27 @@ abstract class UpstreamChatStream implements ChatStream {
   }
 
   /**
-   * Reads one line: returns the text piece it carries (or null), sets the metadata fields, and sets
-   * {@link #ended} at the upstream's end marker.
+   * Reads one message (a line, or an event's data): returns the text piece it carries (or null),
+   * sets the metadata fields, and sets {@link #ended} at the upstream's end marker.
    *
-   * @throws ProviderException when the line is an error or unreadable
+   * @throws ProviderException when the message is an error or unreadable
    */
-  abstract String parse(String line);
+  abstract String parse(String message);
+
+  /**
+   * The next message of the wire format, or null at the end of the body: here a non-empty line
+   * (newline-delimited JSON); Server-Sent Events read whole events instead.
+   *
+   * @throws ProviderException on a deadline or a broken connection
+   */
+  String read() {
+    for (String line; (line = lines.readLine()) != null; ) {
+      if (!line.isEmpty()) {
+        return line;
+      }
+    }
+    return null;
+  }
 
   @Override
   public final String next() {
@@ -41,7 +56,7 @@ abstract class UpstreamChatStream implements ChatStream {
       return null;
     }
     while (true) {
-      String line = lines.readLine();
+      String line = read();
       if (line == null) {
         if (!ended) {
           lines.close();
@@ -52,9 +67,6 @@ abstract class UpstreamChatStream implements ChatStream {
               null);
         }
         return finish();
-      }
-      if (line.isEmpty()) {
-        continue;
       }
       String piece = parse(line);
       if (piece != null && !piece.isEmpty()) {
@@ -89,7 +101,8 @@ abstract class UpstreamChatStream implements ChatStream {
             finishReason == null ? "stop" : finishReason,
             inputTokens,
             outputTokens,
-            created);
+            created,
+            false);
     return null;
   }
 
