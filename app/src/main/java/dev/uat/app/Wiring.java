@@ -171,25 +171,23 @@ final class Wiring {
   }
 
   static RouterSettings routerSettings(Config config) {
-    RouterSettings s =
-        RouterSettings.defaults()
-            .withHost(config.internalHost())
-            .withPort(config.port("router-port"))
-            .withExposure(config.exposure())
-            .withProvider(config.require("provider"))
-            .withOllamaUrl(config.require("ollama-url"))
-            .withApiUrl(Urls.stripSlash(config.require("api-url")))
-            .withDataDir(config.dataDir())
-            .withJdbcUrl(config.get("router-jdbc-url").orElse(null))
-            .withRedisUrl(config.get("redis-url").orElse(null))
-            .withConfigFile(config.get("router-config").map(Path::of).orElse(null));
-    if (config.get("openai-url").isPresent()) {
-      s = s.withOpenai(config.require("openai-url"), config.get("openai-key").orElse(null));
-    }
-    if (config.get("model").isPresent()) {
-      s = s.withDefaultModel(config.require("model"));
-    }
-    return s;
+    RouterSettings.Builder b =
+        RouterSettings.defaults().toBuilder()
+            .host(config.internalHost())
+            .port(config.port("router-port"))
+            .exposure(config.exposure())
+            .provider(config.require("provider"))
+            .ollamaUrl(config.require("ollama-url"))
+            .apiUrl(Urls.stripSlash(config.require("api-url")))
+            .dataDir(config.dataDir())
+            .jdbcUrl(config.get("router-jdbc-url").orElse(null))
+            .redisUrl(config.get("redis-url").orElse(null))
+            .configFile(config.get("router-config").map(Path::of).orElse(null));
+    config
+        .get("openai-url")
+        .ifPresent(url -> b.openaiUrl(url).openaiKey(config.get("openai-key").orElse(null)));
+    config.get("model").ifPresent(b::defaultModel);
+    return b.build();
   }
 
   static ApiSettings apiSettings(Config config) {

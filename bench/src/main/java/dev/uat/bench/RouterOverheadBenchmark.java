@@ -113,7 +113,7 @@ public final class RouterOverheadBenchmark {
     Telemetry telemetry = telemetry();
     Router router =
         Router.start(
-            RouterSettings.defaults().withPort(0).withConfigFile(config),
+            RouterSettings.defaults().toBuilder().port(0).configFile(config).build(),
             telemetry,
             TokenVerifier.local(keys));
     HttpClient client =

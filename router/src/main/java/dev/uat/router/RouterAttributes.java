@@ -1,33 +1,19 @@
 package dev.uat.router;
 
 import static io.opentelemetry.api.common.AttributeKey.booleanKey;
-import static io.opentelemetry.api.common.AttributeKey.doubleKey;
 import static io.opentelemetry.api.common.AttributeKey.longKey;
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
 
 import io.opentelemetry.api.common.AttributeKey;
 
 /**
- * The router's own attribute keys ({@code uat.router.*}), in one place, and the few incubating
- * GenAI keys {@code dev.uat.telemetry.UatAttributes} does not have yet. Everything else comes from
+ * The router's own attribute keys ({@code uat.router.*}), in one place. Everything else comes from
  * {@code UatAttributes} (the incubating {@code gen_ai.*} keys) or the library's stable
  * semantic-convention constants ({@code ServerAttributes}, {@code ErrorAttributes}, {@code
  * DbAttributes}).
  */
 final class RouterAttributes {
   private RouterAttributes() {}
-
-  // GenAI request and response keys missing from UatAttributes (incubating conventions)
-  static final AttributeKey<Double> GEN_AI_REQUEST_TEMPERATURE =
-      doubleKey("gen_ai.request.temperature");
-  static final AttributeKey<Double> GEN_AI_REQUEST_TOP_P = doubleKey("gen_ai.request.top_p");
-  static final AttributeKey<Double> GEN_AI_REQUEST_FREQUENCY_PENALTY =
-      doubleKey("gen_ai.request.frequency_penalty");
-  static final AttributeKey<Double> GEN_AI_REQUEST_PRESENCE_PENALTY =
-      doubleKey("gen_ai.request.presence_penalty");
-  static final AttributeKey<Boolean> GEN_AI_REQUEST_STREAM = booleanKey("gen_ai.request.stream");
-  static final AttributeKey<Double> GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK =
-      doubleKey("gen_ai.response.time_to_first_chunk");
 
   /** The provider instance an attempt went to (several may share a {@code kind}). */
   static final AttributeKey<String> PROVIDER_INSTANCE = stringKey("uat.router.provider.instance");

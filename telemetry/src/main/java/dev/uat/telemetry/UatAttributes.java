@@ -28,6 +28,17 @@ public final class UatAttributes {
   public static final AttributeKey<Long> GEN_AI_REQUEST_SEED = longKey("gen_ai.request.seed");
   public static final AttributeKey<List<String>> GEN_AI_REQUEST_STOP_SEQUENCES =
       stringArrayKey("gen_ai.request.stop_sequences");
+  public static final AttributeKey<Double> GEN_AI_REQUEST_TEMPERATURE =
+      doubleKey("gen_ai.request.temperature");
+  public static final AttributeKey<Double> GEN_AI_REQUEST_TOP_P = doubleKey("gen_ai.request.top_p");
+  public static final AttributeKey<Double> GEN_AI_REQUEST_FREQUENCY_PENALTY =
+      doubleKey("gen_ai.request.frequency_penalty");
+  public static final AttributeKey<Double> GEN_AI_REQUEST_PRESENCE_PENALTY =
+      doubleKey("gen_ai.request.presence_penalty");
+  public static final AttributeKey<Boolean> GEN_AI_REQUEST_STREAM =
+      booleanKey("gen_ai.request.stream");
+  public static final AttributeKey<Double> GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK =
+      doubleKey("gen_ai.response.time_to_first_chunk");
   public static final AttributeKey<String> GEN_AI_RESPONSE_MODEL =
       stringKey("gen_ai.response.model");
   public static final AttributeKey<String> GEN_AI_RESPONSE_ID = stringKey("gen_ai.response.id");
