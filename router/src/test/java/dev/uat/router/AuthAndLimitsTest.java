@@ -7,6 +7,7 @@ import dev.uat.auth.JwtKeys;
 import dev.uat.auth.Revocation;
 import dev.uat.auth.TokenIssuer;
 import dev.uat.events.InProcessEventBus;
+import dev.uat.telemetry.TestTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ class AuthAndLimitsTest {
   static final String KEY = "uat_sk_3q2Zb0yS0hQ4l1WZC0dJ8xK7";
 
   @TempDir Path dir;
-  private final RecordingTelemetry otel = new RecordingTelemetry();
+  private final TestTelemetry otel = new TestTelemetry("uat-router");
   private final AtomicLong clock = new AtomicLong(1_000_000_000L);
   private FakeApi api;
   private Router router;

@@ -3,6 +3,7 @@ package dev.uat.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.uat.router.provider.ChatStream;
+import dev.uat.telemetry.TestTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class ClientGrowthTest {
-  private final RecordingTelemetry otel = new RecordingTelemetry();
+  private final TestTelemetry otel = new TestTelemetry("uat-router");
   private FakeUpstream upstream;
   private Router router;
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.auth.JwtKeys;
 import dev.uat.auth.TokenIssuer;
 import dev.uat.auth.TokenVerifier;
+import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -94,8 +95,7 @@ final class Http {
    * The spans of the trace of the (one) request whose SERVER span is named {@code server}, once
    * that span ended (a server span ends just after its response is sent) and {@code ready} holds.
    */
-  static List<SpanData> trace(
-      RecordingTelemetry otel, String server, Predicate<List<SpanData>> ready) {
+  static List<SpanData> trace(TestTelemetry otel, String server, Predicate<List<SpanData>> ready) {
     return Awaitility.await()
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(5))
@@ -117,7 +117,7 @@ final class Http {
   }
 
   /** The spans of the last chat request's trace. */
-  static List<SpanData> chatTrace(RecordingTelemetry otel) {
+  static List<SpanData> chatTrace(TestTelemetry otel) {
     return trace(otel, "POST /v1/chat/completions", s -> true);
   }
 

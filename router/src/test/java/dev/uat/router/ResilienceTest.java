@@ -3,6 +3,7 @@ package dev.uat.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.uat.telemetry.TestTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(30)
 class ResilienceTest {
   @TempDir Path dir;
-  private final RecordingTelemetry otel = new RecordingTelemetry();
+  private final TestTelemetry otel = new TestTelemetry("uat-router");
   private final AtomicLong clock = new AtomicLong(1_000_000_000L);
   private FakeUpstream primary;
   private FakeUpstream secondary;

@@ -1,5 +1,6 @@
 package dev.uat.router;
 
+import dev.uat.telemetry.TestTelemetry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * all closed after each test (routers first). Register with {@code @RegisterExtension}.
  */
 final class RouterFixture implements AfterEachCallback {
-  final RecordingTelemetry otel = new RecordingTelemetry();
+  final TestTelemetry otel = new TestTelemetry("uat-router");
   private final List<AutoCloseable> open = new ArrayList<>();
 
   /** The default settings on a free port. */

@@ -3,6 +3,7 @@ package dev.uat.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.uat.telemetry.TestTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(30)
 class StreamingTest {
   @TempDir Path dir;
-  private final RecordingTelemetry otel = new RecordingTelemetry();
+  private final TestTelemetry otel = new TestTelemetry("uat-router");
   private final List<AutoCloseable> open = new ArrayList<>();
   private Router router;
 
