@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.uat.telemetry.TestTelemetry;
+import dev.uat.observatory.ingest.Pipeline;
 import dev.uat.web.Json;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -48,22 +48,19 @@ import org.junit.jupiter.api.Timeout;
 class ObservatoryTest {
   private final HttpClient client = HttpClient.newHttpClient();
   private final List<SdkTracerProvider> providers = new ArrayList<>();
-  private TestTelemetry own;
+  private TestObservatory fixture;
   private Observatory observatory;
 
   @BeforeEach
   void start() {
-    own = new TestTelemetry("uat-observatory");
-    observatory =
-        Observatory.start(
-            new ObservatorySettings("127.0.0.1", 0, 0, 16L * 1024 * 1024), own.telemetry());
+    fixture = TestObservatory.start(16L * 1024 * 1024);
+    observatory = fixture.observatory();
   }
 
   @AfterEach
   void stop() {
     providers.forEach(SdkTracerProvider::close);
-    observatory.close();
-    own.close();
+    fixture.close();
   }
 
   /** An SDK exporting to the observatory over OTLP/HTTP protobuf and to {@code copy}. */
@@ -310,19 +307,28 @@ class ObservatoryTest {
   @Test
   void startFailsWhenAPortIsTaken() {
     ObservatorySettings clash =
-        new ObservatorySettings("127.0.0.1", 0, observatory.queryPort(), 1024 * 1024);
+        TestObservatory.settings(1024 * 1024).queryPort(observatory.queryPort()).build();
 
-    assertThatThrownBy(() -> Observatory.start(clash, own.telemetry()).close())
+    assertThatThrownBy(() -> Observatory.start(clash, fixture.own().telemetry()).close())
         .isInstanceOf(RuntimeException.class);
   }
 
   @Test
   void defaultSettingsAreTheDocumentedPortsAndBudget() {
-    assertThat(ObservatorySettings.defaults())
-        .isEqualTo(
-            new ObservatorySettings(
-                    "127.0.0.1", 4318, 16686, 9411, 64L * 1024 * 1024, null, false, "", "")
-                .withOtlpGrpcPort(4317));
+    ObservatorySettings defaults = ObservatorySettings.defaults();
+    assertThat(defaults.host()).isEqualTo("127.0.0.1");
+    assertThat(defaults.otlpPort()).isEqualTo(4318);
+    assertThat(defaults.otlpGrpcPort()).isEqualTo(4317);
+    assertThat(defaults.queryPort()).isEqualTo(16686);
+    assertThat(defaults.zipkinPort()).isEqualTo(9411);
+    assertThat(defaults.maxStoreBytes()).isEqualTo(64L * 1024 * 1024);
+    assertThat(defaults.dataDir()).isNull();
+    assertThat(defaults.persist()).isFalse();
+    assertThat(defaults.token()).isNull();
+    assertThat(defaults.alertmanagerUrl()).isNull();
+    assertThat(defaults.allowedHosts()).isEmpty();
+    assertThat(defaults.maxInFlightBytes()).isEqualTo(Pipeline.defaultInFlightBudget());
+    assertThat(defaults.toBuilder().build()).isEqualTo(defaults);
   }
 
   // --- helpers ---

@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Resource;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.model.SpanKind;
 import dev.uat.observatory.model.TraceId;
-import dev.uat.observatory.testing.OtlpProtoEncoder;
-import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -62,7 +60,7 @@ class AlertsEndToEndTest {
         """);
   }
 
-  private void exportSlowSpans(Observatory observatory) throws Exception {
+  private static void exportSlowSpans(TestObservatory observatory) {
     long now = System.currentTimeMillis() * 1_000_000;
     List<Span> spans = new ArrayList<>();
     for (int i = 1; i <= 20; i++) {
@@ -77,14 +75,7 @@ class AlertsEndToEndTest {
               .resource(API)
               .build());
     }
-    HttpResponse<String> response =
-        client.send(
-            HttpRequest.newBuilder(URI.create(observatory.otlpUrl() + "/v1/traces"))
-                .header("Content-Type", "application/x-protobuf")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(OtlpProtoEncoder.encode(spans)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(observatory.postOtlp(spans).statusCode()).isEqualTo(200);
   }
 
   private JsonNode getJson(String url) throws Exception {
@@ -99,12 +90,10 @@ class AlertsEndToEndTest {
   @Test
   void slowSpansRaiseAnAlertListedAtApiAlertsWithExemplars() throws Exception {
     writeRules();
-    try (TestTelemetry own = new TestTelemetry("uat-observatory");
-        Observatory observatory =
-            Observatory.start(
-                new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20).withDataDir(data, false),
-                own.telemetry())) {
-      exportSlowSpans(observatory);
+    try (TestObservatory fixture =
+        TestObservatory.start(TestObservatory.settings(8 << 20).dataDir(data).build())) {
+      Observatory observatory = fixture.observatory();
+      exportSlowSpans(fixture);
 
       await()
           .atMost(Duration.ofSeconds(20))
@@ -170,14 +159,11 @@ class AlertsEndToEndTest {
                               HttpResponse.BodyHandlers.discarding())
                           .statusCode()
                       == 200);
-      try (TestTelemetry own = new TestTelemetry("uat-observatory");
-          Observatory observatory =
-              Observatory.start(
-                  new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20)
-                      .withDataDir(data, false)
-                      .withAlertmanagerUrl(am),
-                  own.telemetry())) {
-        exportSlowSpans(observatory);
+      try (TestObservatory fixture =
+          TestObservatory.start(
+              TestObservatory.settings(8 << 20).dataDir(data).alertmanagerUrl(am).build())) {
+        Observatory observatory = fixture.observatory();
+        exportSlowSpans(fixture);
 
         await()
             .atMost(Duration.ofSeconds(30))

@@ -8,8 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
-import dev.uat.telemetry.TestTelemetry;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.web.Json;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -36,21 +35,18 @@ class OtlpHttpReceiverTest {
   private static final String TRACE_HEX = "5b8efff798038103d269b633813fc60c";
 
   private final HttpClient client = HttpClient.newHttpClient();
-  private TestTelemetry own;
+  private TestObservatory fixture;
   private Observatory observatory;
 
   @BeforeEach
   void start() {
-    own = new TestTelemetry("uat-observatory");
-    observatory =
-        Observatory.start(
-            new ObservatorySettings("127.0.0.1", 0, 0, 16L * 1024 * 1024), own.telemetry());
+    fixture = TestObservatory.start(16L * 1024 * 1024);
+    observatory = fixture.observatory();
   }
 
   @AfterEach
   void stop() {
-    observatory.close();
-    own.close();
+    fixture.close();
   }
 
   private HttpResponse<byte[]> post(String path, HttpRequest.Builder request) throws Exception {
@@ -305,14 +301,14 @@ class OtlpHttpReceiverTest {
   /** The fields of ExportTraceServiceResponse.partial_success: 1 rejected_spans, 2 message. */
   private static Map<Integer, Object> readPartialSuccess(byte[] response) {
     ProtoReader in = new ProtoReader(response);
-    assertThat(in.readTag()).isEqualTo(1 << 3 | ProtoReader.LEN);
+    assertThat(in.readTag()).isEqualTo(1 << 3 | ProtoReader.WIRETYPE_LENGTH_DELIMITED);
     int outer = in.enter();
     Map<Integer, Object> fields = new LinkedHashMap<>();
     while (in.hasMore()) {
       int tag = in.readTag();
       switch (tag) {
-        case 1 << 3 | ProtoReader.VARINT -> fields.put(1, in.readVarint());
-        case 2 << 3 | ProtoReader.LEN -> fields.put(2, in.readString());
+        case 1 << 3 | ProtoReader.WIRETYPE_VARINT -> fields.put(1, in.readVarint());
+        case 2 << 3 | ProtoReader.WIRETYPE_LENGTH_DELIMITED -> fields.put(2, in.readString());
         default -> throw new AssertionError("unexpected tag " + tag);
       }
     }

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Bytes;
 import dev.uat.observatory.model.Event;
@@ -13,7 +13,6 @@ import dev.uat.observatory.model.Link;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.testing.OtlpProtoEncoder;
 import dev.uat.observatory.testing.SyntheticTraces;
-import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -34,17 +33,18 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class ApiV3Test {
   private final HttpClient client = HttpClient.newHttpClient();
-  private TestTelemetry own;
+  private TestObservatory firstFixture;
+  private TestObservatory secondFixture;
   private Observatory first;
   private Observatory second;
   private List<Span> trace;
 
   @BeforeEach
   void start() throws Exception {
-    own = new TestTelemetry("uat-observatory");
-    first = Observatory.start(new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20), own.telemetry());
-    second =
-        Observatory.start(new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20), own.telemetry());
+    firstFixture = TestObservatory.start(8 << 20);
+    secondFixture = TestObservatory.start(8 << 20);
+    first = firstFixture.observatory();
+    second = secondFixture.observatory();
     long now = System.currentTimeMillis() * 1_000_000;
     trace = new ArrayList<>(new SyntheticTraces(3).chatTrace(now - 10_000_000_000L, 1));
     // every value type, events and links, in one span
@@ -93,9 +93,8 @@ class ApiV3Test {
 
   @AfterEach
   void stop() {
-    first.close();
-    second.close();
-    own.close();
+    firstFixture.close();
+    secondFixture.close();
   }
 
   private void post(Observatory to, byte[] body, String type) throws Exception {
