@@ -12,6 +12,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.ingest.Pipeline;
+import dev.uat.observatory.testing.JaegerShape;
 import dev.uat.web.Json;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -143,17 +144,19 @@ class ObservatoryTest {
         .until(() -> observatory.store().trace(traceId).map(t -> t.spans().size()).orElse(0) == 2);
     JsonNode body = get("/api/traces/" + traceId, 200);
 
-    assertThat(fieldNames(body)).containsExactly("data", "total", "limit", "offset", "errors");
+    assertThat(JaegerShape.fields(body))
+        .containsExactly("data", "total", "limit", "offset", "errors");
     assertThat(body.get("total").asInt()).isZero();
     assertThat(body.get("errors").isNull()).isTrue();
     assertThat(body.get("data")).hasSize(1);
     JsonNode trace = body.get("data").get(0);
-    assertThat(fieldNames(trace)).containsExactly("traceID", "spans", "processes", "warnings");
+    assertThat(JaegerShape.fields(trace))
+        .containsExactly("traceID", "spans", "processes", "warnings");
     assertThat(trace.get("traceID").asText()).isEqualTo(traceId);
     assertThat(trace.get("warnings").isNull()).isTrue();
 
     JsonNode process = trace.get("processes").get("p1");
-    assertThat(fieldNames(trace.get("processes"))).containsExactly("p1");
+    assertThat(JaegerShape.fields(trace.get("processes"))).containsExactly("p1");
     assertThat(process.get("serviceName").asText()).isEqualTo("uat-api");
     Map<String, JsonNode> processTags = tags(process.get("tags"));
     assertThat(processTags).doesNotContainKey("service.name");
@@ -166,19 +169,7 @@ class ObservatoryTest {
     JsonNode clientSpan = spanNamed(trace, "chat llama3");
     assertThat(trace.get("spans").get(0)).as("ordered by start").isEqualTo(serverSpan);
 
-    assertThat(fieldNames(serverSpan))
-        .containsExactly(
-            "traceID",
-            "spanID",
-            "flags",
-            "operationName",
-            "references",
-            "startTime",
-            "duration",
-            "tags",
-            "logs",
-            "processID",
-            "warnings");
+    assertThat(JaegerShape.fields(serverSpan)).containsExactlyElementsOf(JaegerShape.SPAN_FIELDS);
     SpanData serverData = sent.get("POST /api/chat");
     assertThat(serverSpan.get("traceID").asText()).isEqualTo(traceId);
     assertThat(serverSpan.get("spanID").asText()).isEqualTo(serverId);
@@ -226,7 +217,7 @@ class ObservatoryTest {
             tagNode("otel.status_description", "string", "provider timed out"));
     assertThat(clientSpan.get("logs")).hasSize(1);
     JsonNode log = clientSpan.get("logs").get(0);
-    assertThat(fieldNames(log)).containsExactly("timestamp", "fields");
+    assertThat(JaegerShape.fields(log)).containsExactly("timestamp", "fields");
     assertThat(log.get("timestamp").asLong())
         .isEqualTo(clientData.getEvents().getFirst().getEpochNanos() / 1000);
     assertThat(log.get("fields"))
@@ -263,7 +254,8 @@ class ObservatoryTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> observatory.store().services().size() == 2);
     JsonNode body = get("/api/services", 200);
 
-    assertThat(fieldNames(body)).containsExactly("data", "total", "limit", "offset", "errors");
+    assertThat(JaegerShape.fields(body))
+        .containsExactly("data", "total", "limit", "offset", "errors");
     assertThat(body.get("data")).isEqualTo(tree(List.of("uat-api", "uat-router")));
     assertThat(body.get("total").asInt()).isEqualTo(2);
   }
@@ -333,12 +325,6 @@ class ObservatoryTest {
 
   // --- helpers ---
 
-  private static List<String> fieldNames(JsonNode node) {
-    List<String> names = new ArrayList<>();
-    node.fieldNames().forEachRemaining(names::add);
-    return names;
-  }
-
   private static JsonNode spanNamed(JsonNode trace, String name) {
     for (JsonNode span : trace.get("spans")) {
       if (span.get("operationName").asText().equals(name)) {
@@ -352,7 +338,7 @@ class ObservatoryTest {
   private static Map<String, JsonNode> tags(JsonNode tags) {
     Map<String, JsonNode> byKey = new LinkedHashMap<>();
     for (JsonNode tag : tags) {
-      assertThat(fieldNames(tag)).containsExactly("key", "type", "value");
+      assertThat(JaegerShape.fields(tag)).containsExactly("key", "type", "value");
       byKey.put(
           tag.get("key").asText(),
           Json.MAPPER

@@ -2,6 +2,7 @@ package dev.uat.observatory.ingest;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.observatory.model.AttributeNames;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.store.Storage;
 import dev.uat.web.HttpError;
@@ -268,9 +269,7 @@ public final class Pipeline implements AutoCloseable {
     final io.opentelemetry.api.common.Attributes attributes;
 
     Reason(String name) {
-      this.attributes =
-          io.opentelemetry.api.common.Attributes.of(
-              io.opentelemetry.api.common.AttributeKey.stringKey("reason"), name);
+      this.attributes = io.opentelemetry.api.common.Attributes.of(AttributeNames.REASON, name);
     }
   }
 

@@ -489,15 +489,8 @@ class OtlpGrpcReceiverTest {
     // OTEL_EXPORTER_OTLP_PROTOCOL=grpc, as a system property: the same key for autoconfigure
     String previous = System.setProperty("otel.exporter.otlp.protocol", "grpc");
     String traceId;
-    try (Telemetry telemetry =
-        Telemetry.create(
-            new TelemetrySettings(
-                "uat-api", observatory.otlpUrl(), true, true, observatory.otlpGrpcUrl()))) {
-      io.opentelemetry.api.trace.Span span =
-          telemetry.tracer().spanBuilder("GET /over-grpc").startSpan();
-      traceId = span.getSpanContext().getTraceId();
-      span.end();
-      telemetry.flush(10_000);
+    try {
+      traceId = exportOneSpan("GET /over-grpc");
     } finally {
       if (previous == null) {
         System.clearProperty("otel.exporter.otlp.protocol");
@@ -506,37 +499,42 @@ class OtlpGrpcReceiverTest {
       }
     }
 
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> observatory.store().trace(traceId).isPresent());
     assertThat(observatory.store().trace(traceId).orElseThrow().spans())
         .extracting(s -> s.name())
         .containsExactly("GET /over-grpc");
-    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_grpc\""))
-        .isEqualTo(1);
-    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_http\"")).isZero();
+    assertReceivedBy("otlp_grpc", "otlp_http");
   }
 
   @Test
   void withoutTheGrpcProtocolAComponentStillExportsOverHttp() throws Exception {
+    exportOneSpan("GET /over-http");
+
+    assertReceivedBy("otlp_http", "otlp_grpc");
+  }
+
+  /** Exports one span through a component's {@link Telemetry}; returns its trace id once stored. */
+  private String exportOneSpan(String name) {
     String traceId;
     try (Telemetry telemetry =
         Telemetry.create(
             new TelemetrySettings(
                 "uat-api", observatory.otlpUrl(), true, true, observatory.otlpGrpcUrl()))) {
-      io.opentelemetry.api.trace.Span span =
-          telemetry.tracer().spanBuilder("GET /over-http").startSpan();
+      io.opentelemetry.api.trace.Span span = telemetry.tracer().spanBuilder(name).startSpan();
       traceId = span.getSpanContext().getTraceId();
       span.end();
       telemetry.flush(10_000);
     }
-
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> observatory.store().trace(traceId).isPresent());
-    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_http\""))
+    return traceId;
+  }
+
+  private void assertReceivedBy(String receiver, String notReceiver) {
+    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"" + receiver + "\""))
         .isEqualTo(1);
-    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_grpc\"")).isZero();
+    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"" + notReceiver + "\""))
+        .isZero();
   }
 
   /** google.rpc.Status -> details[0] (Any of RetryInfo) -> retry_delay -> seconds. */

@@ -118,6 +118,16 @@ class ApiV3Test {
     return Json.MAPPER.readTree(response.body());
   }
 
+  /** The query parameters of {@code service}'s traces that started in the last hour. */
+  private static String lastHourOf(String service) {
+    return "query.service_name="
+        + service
+        + "&query.start_time_min="
+        + q(Instant.now().minusSeconds(3600).toString())
+        + "&query.start_time_max="
+        + q(Instant.now().toString());
+  }
+
   private static String q(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
@@ -157,28 +167,16 @@ class ApiV3Test {
 
   @Test
   void findTracesTakesRfc3339TimesAndAnswers404WhenNothingMatches() throws Exception {
-    String min = q(Instant.now().minusSeconds(3600).toString());
-    String max = q(Instant.now().toString());
-
     JsonNode found =
         get(
             first,
-            "/api/v3/traces?query.service_name=uat-router&query.start_time_min="
-                + min
-                + "&query.start_time_max="
-                + max
+            "/api/v3/traces?"
+                + lastHourOf("uat-router")
                 + "&query.duration_min=1ms&query.num_traces=5",
             200);
     assertThat(found.get("result").get("resourceSpans")).hasSize(4);
 
-    JsonNode none =
-        get(
-            first,
-            "/api/v3/traces?query.service_name=nobody&query.start_time_min="
-                + min
-                + "&query.start_time_max="
-                + max,
-            404);
+    JsonNode none = get(first, "/api/v3/traces?" + lastHourOf("nobody"), 404);
     assertThat(none)
         .isEqualTo(
             Json.MAPPER.readTree("{\"error\":{\"httpCode\":404,\"message\":\"No traces found\"}}"));
@@ -197,17 +195,7 @@ class ApiV3Test {
 
   @Test
   void traceSummariesDescribeTracesWithoutSpans() throws Exception {
-    String min = q(Instant.now().minusSeconds(3600).toString());
-    String max = q(Instant.now().toString());
-
-    JsonNode body =
-        get(
-            first,
-            "/api/v3/trace-summaries?query.service_name=uat-api&query.start_time_min="
-                + min
-                + "&query.start_time_max="
-                + max,
-            200);
+    JsonNode body = get(first, "/api/v3/trace-summaries?" + lastHourOf("uat-api"), 200);
 
     JsonNode summary = body.get("summaries").get(0);
     assertThat(summary.get("traceId").asText()).isEqualTo(trace.getFirst().traceIdHex());
