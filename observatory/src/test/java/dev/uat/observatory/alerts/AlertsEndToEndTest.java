@@ -46,18 +46,7 @@ class AlertsEndToEndTest {
     Files.createDirectories(data.resolve("observatory"));
     Files.writeString(
         data.resolve("observatory/alert-rules.yaml"),
-        """
-        evaluation_interval: 200ms
-        rules:
-          - name: HighLatencyP95
-            kind: latency
-            percentile: 95
-            threshold_ms: 200
-            window: 5m
-            span_kinds: [server]
-            min_calls: 5
-            severity: warning
-        """);
+        "evaluation_interval: 200ms\n" + AlertEvaluatorTest.LATENCY);
   }
 
   private static void exportSlowSpans(TestObservatory observatory) {
@@ -100,12 +89,12 @@ class AlertsEndToEndTest {
           .until(() -> getJson(observatory.queryUrl() + "/api/alerts").get("alerts").size() == 1);
       JsonNode body = getJson(observatory.queryUrl() + "/api/alerts");
       JsonNode alert = body.get("alerts").get(0);
-      assertThat(alert.get("name").asText()).isEqualTo("HighLatencyP95");
+      assertThat(alert.get("name").asText()).isEqualTo("SlowApi");
       assertThat(alert.get("service").asText()).isEqualTo("uat-api");
       assertThat(alert.get("state").asText()).isEqualTo("firing");
       assertThat(alert.get("value").asDouble()).isGreaterThan(200);
       assertThat(alert.get("exemplarTraceIds").get(0).asText()).startsWith("0000000000005eed");
-      assertThat(body.get("rules").get(0).get("name").asText()).isEqualTo("HighLatencyP95");
+      assertThat(body.get("rules").get(0).get("name").asText()).isEqualTo("SlowApi");
       assertThat(body.get("rulesFile").asText()).endsWith("alert-rules.yaml");
       assertThat(body.get("rulesError").isNull()).isTrue();
 
@@ -169,7 +158,7 @@ class AlertsEndToEndTest {
             .atMost(Duration.ofSeconds(30))
             .until(() -> getJson(am + "/api/v2/alerts").size() == 1);
         JsonNode received = getJson(am + "/api/v2/alerts").get(0);
-        assertThat(received.get("labels").get("alertname").asText()).isEqualTo("HighLatencyP95");
+        assertThat(received.get("labels").get("alertname").asText()).isEqualTo("SlowApi");
         assertThat(received.get("labels").get("service").asText()).isEqualTo("uat-api");
         assertThat(received.get("labels").get("source").asText()).isEqualTo("uat-observatory");
         assertThat(received.get("status").get("state").asText()).isEqualTo("active");

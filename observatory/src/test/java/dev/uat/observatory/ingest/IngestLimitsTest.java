@@ -1,5 +1,6 @@
 package dev.uat.observatory.ingest;
 
+import static dev.uat.observatory.testing.Gzip.gzip;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,7 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -104,14 +104,6 @@ class IngestLimitsTest {
     List<Span> viaZipkin = traces.chatTrace(System.currentTimeMillis() * 1_000_000, 1);
     assertThat(send(zipkin(), ZipkinJsonEncoder.encode(viaZipkin)).statusCode()).isEqualTo(202);
     assertThat(observatory.store().trace(viaZipkin.getFirst().traceId())).isPresent();
-  }
-
-  private static byte[] gzip(byte[] data) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
-      gzip.write(data);
-    }
-    return out.toByteArray();
   }
 
   @Test

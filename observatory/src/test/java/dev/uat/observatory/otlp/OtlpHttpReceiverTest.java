@@ -3,6 +3,7 @@ package dev.uat.observatory.otlp;
 import static dev.uat.observatory.otlp.ProtoWriter.id;
 import static dev.uat.observatory.otlp.ProtoWriter.request;
 import static dev.uat.observatory.otlp.ProtoWriter.span;
+import static dev.uat.observatory.testing.Gzip.gzip;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,7 +12,6 @@ import dev.uat.observatory.Observatory;
 import dev.uat.observatory.TestObservatory;
 import dev.uat.web.Json;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,7 +20,6 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -235,18 +234,22 @@ class OtlpHttpReceiverTest {
     assertError(response, 413, "payload_too_large");
   }
 
+  /** {@code body} as a protobuf export declared gzip-encoded. */
+  private HttpResponse<byte[]> postGzipped(byte[] body) throws Exception {
+    return post(
+        "/v1/traces",
+        HttpRequest.newBuilder()
+            .header("Content-Type", PROTOBUF)
+            .header("Content-Encoding", "gzip")
+            .POST(BodyPublishers.ofByteArray(body)));
+  }
+
   @Test
   void bodyInflatingBeyondTheLimitIsRejectedWith413() throws Exception {
     byte[] bomb = gzip(new byte[(int) OtlpHttpReceiver.MAX_DECOMPRESSED_BYTES + 1]);
     assertThat(bomb.length).isLessThan((int) OtlpHttpReceiver.MAX_BODY_BYTES);
 
-    HttpResponse<byte[]> response =
-        post(
-            "/v1/traces",
-            HttpRequest.newBuilder()
-                .header("Content-Type", PROTOBUF)
-                .header("Content-Encoding", "gzip")
-                .POST(BodyPublishers.ofByteArray(bomb)));
+    HttpResponse<byte[]> response = postGzipped(bomb);
 
     assertError(response, 413, "payload_too_large");
   }
@@ -268,13 +271,7 @@ class OtlpHttpReceiverTest {
 
   @Test
   void invalidGzipIsRejectedWith400() throws Exception {
-    HttpResponse<byte[]> response =
-        post(
-            "/v1/traces",
-            HttpRequest.newBuilder()
-                .header("Content-Type", PROTOBUF)
-                .header("Content-Encoding", "gzip")
-                .POST(BodyPublishers.ofByteArray(new byte[] {1, 2, 3})));
+    HttpResponse<byte[]> response = postGzipped(new byte[] {1, 2, 3});
 
     assertError(response, 400, "invalid_gzip");
   }
@@ -381,13 +378,5 @@ class OtlpHttpReceiverTest {
         .contains("uat_observatory_store_spans 2")
         .contains("uat_observatory_store_traces 1")
         .containsPattern("uat_observatory_store_bytes [1-9][0-9]*");
-  }
-
-  private static byte[] gzip(byte[] data) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
-      gzip.write(data);
-    }
-    return out.toByteArray();
   }
 }
