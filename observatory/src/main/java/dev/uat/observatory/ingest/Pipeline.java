@@ -174,11 +174,6 @@ public final class Pipeline implements AutoCloseable {
     return inFlight.get();
   }
 
-  /** The most bytes reserved at once since start; never above {@link #maxInFlightBytes()}. */
-  public long inFlightPeakBytes() {
-    return inFlightPeak.get();
-  }
-
   /**
    * One request's reservation of in-flight bytes. Grows before the request holds more ({@link
    * #reserve}), shrinks when it lets go of something ({@link #release}); {@link #close()} returns
