@@ -22,17 +22,14 @@ import dev.uat.observatory.ui.UiAuth;
 import dev.uat.observatory.ui.UiRoutes;
 import dev.uat.observatory.zipkin.ZipkinHttpReceiver;
 import dev.uat.telemetry.Telemetry;
+import dev.uat.web.Closer;
 import dev.uat.web.Service;
 import io.opentelemetry.api.metrics.Meter;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The embedded trace backend. Four servers:
@@ -70,7 +67,6 @@ import org.slf4j.LoggerFactory;
  * ingest would export spans about each export, to itself.
  */
 public final class Observatory implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(Observatory.class);
 
   /** The observatory's folder in the data directory. */
   public static final String DIRECTORY = "observatory";
@@ -82,8 +78,8 @@ public final class Observatory implements AutoCloseable {
   private final OtlpGrpcReceiver grpc;
   private final Service zipkin;
   private final Service query;
-  private final String token; // "" when none is needed
-  private final Deque<AutoCloseable> open;
+  private final String token; // null when none is needed
+  private final Closer open;
 
   private Observatory(
       InMemoryStorage storage,
@@ -94,7 +90,7 @@ public final class Observatory implements AutoCloseable {
       Service zipkin,
       Service query,
       String token,
-      Deque<AutoCloseable> open) {
+      Closer open) {
     this.storage = storage;
     this.pipeline = pipeline;
     this.alerts = alerts;
@@ -121,133 +117,131 @@ public final class Observatory implements AutoCloseable {
     requireNonNull(settings, "settings");
     requireNonNull(telemetry, "telemetry");
     Meter meter = telemetry.meter();
-    Deque<AutoCloseable> open = new ArrayDeque<>();
-    try {
-      String token = settings.token();
-      if (token.isEmpty() && !settings.loopback()) {
-        throw new IllegalArgumentException(
-            "the observatory would listen on "
-                + settings.host()
-                + ", which is not a loopback address: its UI and query API would be open to"
-                + " the network. Set observatory-token (a long random secret) or bind it to"
-                + " 127.0.0.1");
-      }
-      InMemoryStorage storage = new InMemoryStorage(settings.maxStoreBytes());
-      open.push(storage);
-      storeMetrics(storage, meter).forEach(open::push);
-      RedMetrics red = new RedMetrics(meter);
-      GenAiMetrics genAi = new GenAiMetrics();
-      Pipeline pipeline =
-          new Pipeline(
-              storage,
-              List.of(red, genAi),
-              meter,
-              settings.maxInFlightBytes() > 0
-                  ? settings.maxInFlightBytes()
-                  : Pipeline.defaultInFlightBudget(),
-              Pipeline.DEFAULT_QUEUE_BYTES);
-      open.push(pipeline);
-      OtlpHttpReceiver otlpReceiver = new OtlpHttpReceiver(pipeline, meter);
-      ZipkinHttpReceiver zipkinReceiver = new ZipkinHttpReceiver(pipeline, meter);
-      Path home = settings.dataDir() == null ? null : settings.dataDir().resolve(DIRECTORY);
-      if (settings.persist()) {
-        Journal journal =
-            Journal.open(
-                home.resolve("journal"),
-                settings.maxStoreBytes(),
-                Math.max(1 << 20, settings.maxStoreBytes() / 8),
-                meter,
-                (format, body, receivedMillis) -> {
-                  List<Span> spans =
-                      switch (format) {
-                        case ZIPKIN_JSON -> zipkinReceiver.decodeStored(body);
-                        default -> otlpReceiver.decodeStored(format, body);
-                      };
-                  pipeline.replay(spans, receivedMillis);
-                });
-        open.push(journal);
-        pipeline.attach(journal);
-      }
-      pipeline.start();
+    Closer open = new Closer();
+    return open.startOrClose(
+        () -> {
+          String token = settings.token();
+          if (token == null && !settings.loopback()) {
+            throw new IllegalArgumentException(
+                "the observatory would listen on "
+                    + settings.host()
+                    + ", which is not a loopback address: its UI and query API would be open to"
+                    + " the network. Set observatory-token (a long random secret) or bind it to"
+                    + " 127.0.0.1");
+          }
+          InMemoryStorage storage = new InMemoryStorage(settings.maxStoreBytes());
+          open.register(storage);
+          storeMetrics(storage, meter).forEach(open::register);
+          RedMetrics red = new RedMetrics(meter);
+          GenAiMetrics genAi = new GenAiMetrics();
+          Pipeline pipeline =
+              new Pipeline(
+                  storage,
+                  List.of(red, genAi),
+                  meter,
+                  settings.maxInFlightBytes(),
+                  Pipeline.DEFAULT_QUEUE_BYTES);
+          open.register(pipeline);
+          OtlpHttpReceiver otlpReceiver = new OtlpHttpReceiver(pipeline, meter);
+          ZipkinHttpReceiver zipkinReceiver = new ZipkinHttpReceiver(pipeline, meter);
+          Path home = settings.dataDir() == null ? null : settings.dataDir().resolve(DIRECTORY);
+          if (settings.persist()) {
+            Journal journal =
+                Journal.open(
+                    home.resolve("journal"),
+                    settings.maxStoreBytes(),
+                    Math.max(1 << 20, settings.maxStoreBytes() / 8),
+                    meter,
+                    (format, body, receivedMillis) -> {
+                      List<Span> spans =
+                          switch (format) {
+                            case ZIPKIN_JSON -> zipkinReceiver.decodeStored(body);
+                            default -> otlpReceiver.decodeStored(format, body);
+                          };
+                      pipeline.replay(spans, receivedMillis);
+                    });
+            open.register(journal);
+            pipeline.attach(journal);
+          }
+          pipeline.start();
 
-      Service otlp =
-          Service.builder("observatory-otlp", telemetry)
-              .host(settings.host())
-              .port(settings.otlpPort())
-              .maxBodyBytes(OtlpHttpReceiver.MAX_BODY_BYTES)
-              .readiness("store", storage::check)
-              .routes(otlpReceiver::register)
-              .start();
-      open.push(otlp);
-      OtlpGrpcReceiver grpc =
-          OtlpGrpcReceiver.start(pipeline, meter, settings.host(), settings.otlpGrpcPort());
-      open.push(grpc);
-      Service zipkin =
-          Service.builder("observatory-zipkin", telemetry)
-              .host(settings.host())
-              .port(settings.zipkinPort())
-              .maxBodyBytes(OtlpHttpReceiver.MAX_BODY_BYTES)
-              .readiness("store", storage::check)
-              .routes(zipkinReceiver::register)
-              .start();
-      open.push(zipkin);
+          Service otlp =
+              Service.builder("observatory-otlp", telemetry)
+                  .host(settings.host())
+                  .port(settings.otlpPort())
+                  .maxBodyBytes(OtlpHttpReceiver.MAX_BODY_BYTES)
+                  .readiness("store", storage::check)
+                  .routes(otlpReceiver::register)
+                  .start();
+          open.register(otlp);
+          OtlpGrpcReceiver grpc =
+              OtlpGrpcReceiver.start(pipeline, meter, settings.host(), settings.otlpGrpcPort());
+          open.register(grpc);
+          Service zipkin =
+              Service.builder("observatory-zipkin", telemetry)
+                  .host(settings.host())
+                  .port(settings.zipkinPort())
+                  .maxBodyBytes(OtlpHttpReceiver.MAX_BODY_BYTES)
+                  .readiness("store", storage::check)
+                  .routes(zipkinReceiver::register)
+                  .start();
+          open.register(zipkin);
 
-      String publicUrl = "http://" + urlHost(settings.host()) + ":";
-      AlertmanagerClient alertmanager = null;
-      Service query = null;
-      AlertEvaluator alerts =
-          new AlertEvaluator(
-              home == null ? null : home.resolve(AlertRules.FILE_NAME),
-              AlertRules.defaults(),
-              red,
-              storage,
-              null,
-              meter,
-              clock);
-      open.push(alerts);
-      JaegerQueryApi jaeger = new JaegerQueryApi(storage, clock);
-      ApiV3 v3 = new ApiV3(storage);
-      UiApi ui =
-          new UiApi(
-              storage,
-              red,
-              genAi,
-              alerts,
-              clock,
-              params -> JaegerQueryApi.searchQuery(params, clock.millis()));
-      UiRoutes pages = new UiRoutes();
-      UiAuth auth = token.isEmpty() ? null : new UiAuth(token);
-      HostCheck hosts = settings.loopback() ? new HostCheck(settings.allowedHosts(), meter) : null;
-      query =
-          Service.builder("observatory", telemetry)
-              .host(settings.host())
-              .port(settings.queryPort())
-              .readiness("store", storage::check)
-              .routes(
-                  cfg -> {
-                    if (hosts != null) {
-                      hosts.register(cfg);
-                    }
-                    if (auth != null) {
-                      auth.register(cfg);
-                    }
-                    jaeger.register(cfg);
-                    v3.register(cfg);
-                    ui.register(cfg);
-                    pages.register(cfg);
-                  })
-              .start();
-      open.push(query);
-      if (!settings.alertmanagerUrl().isBlank()) {
-        alertmanager = new AlertmanagerClient(settings.alertmanagerUrl(), publicUrl + query.port());
-        alerts.sendTo(alertmanager);
-      }
-      alerts.start();
-      return new Observatory(storage, pipeline, alerts, otlp, grpc, zipkin, query, token, open);
-    } catch (RuntimeException e) {
-      closeAll(open);
-      throw e;
-    }
+          String publicUrl = "http://" + urlHost(settings.host()) + ":";
+          AlertmanagerClient alertmanager = null;
+          Service query = null;
+          AlertEvaluator alerts =
+              new AlertEvaluator(
+                  home == null ? null : home.resolve(AlertRules.FILE_NAME),
+                  AlertRules.defaults(),
+                  red,
+                  storage,
+                  null,
+                  meter,
+                  clock);
+          open.register(alerts);
+          JaegerQueryApi jaeger = new JaegerQueryApi(storage, clock);
+          ApiV3 v3 = new ApiV3(storage);
+          UiApi ui =
+              new UiApi(
+                  storage,
+                  red,
+                  genAi,
+                  alerts,
+                  clock,
+                  params -> JaegerQueryApi.searchQuery(params, clock.millis()));
+          UiRoutes pages = new UiRoutes();
+          UiAuth auth = token == null ? null : new UiAuth(token);
+          HostCheck hosts =
+              settings.loopback() ? new HostCheck(settings.allowedHosts(), meter) : null;
+          query =
+              Service.builder("observatory", telemetry)
+                  .host(settings.host())
+                  .port(settings.queryPort())
+                  .readiness("store", storage::check)
+                  .routes(
+                      cfg -> {
+                        if (hosts != null) {
+                          hosts.register(cfg);
+                        }
+                        if (auth != null) {
+                          auth.register(cfg);
+                        }
+                        jaeger.register(cfg);
+                        v3.register(cfg);
+                        ui.register(cfg);
+                        pages.register(cfg);
+                      })
+                  .start();
+          open.register(query);
+          if (settings.alertmanagerUrl() != null) {
+            alertmanager =
+                new AlertmanagerClient(settings.alertmanagerUrl(), publicUrl + query.port());
+            alerts.sendTo(alertmanager);
+          }
+          alerts.start();
+          return new Observatory(storage, pipeline, alerts, otlp, grpc, zipkin, query, token, open);
+        });
   }
 
   private static String urlHost(String host) {
@@ -355,7 +349,7 @@ public final class Observatory implements AutoCloseable {
 
   /** The token the query port requires, when it requires one. */
   public Optional<String> token() {
-    return token.isEmpty() ? Optional.empty() : Optional.of(token);
+    return Optional.ofNullable(token);
   }
 
   /** The read role of the store, for in-process use and tests. */
@@ -375,17 +369,7 @@ public final class Observatory implements AutoCloseable {
 
   @Override
   public void close() {
-    closeAll(open);
-  }
-
-  private static void closeAll(Deque<AutoCloseable> closeables) {
-    while (!closeables.isEmpty()) {
-      try {
-        closeables.pop().close();
-      } catch (Exception e) {
-        log.warn("closing the observatory: {}", e.toString());
-      }
-    }
+    open.close();
   }
 
   @Override

@@ -2,6 +2,8 @@ package dev.uat.observatory;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.observatory.ingest.Pipeline;
+import dev.uat.settings.Check;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -9,7 +11,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Where the observatory listens, how much it keeps, and where its files go.
+ * Where the observatory listens, how much it keeps, and where its files go. Start from {@link
+ * #defaults()} and change what differs with {@link #toBuilder()}.
  *
  * @param host the interface every server binds to
  * @param otlpPort the OTLP/HTTP receiver's port; 0 picks a free one
@@ -18,17 +21,19 @@ import java.util.Locale;
  * @param maxStoreBytes approximate heap the stored spans may take before the oldest traces are
  *     evicted
  * @param dataDir the platform's data directory (the observatory uses {@code <dataDir>/observatory}
- *     for its alert rules and journal), or null for none: shipped alert rules, no persistence
+ *     for its alert rules and journal), null for none: shipped alert rules, no persistence
  * @param persist whether to journal received spans to disk and replay them at start (needs a {@code
  *     dataDir})
- * @param token the token the query API and UI require, "" for none; required when the host is not a
- *     loopback address ({@link Observatory#start} refuses to start without one then)
- * @param alertmanagerUrl an Alertmanager to push alerts to ({@code http://host:9093}), "" for none
+ * @param token the token the query API and UI require, null when none is required; required when
+ *     the host is not a loopback address ({@link Observatory#start} refuses to start without one
+ *     then)
+ * @param alertmanagerUrl an Alertmanager to push alerts to ({@code http://host:9093}), null for
+ *     none
  * @param allowedHosts host names the query API and UI accept in the {@code Host} header besides
  *     {@code localhost}, {@code 127.0.0.1} and {@code [::1]} (the DNS rebinding defence on
  *     loopback), without port; empty for none
- * @param maxInFlightBytes the receivers' in-flight budget in bytes, 0 for the default derived from
- *     the heap ({@code Pipeline.inFlightBudget(Runtime.maxMemory())})
+ * @param maxInFlightBytes the receivers' in-flight budget in bytes (by default derived from the
+ *     heap: {@link Pipeline#defaultInFlightBudget()})
  * @param otlpGrpcPort the OTLP/gRPC receiver's port (HTTP/2 cleartext); 0 picks a free one
  */
 public record ObservatorySettings(
@@ -53,148 +58,52 @@ public record ObservatorySettings(
 
   public ObservatorySettings {
     requireNonNull(host, "host");
-    checkPort(otlpPort, "otlpPort");
-    checkPort(queryPort, "queryPort");
-    checkPort(zipkinPort, "zipkinPort");
-    checkPort(otlpGrpcPort, "otlpGrpcPort");
-    if (maxStoreBytes <= 0) {
-      throw new IllegalArgumentException("maxStoreBytes must be positive: " + maxStoreBytes);
-    }
+    Check.port(otlpPort, "otlpPort");
+    Check.port(queryPort, "queryPort");
+    Check.port(zipkinPort, "zipkinPort");
+    Check.port(otlpGrpcPort, "otlpGrpcPort");
+    Check.atLeast(maxStoreBytes, 1, "maxStoreBytes");
+    Check.atLeast(maxInFlightBytes, 1, "maxInFlightBytes");
     if (persist && dataDir == null) {
       throw new IllegalArgumentException("persist needs a dataDir");
     }
-    requireNonNull(token, "token");
-    requireNonNull(alertmanagerUrl, "alertmanagerUrl");
+    if (token != null && token.isBlank()) {
+      throw new IllegalArgumentException("token must not be blank (null for none)");
+    }
+    if (alertmanagerUrl != null && alertmanagerUrl.isBlank()) {
+      throw new IllegalArgumentException("alertmanagerUrl must not be blank (null for none)");
+    }
     requireNonNull(allowedHosts, "allowedHosts");
     allowedHosts =
         allowedHosts.stream()
             .map(h -> h.trim().toLowerCase(Locale.ROOT))
             .filter(h -> !h.isEmpty())
             .toList();
-    if (maxInFlightBytes < 0) {
-      throw new IllegalArgumentException("maxInFlightBytes must not be negative");
-    }
-  }
-
-  /**
-   * No extra allowed hosts, the in-flight budget derived from the heap, OTLP/gRPC on a free port.
-   */
-  public ObservatorySettings(
-      String host,
-      int otlpPort,
-      int queryPort,
-      int zipkinPort,
-      long maxStoreBytes,
-      Path dataDir,
-      boolean persist,
-      String token,
-      String alertmanagerUrl) {
-    this(
-        host,
-        otlpPort,
-        queryPort,
-        zipkinPort,
-        maxStoreBytes,
-        dataDir,
-        persist,
-        token,
-        alertmanagerUrl,
-        List.of(),
-        0,
-        0);
-  }
-
-  /**
-   * The receivers and query API on these ports, Zipkin on any free port, no data directory, no
-   * token, no Alertmanager.
-   */
-  public ObservatorySettings(String host, int otlpPort, int queryPort, long maxStoreBytes) {
-    this(host, otlpPort, queryPort, 0, maxStoreBytes, null, false, "", "");
   }
 
   /**
    * 127.0.0.1, OTLP/HTTP on 4318, OTLP/gRPC on 4317, query and UI on 16686, Zipkin on 9411, 64 MiB
-   * of spans.
+   * of spans, no data directory, no token, no Alertmanager, the in-flight budget derived from the
+   * heap.
    */
   public static ObservatorySettings defaults() {
     return new ObservatorySettings(
-            DEFAULT_HOST,
-            DEFAULT_OTLP_PORT,
-            DEFAULT_QUERY_PORT,
-            DEFAULT_ZIPKIN_PORT,
-            DEFAULT_MAX_STORE_BYTES,
-            null,
-            false,
-            "",
-            "")
-        .withOtlpGrpcPort(DEFAULT_OTLP_GRPC_PORT);
+        DEFAULT_HOST,
+        DEFAULT_OTLP_PORT,
+        DEFAULT_QUERY_PORT,
+        DEFAULT_ZIPKIN_PORT,
+        DEFAULT_MAX_STORE_BYTES,
+        null,
+        false,
+        null,
+        null,
+        List.of(),
+        Pipeline.defaultInFlightBudget(),
+        DEFAULT_OTLP_GRPC_PORT);
   }
 
-  /** The OTLP/gRPC receiver's port; 0 picks a free one. */
-  public ObservatorySettings withOtlpGrpcPort(int port) {
-    return new ObservatorySettings(
-        host,
-        otlpPort,
-        queryPort,
-        zipkinPort,
-        maxStoreBytes,
-        dataDir,
-        persist,
-        token,
-        alertmanagerUrl,
-        allowedHosts,
-        maxInFlightBytes,
-        port);
-  }
-
-  public ObservatorySettings withZipkinPort(int port) {
-    return copy(port, dataDir, persist, token, alertmanagerUrl, allowedHosts, maxInFlightBytes);
-  }
-
-  public ObservatorySettings withDataDir(Path dir, boolean persist) {
-    return copy(zipkinPort, dir, persist, token, alertmanagerUrl, allowedHosts, maxInFlightBytes);
-  }
-
-  public ObservatorySettings withToken(String token) {
-    return copy(
-        zipkinPort, dataDir, persist, token, alertmanagerUrl, allowedHosts, maxInFlightBytes);
-  }
-
-  public ObservatorySettings withAlertmanagerUrl(String url) {
-    return copy(zipkinPort, dataDir, persist, token, url, allowedHosts, maxInFlightBytes);
-  }
-
-  /** Extra host names the query port accepts in {@code Host} (see {@link #allowedHosts()}). */
-  public ObservatorySettings withAllowedHosts(List<String> hosts) {
-    return copy(zipkinPort, dataDir, persist, token, alertmanagerUrl, hosts, maxInFlightBytes);
-  }
-
-  /** The receivers' in-flight budget in bytes; 0 derives it from the heap. */
-  public ObservatorySettings withMaxInFlightBytes(long bytes) {
-    return copy(zipkinPort, dataDir, persist, token, alertmanagerUrl, allowedHosts, bytes);
-  }
-
-  private ObservatorySettings copy(
-      int zipkinPort,
-      Path dataDir,
-      boolean persist,
-      String token,
-      String alertmanagerUrl,
-      List<String> allowedHosts,
-      long maxInFlightBytes) {
-    return new ObservatorySettings(
-        host,
-        otlpPort,
-        queryPort,
-        zipkinPort,
-        maxStoreBytes,
-        dataDir,
-        persist,
-        token,
-        alertmanagerUrl,
-        allowedHosts,
-        maxInFlightBytes,
-        otlpGrpcPort);
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   /** Whether {@link #host()} is a loopback address (no token needed then). */
@@ -206,12 +115,6 @@ public record ObservatorySettings(
       return InetAddress.getByName(host).isLoopbackAddress();
     } catch (UnknownHostException e) {
       return false;
-    }
-  }
-
-  private static void checkPort(int port, String name) {
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException(name + " out of range: " + port);
     }
   }
 
@@ -234,7 +137,7 @@ public record ObservatorySettings(
         + ", persist="
         + persist
         + ", token="
-        + (token.isEmpty() ? "none" : "(set)")
+        + (token == null ? "none" : "(set)")
         + ", alertmanagerUrl="
         + alertmanagerUrl
         + ", allowedHosts="
@@ -242,5 +145,118 @@ public record ObservatorySettings(
         + ", maxInFlightBytes="
         + maxInFlightBytes
         + "}";
+  }
+
+  /** Changes some settings; {@link #build()} validates them all. Not thread-safe. */
+  public static final class Builder {
+    private String host;
+    private int otlpPort;
+    private int queryPort;
+    private int zipkinPort;
+    private long maxStoreBytes;
+    private Path dataDir;
+    private boolean persist;
+    private String token;
+    private String alertmanagerUrl;
+    private List<String> allowedHosts;
+    private long maxInFlightBytes;
+    private int otlpGrpcPort;
+
+    private Builder(ObservatorySettings s) {
+      host = s.host;
+      otlpPort = s.otlpPort;
+      queryPort = s.queryPort;
+      zipkinPort = s.zipkinPort;
+      maxStoreBytes = s.maxStoreBytes;
+      dataDir = s.dataDir;
+      persist = s.persist;
+      token = s.token;
+      alertmanagerUrl = s.alertmanagerUrl;
+      allowedHosts = s.allowedHosts;
+      maxInFlightBytes = s.maxInFlightBytes;
+      otlpGrpcPort = s.otlpGrpcPort;
+    }
+
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    public Builder otlpPort(int otlpPort) {
+      this.otlpPort = otlpPort;
+      return this;
+    }
+
+    public Builder queryPort(int queryPort) {
+      this.queryPort = queryPort;
+      return this;
+    }
+
+    public Builder zipkinPort(int zipkinPort) {
+      this.zipkinPort = zipkinPort;
+      return this;
+    }
+
+    public Builder maxStoreBytes(long maxStoreBytes) {
+      this.maxStoreBytes = maxStoreBytes;
+      return this;
+    }
+
+    /** Null for none. */
+    public Builder dataDir(Path dataDir) {
+      this.dataDir = dataDir;
+      return this;
+    }
+
+    public Builder persist(boolean persist) {
+      this.persist = persist;
+      return this;
+    }
+
+    /** Null for none. */
+    public Builder token(String token) {
+      this.token = token;
+      return this;
+    }
+
+    /** Null for none. */
+    public Builder alertmanagerUrl(String alertmanagerUrl) {
+      this.alertmanagerUrl = alertmanagerUrl;
+      return this;
+    }
+
+    public Builder allowedHosts(List<String> allowedHosts) {
+      this.allowedHosts = allowedHosts;
+      return this;
+    }
+
+    public Builder maxInFlightBytes(long maxInFlightBytes) {
+      this.maxInFlightBytes = maxInFlightBytes;
+      return this;
+    }
+
+    public Builder otlpGrpcPort(int otlpGrpcPort) {
+      this.otlpGrpcPort = otlpGrpcPort;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException or NullPointerException naming the setting that is wrong
+     */
+    public ObservatorySettings build() {
+      return new ObservatorySettings(
+          host,
+          otlpPort,
+          queryPort,
+          zipkinPort,
+          maxStoreBytes,
+          dataDir,
+          persist,
+          token,
+          alertmanagerUrl,
+          allowedHosts,
+          maxInFlightBytes,
+          otlpGrpcPort);
+    }
   }
 }

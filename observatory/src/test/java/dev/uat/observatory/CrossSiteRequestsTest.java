@@ -3,7 +3,6 @@ package dev.uat.observatory;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,19 +28,18 @@ class CrossSiteRequestsTest {
           "text/plain;charset=UTF-8");
 
   private final HttpClient client = HttpClient.newHttpClient();
-  private final TestTelemetry own = new TestTelemetry("uat-observatory");
+  private TestObservatory fixture;
   private Observatory observatory;
 
   @BeforeEach
   void start() {
-    observatory =
-        Observatory.start(new ObservatorySettings("127.0.0.1", 0, 0, 1 << 20), own.telemetry());
+    fixture = TestObservatory.start(1 << 20);
+    observatory = fixture.observatory();
   }
 
   @AfterEach
   void stop() {
-    observatory.close();
-    own.close();
+    fixture.close();
   }
 
   private List<String> receivers() {

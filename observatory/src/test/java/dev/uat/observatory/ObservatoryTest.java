@@ -11,7 +11,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.uat.telemetry.TestTelemetry;
+import dev.uat.observatory.ingest.Pipeline;
+import dev.uat.observatory.testing.JaegerShape;
 import dev.uat.web.Json;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -48,22 +49,19 @@ import org.junit.jupiter.api.Timeout;
 class ObservatoryTest {
   private final HttpClient client = HttpClient.newHttpClient();
   private final List<SdkTracerProvider> providers = new ArrayList<>();
-  private TestTelemetry own;
+  private TestObservatory fixture;
   private Observatory observatory;
 
   @BeforeEach
   void start() {
-    own = new TestTelemetry("uat-observatory");
-    observatory =
-        Observatory.start(
-            new ObservatorySettings("127.0.0.1", 0, 0, 16L * 1024 * 1024), own.telemetry());
+    fixture = TestObservatory.start(16L * 1024 * 1024);
+    observatory = fixture.observatory();
   }
 
   @AfterEach
   void stop() {
     providers.forEach(SdkTracerProvider::close);
-    observatory.close();
-    own.close();
+    fixture.close();
   }
 
   /** An SDK exporting to the observatory over OTLP/HTTP protobuf and to {@code copy}. */
@@ -146,17 +144,19 @@ class ObservatoryTest {
         .until(() -> observatory.store().trace(traceId).map(t -> t.spans().size()).orElse(0) == 2);
     JsonNode body = get("/api/traces/" + traceId, 200);
 
-    assertThat(fieldNames(body)).containsExactly("data", "total", "limit", "offset", "errors");
+    assertThat(JaegerShape.fields(body))
+        .containsExactly("data", "total", "limit", "offset", "errors");
     assertThat(body.get("total").asInt()).isZero();
     assertThat(body.get("errors").isNull()).isTrue();
     assertThat(body.get("data")).hasSize(1);
     JsonNode trace = body.get("data").get(0);
-    assertThat(fieldNames(trace)).containsExactly("traceID", "spans", "processes", "warnings");
+    assertThat(JaegerShape.fields(trace))
+        .containsExactly("traceID", "spans", "processes", "warnings");
     assertThat(trace.get("traceID").asText()).isEqualTo(traceId);
     assertThat(trace.get("warnings").isNull()).isTrue();
 
     JsonNode process = trace.get("processes").get("p1");
-    assertThat(fieldNames(trace.get("processes"))).containsExactly("p1");
+    assertThat(JaegerShape.fields(trace.get("processes"))).containsExactly("p1");
     assertThat(process.get("serviceName").asText()).isEqualTo("uat-api");
     Map<String, JsonNode> processTags = tags(process.get("tags"));
     assertThat(processTags).doesNotContainKey("service.name");
@@ -169,19 +169,7 @@ class ObservatoryTest {
     JsonNode clientSpan = spanNamed(trace, "chat llama3");
     assertThat(trace.get("spans").get(0)).as("ordered by start").isEqualTo(serverSpan);
 
-    assertThat(fieldNames(serverSpan))
-        .containsExactly(
-            "traceID",
-            "spanID",
-            "flags",
-            "operationName",
-            "references",
-            "startTime",
-            "duration",
-            "tags",
-            "logs",
-            "processID",
-            "warnings");
+    assertThat(JaegerShape.fields(serverSpan)).containsExactlyElementsOf(JaegerShape.SPAN_FIELDS);
     SpanData serverData = sent.get("POST /api/chat");
     assertThat(serverSpan.get("traceID").asText()).isEqualTo(traceId);
     assertThat(serverSpan.get("spanID").asText()).isEqualTo(serverId);
@@ -229,7 +217,7 @@ class ObservatoryTest {
             tagNode("otel.status_description", "string", "provider timed out"));
     assertThat(clientSpan.get("logs")).hasSize(1);
     JsonNode log = clientSpan.get("logs").get(0);
-    assertThat(fieldNames(log)).containsExactly("timestamp", "fields");
+    assertThat(JaegerShape.fields(log)).containsExactly("timestamp", "fields");
     assertThat(log.get("timestamp").asLong())
         .isEqualTo(clientData.getEvents().getFirst().getEpochNanos() / 1000);
     assertThat(log.get("fields"))
@@ -266,7 +254,8 @@ class ObservatoryTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> observatory.store().services().size() == 2);
     JsonNode body = get("/api/services", 200);
 
-    assertThat(fieldNames(body)).containsExactly("data", "total", "limit", "offset", "errors");
+    assertThat(JaegerShape.fields(body))
+        .containsExactly("data", "total", "limit", "offset", "errors");
     assertThat(body.get("data")).isEqualTo(tree(List.of("uat-api", "uat-router")));
     assertThat(body.get("total").asInt()).isEqualTo(2);
   }
@@ -310,28 +299,31 @@ class ObservatoryTest {
   @Test
   void startFailsWhenAPortIsTaken() {
     ObservatorySettings clash =
-        new ObservatorySettings("127.0.0.1", 0, observatory.queryPort(), 1024 * 1024);
+        TestObservatory.settings(1024 * 1024).queryPort(observatory.queryPort()).build();
 
-    assertThatThrownBy(() -> Observatory.start(clash, own.telemetry()).close())
+    assertThatThrownBy(() -> Observatory.start(clash, fixture.own().telemetry()).close())
         .isInstanceOf(RuntimeException.class);
   }
 
   @Test
   void defaultSettingsAreTheDocumentedPortsAndBudget() {
-    assertThat(ObservatorySettings.defaults())
-        .isEqualTo(
-            new ObservatorySettings(
-                    "127.0.0.1", 4318, 16686, 9411, 64L * 1024 * 1024, null, false, "", "")
-                .withOtlpGrpcPort(4317));
+    ObservatorySettings defaults = ObservatorySettings.defaults();
+    assertThat(defaults.host()).isEqualTo("127.0.0.1");
+    assertThat(defaults.otlpPort()).isEqualTo(4318);
+    assertThat(defaults.otlpGrpcPort()).isEqualTo(4317);
+    assertThat(defaults.queryPort()).isEqualTo(16686);
+    assertThat(defaults.zipkinPort()).isEqualTo(9411);
+    assertThat(defaults.maxStoreBytes()).isEqualTo(64L * 1024 * 1024);
+    assertThat(defaults.dataDir()).isNull();
+    assertThat(defaults.persist()).isFalse();
+    assertThat(defaults.token()).isNull();
+    assertThat(defaults.alertmanagerUrl()).isNull();
+    assertThat(defaults.allowedHosts()).isEmpty();
+    assertThat(defaults.maxInFlightBytes()).isEqualTo(Pipeline.defaultInFlightBudget());
+    assertThat(defaults.toBuilder().build()).isEqualTo(defaults);
   }
 
   // --- helpers ---
-
-  private static List<String> fieldNames(JsonNode node) {
-    List<String> names = new ArrayList<>();
-    node.fieldNames().forEachRemaining(names::add);
-    return names;
-  }
 
   private static JsonNode spanNamed(JsonNode trace, String name) {
     for (JsonNode span : trace.get("spans")) {
@@ -346,7 +338,7 @@ class ObservatoryTest {
   private static Map<String, JsonNode> tags(JsonNode tags) {
     Map<String, JsonNode> byKey = new LinkedHashMap<>();
     for (JsonNode tag : tags) {
-      assertThat(fieldNames(tag)).containsExactly("key", "type", "value");
+      assertThat(JaegerShape.fields(tag)).containsExactly("key", "type", "value");
       byKey.put(
           tag.get("key").asText(),
           Json.MAPPER

@@ -1,17 +1,13 @@
 package dev.uat.observatory;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.uat.observatory.model.Span;
-import dev.uat.observatory.testing.OtlpProtoEncoder;
 import dev.uat.observatory.testing.SyntheticTraces;
-import dev.uat.telemetry.TestTelemetry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -23,35 +19,25 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class SpanMetricsTest {
   private final HttpClient client = HttpClient.newHttpClient();
-  private TestTelemetry own;
+  private TestObservatory fixture;
   private Observatory observatory;
 
   @BeforeEach
-  void start() throws Exception {
-    own = new TestTelemetry("uat-observatory");
-    observatory =
-        Observatory.start(new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20), own.telemetry());
+  void start() {
+    fixture = TestObservatory.start(8 << 20);
+    observatory = fixture.observatory();
     SyntheticTraces traces = new SyntheticTraces(9);
     List<Span> spans = new ArrayList<>();
     long now = System.currentTimeMillis() * 1_000_000;
     for (int i = 0; i < 20; i++) {
       spans.addAll(traces.chatTrace(now - i * 1_000_000L, i < 4 ? 1 : 0));
     }
-    HttpResponse<String> response =
-        client.send(
-            HttpRequest.newBuilder(URI.create(observatory.otlpUrl() + "/v1/traces"))
-                .header("Content-Type", "application/x-protobuf")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(OtlpProtoEncoder.encode(spans)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(10)).until(() -> observatory.pendingDerivedSpans() == 0);
+    fixture.ingest(spans);
   }
 
   @AfterEach
   void stop() {
-    observatory.close();
-    own.close();
+    fixture.close();
   }
 
   private String metrics(String accept) throws Exception {

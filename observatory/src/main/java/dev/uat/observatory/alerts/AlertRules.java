@@ -1,14 +1,15 @@
 package dev.uat.observatory.alerts;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.uat.observatory.model.SpanKind;
+import dev.uat.settings.Yaml;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -17,8 +18,9 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * A set of alert rules and how often they are evaluated, read from YAML. Bad files are refused with
- * a message that names the rule and field.
+ * A set of alert rules and how often they are evaluated, read from YAML (bound by {@link Yaml}:
+ * unknown keys are refused, durations are {@link dev.uat.settings.Durations}). Bad files are
+ * refused with a message that names the file, the rule and the key.
  *
  * @param evaluationIntervalMillis how often the rules are evaluated
  */
@@ -27,7 +29,6 @@ public record AlertRules(long evaluationIntervalMillis, List<AlertRule> rules) {
   public static final String FILE_NAME = "alert-rules.yaml";
 
   static final String DEFAULTS_RESOURCE = "default-alert-rules.yaml";
-  private static final int MAX_FILE_BYTES = 1024 * 1024;
   private static final int MAX_RULES = 1_000;
 
   public AlertRules {
@@ -36,6 +37,29 @@ public record AlertRules(long evaluationIntervalMillis, List<AlertRule> rules) {
       throw new IllegalArgumentException("evaluation_interval must be at least 100ms");
     }
   }
+
+  /** The file as written: {@code evaluation_interval} (default 15s) and {@code rules}. */
+  record RulesFile(Duration evaluationInterval, List<RuleEntry> rules) {}
+
+  /**
+   * One rule as written; null where the file leaves a key out (see the shipped {@code
+   * default-alert-rules.yaml} for what each means and its default).
+   */
+  record RuleEntry(
+      String name,
+      String kind,
+      String service,
+      List<String> spanKinds,
+      Double thresholdMs,
+      Double threshold,
+      Double percentile,
+      Duration window,
+      @JsonProperty("for") Duration pendingFor,
+      Long minCalls,
+      Duration baseline,
+      Double minRatePerMinute,
+      String severity,
+      String summary) {}
 
   /** The shipped rules. */
   public static AlertRules defaults() {
@@ -48,7 +72,7 @@ public record AlertRules(long evaluationIntervalMillis, List<AlertRule> rules) {
       if (in == null) {
         throw new IllegalStateException("missing resource " + DEFAULTS_RESOURCE);
       }
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -61,192 +85,124 @@ public record AlertRules(long evaluationIntervalMillis, List<AlertRule> rules) {
    * @throws UncheckedIOException when it cannot be read or written
    */
   public static AlertRules loadOrCreate(Path file) {
+    String text;
     try {
       if (!Files.exists(file)) {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, defaultsText());
       }
-      if (Files.size(file) > MAX_FILE_BYTES) {
-        throw new IllegalArgumentException(file + " is larger than 1 MiB");
-      }
-      return parse(Files.readString(file), file.toString());
+      text = Yaml.text(file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read alert rules from " + file, e);
+    } catch (IllegalArgumentException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw new UncheckedIOException("cannot read alert rules from " + file, io);
+      }
+      throw e;
     }
+    return parse(text, file.toString());
   }
 
   /**
-   * @throws IllegalArgumentException naming the mistake
+   * @throws IllegalArgumentException naming the file, the rule and the key
    */
   public static AlertRules parse(String yaml, String source) {
-    JsonNode root;
-    try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
-    } catch (IOException e) {
-      throw new IllegalArgumentException(source + ": not valid YAML: " + e.getMessage());
+    RulesFile file = Yaml.readSnakeCase(yaml, source, RulesFile.class);
+    if (file.rules() == null) {
+      throw new IllegalArgumentException(source + ": 'rules' is required");
     }
-    if (root == null || !root.isObject()) {
-      throw new IllegalArgumentException(source + ": expected a mapping with 'rules'");
-    }
-    long interval = duration(root, "evaluation_interval", "15s", source);
-    JsonNode list = root.get("rules");
-    if (list == null || !list.isArray()) {
-      throw new IllegalArgumentException(source + ": 'rules' must be a list");
-    }
-    if (list.size() > MAX_RULES) {
+    if (file.rules().size() > MAX_RULES) {
       throw new IllegalArgumentException(source + ": at most " + MAX_RULES + " rules");
     }
+    long interval =
+        millis(file.evaluationInterval(), Duration.ofSeconds(15), "evaluation_interval", source);
     List<AlertRule> rules = new ArrayList<>();
     Set<String> names = new HashSet<>();
     int index = 0;
-    for (JsonNode node : list) {
+    for (RuleEntry entry : file.rules()) {
       index++;
-      String where = source + ", rule " + index;
-      if (!node.isObject()) {
-        throw new IllegalArgumentException(where + ": expected a mapping");
+      if (entry == null) {
+        throw new IllegalArgumentException(source + ", rule " + index + ": expected a mapping");
       }
-      String name = text(node, "name", null, where);
-      where = source + ", rule '" + name + "'";
+      String name = required(entry.name(), "name", source + ", rule " + index);
+      String where = source + ", rule '" + name + "'";
       if (!names.add(name)) {
         throw new IllegalArgumentException(where + ": the name is used twice");
       }
-      AlertRule.Kind kind;
-      String kindText = text(node, "kind", null, where);
-      try {
-        kind = AlertRule.Kind.valueOf(kindText.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            where + ": kind must be latency, error_ratio or silence, not '" + kindText + "'");
-      }
-      double threshold =
-          switch (kind) {
-            case LATENCY -> number(node, "threshold_ms", null, where);
-            case ERROR_RATIO -> number(node, "threshold", null, where);
-            case SILENCE -> 0;
-          };
-      if (kind == AlertRule.Kind.ERROR_RATIO && (threshold < 0 || threshold > 1)) {
-        throw new IllegalArgumentException(where + ": threshold is a ratio between 0 and 1");
-      }
-      double percentile =
-          kind == AlertRule.Kind.LATENCY ? number(node, "percentile", 95.0, where) : 0;
-      if (percentile < 0 || percentile > 100) {
-        throw new IllegalArgumentException(where + ": percentile must be between 0 and 100");
-      }
-      rules.add(
-          new AlertRule(
-              name,
-              kind,
-              text(node, "service", "*", where),
-              spanKinds(node, where),
-              threshold,
-              percentile,
-              duration(node, "window", "5m", where),
-              duration(node, "for", "0s", where),
-              (long) number(node, "min_calls", 1.0, where),
-              duration(node, "baseline", "10m", where),
-              number(node, "min_rate_per_minute", 1.0, where),
-              text(node, "severity", "warning", where),
-              text(node, "summary", "{rule}: {service} ({value})", where)));
+      rules.add(rule(entry, name, where));
     }
     return new AlertRules(interval, rules);
   }
 
-  private static Set<SpanKind> spanKinds(JsonNode node, String where) {
-    JsonNode kinds = node.get("span_kinds");
-    if (kinds == null || kinds.isNull()) {
+  private static AlertRule rule(RuleEntry entry, String name, String where) {
+    String kindText = required(entry.kind(), "kind", where);
+    AlertRule.Kind kind;
+    try {
+      kind = AlertRule.Kind.valueOf(kindText.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          where + ": kind must be latency, error_ratio or silence, not '" + kindText + "'");
+    }
+    double threshold =
+        switch (kind) {
+          case LATENCY -> required(entry.thresholdMs(), "threshold_ms", where);
+          case ERROR_RATIO -> required(entry.threshold(), "threshold", where);
+          case SILENCE -> 0;
+        };
+    if (kind == AlertRule.Kind.ERROR_RATIO && (threshold < 0 || threshold > 1)) {
+      throw new IllegalArgumentException(where + ": threshold is a ratio between 0 and 1");
+    }
+    double percentile = kind == AlertRule.Kind.LATENCY ? orElse(entry.percentile(), 95.0) : 0;
+    if (percentile < 0 || percentile > 100) {
+      throw new IllegalArgumentException(where + ": percentile must be between 0 and 100");
+    }
+    return new AlertRule(
+        name,
+        kind,
+        orElse(entry.service(), "*"),
+        spanKinds(entry.spanKinds(), where),
+        threshold,
+        percentile,
+        millis(entry.window(), Duration.ofMinutes(5), "window", where),
+        millis(entry.pendingFor(), Duration.ZERO, "for", where),
+        orElse(entry.minCalls(), 1L),
+        millis(entry.baseline(), Duration.ofMinutes(10), "baseline", where),
+        orElse(entry.minRatePerMinute(), 1.0),
+        orElse(entry.severity(), "warning"),
+        orElse(entry.summary(), "{rule}: {service} ({value})"));
+  }
+
+  private static Set<SpanKind> spanKinds(List<String> kinds, String where) {
+    if (kinds == null) {
       return Set.of();
     }
-    if (!kinds.isArray()) {
-      throw new IllegalArgumentException(where + ": span_kinds must be a list");
-    }
     Set<SpanKind> result = EnumSet.noneOf(SpanKind.class);
-    for (JsonNode kind : kinds) {
+    for (String kind : kinds) {
       try {
-        result.add(SpanKind.valueOf(kind.asText().toUpperCase(Locale.ROOT)));
+        result.add(SpanKind.valueOf(String.valueOf(kind).toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(where + ": unknown span kind '" + kind.asText() + "'");
+        throw new IllegalArgumentException(where + ": unknown span kind '" + kind + "'");
       }
     }
     return result;
   }
 
-  private static String text(JsonNode node, String field, String fallback, String where) {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      if (fallback == null) {
-        throw new IllegalArgumentException(where + ": '" + field + "' is required");
-      }
-      return fallback;
+  private static <T> T required(T value, String key, String where) {
+    if (value == null) {
+      throw new IllegalArgumentException(where + ": '" + key + "' is required");
     }
-    if (!value.isValueNode()) {
-      throw new IllegalArgumentException(where + ": '" + field + "' must be a plain value");
-    }
-    return value.asText();
+    return value;
   }
 
-  private static double number(JsonNode node, String field, Double fallback, String where) {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      if (fallback == null) {
-        throw new IllegalArgumentException(where + ": '" + field + "' is required");
-      }
-      return fallback;
-    }
-    if (value.isNumber()) {
-      return value.asDouble();
-    }
-    try {
-      return Double.parseDouble(value.asText().trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(where + ": '" + field + "' must be a number");
-    }
+  private static <T> T orElse(T value, T fallback) {
+    return value == null ? fallback : value;
   }
 
-  private static long duration(JsonNode node, String field, String fallback, String where) {
-    String text = text(node, field, fallback, where).trim();
-    try {
-      long millis = parseMillis(text);
-      if (millis < 0) {
-        throw new IllegalArgumentException("negative");
-      }
-      return millis;
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          where + ": '" + field + "' must be a duration such as 30s, 5m or 1h, not '" + text + "'");
+  private static long millis(Duration value, Duration fallback, String key, String where) {
+    Duration d = orElse(value, fallback);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(where + ": '" + key + "' must not be negative");
     }
-  }
-
-  /** {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, or a combination such as {@code 1m30s}. */
-  static long parseMillis(String text) {
-    if (text.isEmpty()) {
-      throw new IllegalArgumentException("empty");
-    }
-    long total = 0;
-    int i = 0;
-    while (i < text.length()) {
-      int start = i;
-      while (i < text.length() && Character.isDigit(text.charAt(i))) {
-        i++;
-      }
-      if (i == start) {
-        throw new IllegalArgumentException(text);
-      }
-      long number = Long.parseLong(text.substring(start, i));
-      int unitStart = i;
-      while (i < text.length() && Character.isLetter(text.charAt(i))) {
-        i++;
-      }
-      total +=
-          number
-              * switch (text.substring(unitStart, i)) {
-                case "ms" -> 1L;
-                case "s" -> 1_000L;
-                case "m" -> 60_000L;
-                case "h" -> 3_600_000L;
-                case "d" -> 86_400_000L;
-                default -> throw new IllegalArgumentException(text);
-              };
-    }
-    return total;
+    return d.toMillis();
   }
 }

@@ -1,12 +1,12 @@
 package dev.uat.observatory.ingest;
 
+import dev.uat.observatory.model.AttributeNames;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Event;
 import dev.uat.observatory.model.InstrumentationScope;
 import dev.uat.observatory.model.Link;
 import dev.uat.observatory.model.Resource;
 import dev.uat.observatory.model.Span;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import java.util.ArrayList;
@@ -63,7 +63,7 @@ final class Limits {
     final io.opentelemetry.api.common.Attributes label;
 
     Field(String name) {
-      this.label = io.opentelemetry.api.common.Attributes.of(AttributeKey.stringKey("field"), name);
+      this.label = io.opentelemetry.api.common.Attributes.of(AttributeNames.FIELD, name);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.uat.observatory.ingest;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.observatory.model.AttributeNames;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.store.Storage;
 import dev.uat.web.HttpError;
@@ -173,11 +174,6 @@ public final class Pipeline implements AutoCloseable {
     return inFlight.get();
   }
 
-  /** The most bytes reserved at once since start; never above {@link #maxInFlightBytes()}. */
-  public long inFlightPeakBytes() {
-    return inFlightPeak.get();
-  }
-
   /**
    * One request's reservation of in-flight bytes. Grows before the request holds more ({@link
    * #reserve}), shrinks when it lets go of something ({@link #release}); {@link #close()} returns
@@ -268,9 +264,7 @@ public final class Pipeline implements AutoCloseable {
     final io.opentelemetry.api.common.Attributes attributes;
 
     Reason(String name) {
-      this.attributes =
-          io.opentelemetry.api.common.Attributes.of(
-              io.opentelemetry.api.common.AttributeKey.stringKey("reason"), name);
+      this.attributes = io.opentelemetry.api.common.Attributes.of(AttributeNames.REASON, name);
     }
   }
 

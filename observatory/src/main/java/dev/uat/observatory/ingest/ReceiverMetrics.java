@@ -1,6 +1,6 @@
 package dev.uat.observatory.ingest;
 
-import io.opentelemetry.api.common.AttributeKey;
+import dev.uat.observatory.model.AttributeNames;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
@@ -28,7 +28,7 @@ public final class ReceiverMetrics {
             .setUnit("{span}")
             .setDescription("Spans rejected from well-formed export requests (invalid ids)")
             .build();
-    this.receiver = Attributes.of(AttributeKey.stringKey("uat.observatory.receiver"), receiverName);
+    this.receiver = Attributes.of(AttributeNames.RECEIVER, receiverName);
   }
 
   /** Counts one export request's spans: {@code accepted} stored, {@code refused} rejected. */

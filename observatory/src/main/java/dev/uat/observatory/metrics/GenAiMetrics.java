@@ -1,10 +1,10 @@
 package dev.uat.observatory.metrics;
 
 import dev.uat.observatory.ingest.SpanListener;
+import dev.uat.observatory.model.AttributeNames;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.model.SpanKind;
-import dev.uat.observatory.model.StatusCode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,17 +41,17 @@ public final class GenAiMetrics implements SpanListener {
           continue;
         }
         Attributes a = span.attributes();
-        String operation = string(a, "gen_ai.operation.name");
+        String operation = string(a, AttributeNames.GEN_AI_OPERATION_NAME);
         if (operation == null) {
           continue;
         }
-        String provider = string(a, "gen_ai.provider.name");
+        String provider = string(a, AttributeNames.GEN_AI_PROVIDER_NAME);
         if (provider == null) {
-          provider = string(a, "gen_ai.system");
+          provider = string(a, AttributeNames.GEN_AI_SYSTEM);
         }
-        String model = string(a, "gen_ai.response.model");
+        String model = string(a, AttributeNames.GEN_AI_RESPONSE_MODEL);
         if (model == null) {
-          model = string(a, "gen_ai.request.model");
+          model = string(a, AttributeNames.GEN_AI_REQUEST_MODEL);
         }
         Key key =
             new Key(
@@ -70,15 +70,10 @@ public final class GenAiMetrics implements SpanListener {
         if (slot == null) {
           continue;
         }
-        Window.record(
-            slot,
-            span.durationNanos() / 1000,
-            span.statusCode() == StatusCode.ERROR,
-            span.traceIdHigh(),
-            span.traceIdLow());
-        slot.inputTokens += number(a, "gen_ai.usage.input_tokens");
-        slot.outputTokens += number(a, "gen_ai.usage.output_tokens");
-        Object ttft = a.get("gen_ai.response.time_to_first_chunk").orElse(null);
+        Window.record(slot, span);
+        slot.inputTokens += number(a, AttributeNames.GEN_AI_USAGE_INPUT_TOKENS);
+        slot.outputTokens += number(a, AttributeNames.GEN_AI_USAGE_OUTPUT_TOKENS);
+        Object ttft = a.get(AttributeNames.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK).orElse(null);
         if (ttft instanceof Number seconds) {
           if (slot.ttftHistogram == null) {
             slot.ttftHistogram = new long[Buckets.COUNT];

@@ -3,7 +3,6 @@ package dev.uat.observatory.metrics;
 import dev.uat.observatory.ingest.SpanListener;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.model.SpanKind;
-import dev.uat.observatory.model.StatusCode;
 import io.opentelemetry.api.metrics.Meter;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -71,12 +70,7 @@ public final class RedMetrics implements SpanListener {
         }
         Window.Slot slot = byKind[kind].slot(receivedEpochMillis);
         if (slot != null) {
-          Window.record(
-              slot,
-              span.durationNanos() / 1000,
-              span.statusCode() == StatusCode.ERROR,
-              span.traceIdHigh(),
-              span.traceIdLow());
+          Window.record(slot, span);
         }
         exporter.record(span);
       }

@@ -1,5 +1,6 @@
 package dev.uat.observatory.metrics;
 
+import dev.uat.observatory.model.AttributeNames;
 import dev.uat.observatory.model.Ids;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.model.SpanKind;
@@ -34,10 +35,10 @@ import java.util.Map;
 final class SpanMetricsExporter {
   static final int EXEMPLAR_EVERY = 16;
   private static final int MAX_CACHED = 4096;
-  private static final AttributeKey<String> SERVICE = AttributeKey.stringKey("service.name");
-  private static final AttributeKey<String> NAME = AttributeKey.stringKey("span.name");
-  private static final AttributeKey<String> KIND = AttributeKey.stringKey("span.kind");
-  private static final AttributeKey<String> STATUS = AttributeKey.stringKey("status.code");
+  private static final AttributeKey<String> SERVICE = AttributeNames.SPANMETRICS_SERVICE_NAME;
+  private static final AttributeKey<String> NAME = AttributeNames.SPANMETRICS_SPAN_NAME;
+  private static final AttributeKey<String> KIND = AttributeNames.SPANMETRICS_SPAN_KIND;
+  private static final AttributeKey<String> STATUS = AttributeNames.SPANMETRICS_STATUS_CODE;
   private static final String[] KINDS = {
     "SPAN_KIND_UNSPECIFIED",
     "SPAN_KIND_INTERNAL",

@@ -12,7 +12,6 @@ import java.util.List;
 public final class Stats {
   private long calls;
   private long errors;
-  private long sumMicros;
   private final long[] histogram = new long[Buckets.COUNT];
   private long inputTokens;
   private long outputTokens;
@@ -24,7 +23,6 @@ public final class Stats {
   void add(Window.Slot slot) {
     calls += slot.calls;
     errors += slot.errors;
-    sumMicros += slot.sumMicros;
     for (int i = 0; i < histogram.length; i++) {
       histogram[i] += slot.histogram[i];
     }
@@ -58,10 +56,6 @@ public final class Stats {
   /** Errors per call, 0 without calls. */
   public double errorRatio() {
     return calls == 0 ? 0 : (double) errors / calls;
-  }
-
-  public double meanMillis() {
-    return calls == 0 ? Double.NaN : sumMicros / 1000.0 / calls;
   }
 
   /** The {@code q} quantile of durations (0..1), milliseconds; NaN without calls. */

@@ -1,5 +1,8 @@
 package dev.uat.observatory.metrics;
 
+import dev.uat.observatory.model.Span;
+import dev.uat.observatory.model.StatusCode;
+
 /**
  * A 30-minute ring of 10-second slots of one series' figures: calls, errors, duration sum and
  * histogram, tokens and time to first token (GenAI series), and exemplar trace ids (the slowest
@@ -16,7 +19,6 @@ final class Window {
     long index = Long.MIN_VALUE; // epoch millis / SLOT_MILLIS
     long calls;
     long errors;
-    long sumMicros;
     final long[] histogram = new long[Buckets.COUNT];
     long inputTokens;
     long outputTokens;
@@ -29,7 +31,7 @@ final class Window {
 
     void reset(long newIndex) {
       index = newIndex;
-      calls = errors = sumMicros = inputTokens = outputTokens = ttftCount = 0;
+      calls = errors = inputTokens = outputTokens = ttftCount = 0;
       java.util.Arrays.fill(histogram, 0);
       if (ttftHistogram != null) {
         java.util.Arrays.fill(ttftHistogram, 0);
@@ -67,9 +69,18 @@ final class Window {
   }
 
   /** Records one span. */
+  /** Counts {@code span} (its duration, error status and trace id) in {@code slot}. */
+  static void record(Slot slot, Span span) {
+    record(
+        slot,
+        span.durationNanos() / 1000,
+        span.statusCode() == StatusCode.ERROR,
+        span.traceIdHigh(),
+        span.traceIdLow());
+  }
+
   static void record(Slot slot, long micros, boolean error, long traceHigh, long traceLow) {
     slot.calls++;
-    slot.sumMicros += micros;
     slot.histogram[Buckets.index(micros)]++;
     if (error) {
       slot.errors++;

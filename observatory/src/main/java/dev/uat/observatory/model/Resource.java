@@ -9,7 +9,7 @@ import static java.util.Objects.requireNonNull;
  */
 public final class Resource {
   /** The attribute naming the service. */
-  public static final String SERVICE_NAME = "service.name";
+  public static final String SERVICE_NAME = AttributeNames.SERVICE_NAME;
 
   /** The service name of a resource that has none (the OpenTelemetry SDK default). */
   public static final String UNKNOWN_SERVICE = "unknown_service";

@@ -394,35 +394,20 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
    */
   static byte[] retryStatus(int code, String message, long seconds) {
     ByteArrayOutputStream duration = new ByteArrayOutputStream();
-    duration.write(1 << 3); // google.protobuf.Duration.seconds
-    writeVarint(duration, seconds);
+    ProtoOutput.writeVarint(duration, ProtoFields.Duration.SECONDS, seconds);
     ByteArrayOutputStream retryInfo = new ByteArrayOutputStream();
-    writeBytes(retryInfo, 1, duration.toByteArray()); // RetryInfo.retry_delay
+    ProtoOutput.writeBytes(retryInfo, ProtoFields.RetryInfo.RETRY_DELAY, duration.toByteArray());
     ByteArrayOutputStream any = new ByteArrayOutputStream();
-    writeBytes(
+    ProtoOutput.writeBytes(
         any,
-        1,
-        "type.googleapis.com/google.rpc.RetryInfo".getBytes(StandardCharsets.UTF_8)); // type_url
-    writeBytes(any, 2, retryInfo.toByteArray()); // value
+        ProtoFields.Any.TYPE_URL,
+        "type.googleapis.com/google.rpc.RetryInfo".getBytes(StandardCharsets.UTF_8));
+    ProtoOutput.writeBytes(any, ProtoFields.Any.VALUE, retryInfo.toByteArray());
     ByteArrayOutputStream status = new ByteArrayOutputStream();
-    status.write(1 << 3); // code
-    writeVarint(status, code);
-    writeBytes(status, 2, message.getBytes(StandardCharsets.UTF_8)); // message
-    writeBytes(status, 3, any.toByteArray()); // details
+    ProtoOutput.writeVarint(status, ProtoFields.RpcStatus.CODE, code);
+    ProtoOutput.writeBytes(
+        status, ProtoFields.RpcStatus.MESSAGE, message.getBytes(StandardCharsets.UTF_8));
+    ProtoOutput.writeBytes(status, ProtoFields.RpcStatus.DETAILS, any.toByteArray());
     return status.toByteArray();
-  }
-
-  private static void writeBytes(ByteArrayOutputStream out, int field, byte[] value) {
-    out.write(field << 3 | 2);
-    writeVarint(out, value.length);
-    out.writeBytes(value);
-  }
-
-  private static void writeVarint(ByteArrayOutputStream out, long value) {
-    while ((value & ~0x7FL) != 0) {
-      out.write((int) ((value & 0x7F) | 0x80));
-      value >>>= 7;
-    }
-    out.write((int) value);
   }
 }

@@ -174,25 +174,16 @@ public final class OtlpHttpReceiver {
 
   /** An {@code ExportTraceServiceResponse} with {@code partial_success} set. */
   static byte[] partialSuccess(long rejectedSpans, String errorMessage) {
-    byte[] message = errorMessage.getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream inner = new ByteArrayOutputStream();
-    inner.write(1 << 3); // rejected_spans, varint
-    writeVarint(inner, rejectedSpans);
-    inner.write(2 << 3 | 2); // error_message, length-delimited
-    writeVarint(inner, message.length);
-    inner.writeBytes(message);
+    ProtoOutput.writeVarint(
+        inner, ProtoFields.ExportTracePartialSuccess.REJECTED_SPANS, rejectedSpans);
+    ProtoOutput.writeBytes(
+        inner,
+        ProtoFields.ExportTracePartialSuccess.ERROR_MESSAGE,
+        errorMessage.getBytes(StandardCharsets.UTF_8));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(1 << 3 | 2); // partial_success
-    writeVarint(out, inner.size());
-    out.writeBytes(inner.toByteArray());
+    ProtoOutput.writeBytes(
+        out, ProtoFields.ExportTraceServiceResponse.PARTIAL_SUCCESS, inner.toByteArray());
     return out.toByteArray();
-  }
-
-  private static void writeVarint(ByteArrayOutputStream out, long value) {
-    while ((value & ~0x7FL) != 0) {
-      out.write((int) ((value & 0x7F) | 0x80));
-      value >>>= 7;
-    }
-    out.write((int) value);
   }
 }

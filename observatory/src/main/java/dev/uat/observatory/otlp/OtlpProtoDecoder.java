@@ -1,11 +1,5 @@
 package dev.uat.observatory.otlp;
 
-import static dev.uat.observatory.otlp.ProtoReader.I32;
-import static dev.uat.observatory.otlp.ProtoReader.I64;
-import static dev.uat.observatory.otlp.ProtoReader.LEN;
-import static dev.uat.observatory.otlp.ProtoReader.VARINT;
-import static dev.uat.observatory.otlp.ProtoReader.tag;
-
 import dev.uat.observatory.ingest.HeapCharge;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Bytes;
@@ -16,9 +10,15 @@ import dev.uat.observatory.model.Resource;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.model.SpanKind;
 import dev.uat.observatory.model.StatusCode;
+import dev.uat.observatory.otlp.ProtoFields.AnyValue;
+import dev.uat.observatory.otlp.ProtoFields.ArrayValue;
+import dev.uat.observatory.otlp.ProtoFields.ExportTraceServiceRequest;
+import dev.uat.observatory.otlp.ProtoFields.KeyValue;
+import dev.uat.observatory.otlp.ProtoFields.KeyValueList;
+import dev.uat.observatory.otlp.ProtoFields.ResourceSpans;
+import dev.uat.observatory.otlp.ProtoFields.ScopeSpans;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -82,7 +82,7 @@ final class OtlpProtoDecoder {
     void request() {
       while (in.hasMore()) {
         int tag = in.readTag();
-        if (tag == tag(1, LEN)) {
+        if (tag == ExportTraceServiceRequest.RESOURCE_SPANS) {
           int outer = in.enter();
           resourceSpans();
           in.exit(outer);
@@ -98,12 +98,12 @@ final class OtlpProtoDecoder {
       scopeSpans.clear();
       while (in.hasMore()) {
         int tag = in.readTag();
-        if (tag == tag(1, LEN)) {
+        if (tag == ResourceSpans.RESOURCE) {
           int length = in.readLength();
           resource =
               resources.get(in.buf, in.pos, length, (b, o, l) -> resource(b, o, l, in.charge));
           in.pos += length;
-        } else if (tag == tag(2, LEN)) {
+        } else if (tag == ResourceSpans.SCOPE_SPANS) {
           int length = in.readLength();
           scopeSpans.add(in.pos, length);
           in.pos += length;
@@ -127,11 +127,11 @@ final class OtlpProtoDecoder {
       spans.clear();
       while (in.hasMore()) {
         int tag = in.readTag();
-        if (tag == tag(1, LEN)) {
+        if (tag == ScopeSpans.SCOPE) {
           int length = in.readLength();
           scope = scopes.get(in.buf, in.pos, length, (b, o, l) -> scope(b, o, l, in.charge));
           in.pos += length;
-        } else if (tag == tag(2, LEN)) {
+        } else if (tag == ScopeSpans.SPANS) {
           int length = in.readLength();
           spans.add(in.pos, length);
           in.pos += length;
@@ -169,64 +169,60 @@ final class OtlpProtoDecoder {
       while (in.hasMore()) {
         int tag = in.readTag();
         switch (tag) {
-          case 1 << 3 | LEN -> {
-            int length = in.readLength();
+          case ProtoFields.Span.TRACE_ID -> {
+            int length = in.readIdLength(16);
             if (length == 16) {
               traceIdHigh = in.readLongBigEndian();
               traceIdLow = in.readLongBigEndian();
             } else {
-              in.skipBytes(length);
               invalid = "trace_id has " + length + " bytes instead of 16";
             }
           }
-          case 2 << 3 | LEN -> {
-            int length = in.readLength();
+          case ProtoFields.Span.SPAN_ID -> {
+            int length = in.readIdLength(8);
             if (length == 8) {
               spanId = in.readLongBigEndian();
             } else {
-              in.skipBytes(length);
               invalid = "span_id has " + length + " bytes instead of 8";
             }
           }
-          case 3 << 3 | LEN -> traceState = in.readString();
-          case 4 << 3 | LEN -> {
-            int length = in.readLength();
+          case ProtoFields.Span.TRACE_STATE -> traceState = in.readString();
+          case ProtoFields.Span.PARENT_SPAN_ID -> {
+            int length = in.readIdLength(8);
             if (length == 8) {
               parentSpanId = in.readLongBigEndian();
-            } else {
-              in.skipBytes(length);
-              if (length != 0) {
-                invalid = "parent_span_id has " + length + " bytes instead of 8 or 0";
-              }
+            } else if (length != 0) {
+              invalid = "parent_span_id has " + length + " bytes instead of 8 or 0";
             }
           }
-          case 5 << 3 | LEN -> name = name();
-          case 6 << 3 | VARINT -> kind = SpanKind.fromOtlp(in.readVarint());
-          case 7 << 3 | I64 -> start = in.readFixed64();
-          case 8 << 3 | I64 -> end = in.readFixed64();
-          case 9 << 3 | LEN -> keyValue(spanAttributes, 0);
-          case 10 << 3 | VARINT -> droppedAttributes = (int) in.readVarint();
-          case 11 << 3 | LEN -> event();
-          case 12 << 3 | VARINT -> droppedEvents = (int) in.readVarint();
-          case 13 << 3 | LEN -> {
+          case ProtoFields.Span.NAME -> name = name();
+          case ProtoFields.Span.KIND -> kind = SpanKind.fromOtlp(in.readVarint());
+          case ProtoFields.Span.START_TIME_UNIX_NANO -> start = in.readFixed64();
+          case ProtoFields.Span.END_TIME_UNIX_NANO -> end = in.readFixed64();
+          case ProtoFields.Span.ATTRIBUTES -> keyValue(spanAttributes, 0);
+          case ProtoFields.Span.DROPPED_ATTRIBUTES_COUNT ->
+              droppedAttributes = (int) in.readVarint();
+          case ProtoFields.Span.EVENTS -> event();
+          case ProtoFields.Span.DROPPED_EVENTS_COUNT -> droppedEvents = (int) in.readVarint();
+          case ProtoFields.Span.LINKS -> {
             if (!link()) {
               droppedLinks++;
             }
           }
-          case 14 << 3 | VARINT -> droppedLinks += (int) in.readVarint();
-          case 15 << 3 | LEN -> {
+          case ProtoFields.Span.DROPPED_LINKS_COUNT -> droppedLinks += (int) in.readVarint();
+          case ProtoFields.Span.STATUS -> {
             int outer = in.enter();
             while (in.hasMore()) {
               int statusTag = in.readTag();
               switch (statusTag) {
-                case 2 << 3 | LEN -> statusMessage = in.readString();
-                case 3 << 3 | VARINT -> statusCode = StatusCode.fromOtlp(in.readVarint());
+                case ProtoFields.Status.MESSAGE -> statusMessage = in.readString();
+                case ProtoFields.Status.CODE -> statusCode = StatusCode.fromOtlp(in.readVarint());
                 default -> in.skip(statusTag);
               }
             }
             in.exit(outer);
           }
-          case 16 << 3 | I32 -> flags = in.readFixed32();
+          case ProtoFields.Span.FLAGS -> flags = in.readFixed32();
           default -> in.skip(tag);
         }
       }
@@ -274,10 +270,10 @@ final class OtlpProtoDecoder {
       while (in.hasMore()) {
         int tag = in.readTag();
         switch (tag) {
-          case 1 << 3 | I64 -> time = in.readFixed64();
-          case 2 << 3 | LEN -> name = name();
-          case 3 << 3 | LEN -> keyValue(eventAttributes, 0);
-          case 4 << 3 | VARINT -> dropped = (int) in.readVarint();
+          case ProtoFields.Event.TIME_UNIX_NANO -> time = in.readFixed64();
+          case ProtoFields.Event.NAME -> name = name();
+          case ProtoFields.Event.ATTRIBUTES -> keyValue(eventAttributes, 0);
+          case ProtoFields.Event.DROPPED_ATTRIBUTES_COUNT -> dropped = (int) in.readVarint();
           default -> in.skip(tag);
         }
       }
@@ -300,29 +296,25 @@ final class OtlpProtoDecoder {
       while (in.hasMore()) {
         int tag = in.readTag();
         switch (tag) {
-          case 1 << 3 | LEN -> {
-            int length = in.readLength();
-            if (length == 16) {
+          case ProtoFields.Link.TRACE_ID -> {
+            if (in.readIdLength(16) == 16) {
               traceIdHigh = in.readLongBigEndian();
               traceIdLow = in.readLongBigEndian();
             } else {
-              in.skipBytes(length);
               valid = false;
             }
           }
-          case 2 << 3 | LEN -> {
-            int length = in.readLength();
-            if (length == 8) {
+          case ProtoFields.Link.SPAN_ID -> {
+            if (in.readIdLength(8) == 8) {
               spanId = in.readLongBigEndian();
             } else {
-              in.skipBytes(length);
               valid = false;
             }
           }
-          case 3 << 3 | LEN -> traceState = in.readString();
-          case 4 << 3 | LEN -> keyValue(linkAttributes, 0);
-          case 5 << 3 | VARINT -> dropped = (int) in.readVarint();
-          case 6 << 3 | I32 -> flags = in.readFixed32();
+          case ProtoFields.Link.TRACE_STATE -> traceState = in.readString();
+          case ProtoFields.Link.ATTRIBUTES -> keyValue(linkAttributes, 0);
+          case ProtoFields.Link.DROPPED_ATTRIBUTES_COUNT -> dropped = (int) in.readVarint();
+          case ProtoFields.Link.FLAGS -> flags = in.readFixed32();
           default -> in.skip(tag);
         }
       }
@@ -338,11 +330,7 @@ final class OtlpProtoDecoder {
     }
 
     String name() {
-      int length = in.readLength();
-      in.charge.string(length);
-      String name = names.get(in.buf, in.pos, length, UTF8);
-      in.pos += length;
-      return name;
+      return cachedString(in, names);
     }
 
     void keyValue(Attributes.Builder into, int depth) {
@@ -357,7 +345,7 @@ final class OtlpProtoDecoder {
     Attributes.Builder attributes = Attributes.builder();
     while (in.hasMore()) {
       int tag = in.readTag();
-      if (tag == tag(1, LEN)) {
+      if (tag == ProtoFields.Resource.ATTRIBUTES) {
         readKeyValue(in, attributes, 0);
       } else {
         in.skip(tag);
@@ -376,9 +364,9 @@ final class OtlpProtoDecoder {
     while (in.hasMore()) {
       int tag = in.readTag();
       switch (tag) {
-        case 1 << 3 | LEN -> name = in.readString();
-        case 2 << 3 | LEN -> version = in.readString();
-        case 3 << 3 | LEN -> readKeyValue(in, attributes, 0);
+        case ProtoFields.InstrumentationScope.NAME -> name = in.readString();
+        case ProtoFields.InstrumentationScope.VERSION -> version = in.readString();
+        case ProtoFields.InstrumentationScope.ATTRIBUTES -> readKeyValue(in, attributes, 0);
         default -> in.skip(tag);
       }
     }
@@ -393,6 +381,15 @@ final class OtlpProtoDecoder {
     return in;
   }
 
+  /** Reads a string field through {@code cache}, charging it in full (cached or not). */
+  private static String cachedString(ProtoReader in, ByteCache<String> cache) {
+    int length = in.readLength();
+    in.charge.string(length);
+    String s = cache.get(in.buf, in.pos, length, UTF8);
+    in.pos += length;
+    return s;
+  }
+
   /** Reads a KeyValue (length-prefixed) into {@code into}; a missing value becomes "". */
   private void readKeyValue(ProtoReader in, Attributes.Builder into, int depth) {
     int outer = in.enter();
@@ -400,12 +397,9 @@ final class OtlpProtoDecoder {
     Object value = "";
     while (in.hasMore()) {
       int tag = in.readTag();
-      if (tag == tag(1, LEN)) {
-        int length = in.readLength();
-        in.charge.string(length);
-        key = names.get(in.buf, in.pos, length, UTF8);
-        in.pos += length;
-      } else if (tag == tag(2, LEN)) {
+      if (tag == KeyValue.KEY) {
+        key = cachedString(in, names);
+      } else if (tag == KeyValue.VALUE) {
         int valueOuter = in.enter();
         value = anyValue(in, depth);
         in.exit(valueOuter);
@@ -427,27 +421,22 @@ final class OtlpProtoDecoder {
     while (in.hasMore()) {
       int tag = in.readTag();
       switch (tag) {
-        case 1 << 3 | LEN -> {
-          int length = in.readLength();
-          in.charge.string(length);
-          value = values.get(in.buf, in.pos, length, UTF8);
-          in.pos += length;
-        }
-        case 2 << 3 | VARINT -> value = in.readVarint() != 0;
-        case 3 << 3 | VARINT -> {
+        case AnyValue.STRING_VALUE -> value = cachedString(in, values);
+        case AnyValue.BOOL_VALUE -> value = in.readVarint() != 0;
+        case AnyValue.INT_VALUE -> {
           in.charge.add(HeapCharge.VALUE);
           value = in.readVarint();
         }
-        case 4 << 3 | I64 -> {
+        case AnyValue.DOUBLE_VALUE -> {
           in.charge.add(HeapCharge.VALUE);
           value = Double.longBitsToDouble(in.readFixed64());
         }
-        case 5 << 3 | LEN -> {
+        case AnyValue.ARRAY_VALUE -> {
           int outer = in.enter();
           List<Object> list = new ArrayList<>();
           while (in.hasMore()) {
             int elementTag = in.readTag();
-            if (elementTag == tag(1, LEN)) {
+            if (elementTag == ArrayValue.VALUES) {
               in.charge.add(HeapCharge.VALUE);
               int elementOuter = in.enter();
               list.add(anyValue(in, depth + 1));
@@ -460,12 +449,12 @@ final class OtlpProtoDecoder {
           in.charge.add(HeapCharge.OBJECT);
           value = List.copyOf(list);
         }
-        case 6 << 3 | LEN -> {
+        case AnyValue.KVLIST_VALUE -> {
           int outer = in.enter();
           Attributes.Builder kvlist = Attributes.builder();
           while (in.hasMore()) {
             int entryTag = in.readTag();
-            if (entryTag == tag(1, LEN)) {
+            if (entryTag == KeyValueList.VALUES) {
               readKeyValue(in, kvlist, depth + 1);
             } else {
               in.skip(entryTag);
@@ -475,7 +464,7 @@ final class OtlpProtoDecoder {
           in.charge.add(HeapCharge.OBJECT);
           value = kvlist.build();
         }
-        case 7 << 3 | LEN -> {
+        case AnyValue.BYTES_VALUE -> {
           int length = in.readLength();
           in.charge.add(HeapCharge.OBJECT + length);
           value = Bytes.copyOf(in.buf, in.pos, length);
@@ -485,36 +474,5 @@ final class OtlpProtoDecoder {
       }
     }
     return value;
-  }
-
-  /** A growable list of (offset, length) pairs of messages to read later. */
-  private static final class IntPairs {
-    private int[] pairs = new int[16];
-    private int size;
-
-    void add(int offset, int length) {
-      if (2 * size + 2 > pairs.length) {
-        pairs = Arrays.copyOf(pairs, pairs.length * 2);
-      }
-      pairs[2 * size] = offset;
-      pairs[2 * size + 1] = length;
-      size++;
-    }
-
-    int size() {
-      return size;
-    }
-
-    int offset(int i) {
-      return pairs[2 * i];
-    }
-
-    int length(int i) {
-      return pairs[2 * i + 1];
-    }
-
-    void clear() {
-      size = 0;
-    }
   }
 }

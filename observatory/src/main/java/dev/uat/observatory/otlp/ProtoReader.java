@@ -12,12 +12,12 @@ import java.nio.charset.StandardCharsets;
  * format throws {@link OtlpFormatException}. Not thread-safe; one per request.
  */
 final class ProtoReader {
-  static final int VARINT = 0;
-  static final int I64 = 1;
-  static final int LEN = 2;
-  static final int SGROUP = 3;
-  static final int EGROUP = 4;
-  static final int I32 = 5;
+  static final int WIRETYPE_VARINT = 0;
+  static final int WIRETYPE_FIXED64 = 1;
+  static final int WIRETYPE_LENGTH_DELIMITED = 2;
+  static final int WIRETYPE_START_GROUP = 3;
+  static final int WIRETYPE_END_GROUP = 4;
+  static final int WIRETYPE_FIXED32 = 5;
 
   /** Deepest nesting of groups or values the reader follows. */
   static final int MAX_DEPTH = 64;
@@ -39,11 +39,6 @@ final class ProtoReader {
   ProtoReader(byte[] buf) {
     this.buf = buf;
     this.limit = buf.length;
-  }
-
-  /** The tag of a field: {@code fieldNumber << 3 | wireType}. */
-  static int tag(int fieldNumber, int wireType) {
-    return fieldNumber << 3 | wireType;
   }
 
   boolean hasMore() {
@@ -118,6 +113,20 @@ final class ProtoReader {
     pos += count;
   }
 
+  /**
+   * Reads the length prefix of an id field: when it is {@code expected}, the id's bytes follow
+   * (read them with {@link #readLongBigEndian()}); otherwise they are skipped.
+   *
+   * @return the id's length
+   */
+  int readIdLength(int expected) {
+    int length = readLength();
+    if (length != expected) {
+      skipBytes(length);
+    }
+    return length;
+  }
+
   /** Reads a LEN prefix and narrows the limit to it; returns the limit to give to {@link #exit}. */
   int enter() {
     int length = readLength();
@@ -139,12 +148,13 @@ final class ProtoReader {
 
   private void skip(int tag, int depth) {
     switch (tag & 7) {
-      case VARINT -> readVarint();
-      case I64 -> skipBytes(8);
-      case LEN -> skipBytes(readLength());
-      case I32 -> skipBytes(4);
-      case SGROUP -> skipGroup(tag >>> 3, depth + 1);
-      case EGROUP -> throw new OtlpFormatException("unexpected end of group at byte " + pos);
+      case WIRETYPE_VARINT -> readVarint();
+      case WIRETYPE_FIXED64 -> skipBytes(8);
+      case WIRETYPE_LENGTH_DELIMITED -> skipBytes(readLength());
+      case WIRETYPE_FIXED32 -> skipBytes(4);
+      case WIRETYPE_START_GROUP -> skipGroup(tag >>> 3, depth + 1);
+      case WIRETYPE_END_GROUP ->
+          throw new OtlpFormatException("unexpected end of group at byte " + pos);
       default ->
           throw new OtlpFormatException("invalid wire type " + (tag & 7) + " at byte " + pos);
     }
@@ -156,7 +166,7 @@ final class ProtoReader {
     }
     while (true) {
       int tag = readTag(); // throws at the limit: a group must be closed
-      if ((tag & 7) == EGROUP) {
+      if ((tag & 7) == WIRETYPE_END_GROUP) {
         if (tag >>> 3 != fieldNumber) {
           throw new OtlpFormatException("mismatched end of group at byte " + pos);
         }

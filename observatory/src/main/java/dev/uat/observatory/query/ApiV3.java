@@ -13,6 +13,7 @@ import dev.uat.observatory.store.SpanMatcher;
 import dev.uat.observatory.store.SpanStore;
 import dev.uat.observatory.store.TraceQuery;
 import dev.uat.observatory.store.TraceSummary;
+import dev.uat.settings.Durations;
 import dev.uat.web.Json;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -192,7 +193,7 @@ public final class ApiV3 {
       return 0;
     }
     try {
-      return Math.max(0, GoDuration.parseNanos(text));
+      return Math.max(0, Durations.parseNanos(text));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("malformed parameter " + name + ": " + e.getMessage());
     }

@@ -2,6 +2,7 @@ package dev.uat.observatory.query;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.uat.observatory.model.AttributeNames;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Bytes;
 import dev.uat.observatory.model.Event;
@@ -263,10 +264,10 @@ final class JaegerJson {
     g.writeArrayFieldStart("tags");
     InstrumentationScope scope = span.scope();
     if (!scope.name().isEmpty()) {
-      stringTag(g, "otel.scope.name", scope.name());
+      stringTag(g, AttributeNames.OTEL_SCOPE_NAME, scope.name());
     }
     if (!scope.version().isEmpty()) {
-      stringTag(g, "otel.scope.version", scope.version());
+      stringTag(g, AttributeNames.OTEL_SCOPE_VERSION, scope.version());
     }
     Attributes attributes = span.attributes();
     for (int i = 0; i < attributes.size(); i++) {
@@ -282,19 +283,19 @@ final class JaegerJson {
           case UNSPECIFIED -> null;
         };
     if (kind != null) {
-      stringTag(g, "span.kind", kind);
+      stringTag(g, AttributeNames.SPAN_KIND, kind);
     }
     if (span.statusCode() != StatusCode.UNSET) {
-      stringTag(g, "otel.status_code", span.statusCode().name());
+      stringTag(g, AttributeNames.OTEL_STATUS_CODE, span.statusCode().name());
     }
     if (span.statusCode() == StatusCode.ERROR) {
-      tag(g, "error", Boolean.TRUE);
+      tag(g, AttributeNames.ERROR, Boolean.TRUE);
     }
     if (!span.statusMessage().isEmpty()) {
-      stringTag(g, "otel.status_description", span.statusMessage());
+      stringTag(g, AttributeNames.OTEL_STATUS_DESCRIPTION, span.statusMessage());
     }
     if (!span.traceState().isEmpty()) {
-      stringTag(g, "w3c.tracestate", span.traceState());
+      stringTag(g, AttributeNames.W3C_TRACESTATE, span.traceState());
     }
     g.writeEndArray();
   }

@@ -3,6 +3,7 @@ package dev.uat.observatory.query;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.uat.observatory.model.TraceId;
 import dev.uat.observatory.store.TraceQuery;
+import dev.uat.settings.Durations;
 import dev.uat.web.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -148,7 +149,7 @@ record SearchParams(TraceQuery query, List<TraceId> traceIds) {
 
   static long duration(String text, String name) {
     try {
-      long nanos = GoDuration.parseNanos(text);
+      long nanos = Durations.parseNanos(text);
       if (nanos < 0) {
         throw new IllegalArgumentException("must not be negative");
       }

@@ -3,21 +3,17 @@ package dev.uat.observatory.store;
 import dev.uat.observatory.model.Resource;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.model.SpanKind;
-import dev.uat.observatory.model.StatusCode;
 import dev.uat.observatory.model.Trace;
 import dev.uat.observatory.model.TraceId;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -44,12 +40,9 @@ import java.util.concurrent.atomic.LongAdder;
  * (plus the batch being added) whatever names senders choose.
  */
 public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
-  private static final Comparator<Span> BY_START =
-      Comparator.comparingLong(Span::startEpochNanos).thenComparingLong(Span::spanId);
-
   private final long maxBytes;
-  private final ConcurrentHashMap<TraceId, Entry> traces = new ConcurrentHashMap<>();
-  private final ConcurrentLinkedDeque<Entry> arrivals = new ConcurrentLinkedDeque<>();
+  private final ConcurrentHashMap<TraceId, TraceEntry> traces = new ConcurrentHashMap<>();
+  private final ConcurrentLinkedDeque<TraceEntry> arrivals = new ConcurrentLinkedDeque<>();
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong indexBytes = new AtomicLong();
   private final AtomicLong spans = new AtomicLong();
@@ -141,10 +134,10 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
   private long append(Span span, long size, ServiceIndex index, OpIndex op, long[] resourceBits) {
     TraceId traceId = span.traceId();
     while (true) {
-      Entry entry = traces.get(traceId);
+      TraceEntry entry = traces.get(traceId);
       long added = size;
       if (entry == null) {
-        Entry created = new Entry(traceId);
+        TraceEntry created = new TraceEntry(traceId);
         entry = traces.putIfAbsent(traceId, created);
         if (entry == null) {
           entry = created;
@@ -206,7 +199,7 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
 
   private void evict() {
     while (bytes.get() > maxBytes) {
-      Entry oldest = arrivals.poll();
+      TraceEntry oldest = arrivals.poll();
       if (oldest == null) {
         return;
       }
@@ -251,7 +244,7 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
 
   @Override
   public Optional<Trace> trace(TraceId traceId) {
-    Entry entry = traces.get(traceId);
+    TraceEntry entry = traces.get(traceId);
     return entry == null ? Optional.empty() : Optional.ofNullable(entry.toTrace());
   }
 
@@ -285,7 +278,7 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
   @Override
   public List<Trace> findTraces(TraceQuery query) {
     List<Trace> found = new ArrayList<>();
-    for (Entry entry : matching(query)) {
+    for (TraceEntry entry : matching(query)) {
       Trace trace = entry.toTrace();
       if (trace != null) {
         found.add(trace);
@@ -297,7 +290,7 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
   @Override
   public List<TraceSummary> findTraceSummaries(TraceQuery query) {
     List<TraceSummary> found = new ArrayList<>();
-    for (Entry entry : matching(query)) {
+    for (TraceEntry entry : matching(query)) {
       TraceSummary summary = entry.summary();
       if (summary != null) {
         found.add(summary);
@@ -307,8 +300,8 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
   }
 
   /** The entries that match, newest first, at most the query's limit. */
-  private List<Entry> matching(TraceQuery query) {
-    Iterator<Entry> candidates;
+  private List<TraceEntry> matching(TraceQuery query) {
+    Iterator<TraceEntry> candidates;
     if (query.service().isEmpty()) {
       candidates = arrivals.descendingIterator();
     } else {
@@ -319,9 +312,9 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
       candidates = index.traces.descendingIterator();
     }
     TagBloom.Probe probe = new TagBloom.Probe(query);
-    List<Entry> found = new ArrayList<>();
+    List<TraceEntry> found = new ArrayList<>();
     while (candidates.hasNext() && found.size() < query.limit()) {
-      Entry entry = candidates.next();
+      TraceEntry entry = candidates.next();
       if (entry.matches(query, probe)) {
         found.add(entry);
       }
@@ -334,7 +327,7 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
     long endNanos = endEpochMillis * 1_000_000;
     long startNanos = (endEpochMillis - Math.max(0, lookbackMillis)) * 1_000_000;
     Map<List<String>, long[]> links = new HashMap<>();
-    for (Entry entry : traces.values()) {
+    for (TraceEntry entry : traces.values()) {
       for (DependencyLink edge : entry.edges(startNanos, endNanos)) {
         long[] counts =
             links.computeIfAbsent(List.of(edge.parent(), edge.child()), k -> new long[2]);
@@ -369,297 +362,5 @@ public final class InMemoryStorage implements Storage, SpanConsumer, SpanStore {
   @Override
   public String toString() {
     return "InMemoryStorage{" + stats() + ", maxBytes=" + maxBytes + "}";
-  }
-
-  /**
-   * A count of the stored spans that refer to an index entry. Once it falls to zero the entry is
-   * dead for good ({@link #DEAD}): a writer that finds it dead makes a new one, so the remover
-   * never takes away an entry a span was just counted in.
-   */
-  private abstract static class RefCount {
-    private static final long DEAD = -1;
-    private final AtomicLong spans = new AtomicLong();
-
-    /** Counts one more span; false when the entry is dead. */
-    final boolean acquire() {
-      while (true) {
-        long current = spans.get();
-        if (current == DEAD) {
-          return false;
-        }
-        if (spans.compareAndSet(current, current + 1)) {
-          return true;
-        }
-      }
-    }
-
-    /** Counts {@code n} spans fewer; true when that was the last and the entry is now dead. */
-    final boolean release(long n) {
-      while (true) {
-        long current = spans.get();
-        long next = current - n;
-        if (next <= 0) {
-          if (spans.compareAndSet(current, DEAD)) {
-            return true;
-          }
-        } else if (spans.compareAndSet(current, next)) {
-          return false;
-        }
-      }
-    }
-
-    final boolean live() {
-      return spans.get() > 0;
-    }
-  }
-
-  /** A service's traces (in the order the service first appeared in them) and operations. */
-  private static final class ServiceIndex extends RefCount {
-    final String name;
-    final long bytes;
-    final ConcurrentLinkedDeque<Entry> traces = new ConcurrentLinkedDeque<>();
-    final ConcurrentHashMap<String, OpIndex> operations = new ConcurrentHashMap<>();
-
-    ServiceIndex(String name) {
-      this.name = name;
-      this.bytes = SpanSizes.SERVICE + SpanSizes.string(name);
-    }
-
-    /** Eviction goes in arrival order, so evicted traces gather at the head. */
-    void dropEvictedHeads() {
-      Entry head;
-      while ((head = traces.peekFirst()) != null && head.evicted) {
-        traces.remove(head);
-      }
-    }
-  }
-
-  /** A span name of one service, with the kinds it was seen with (kept until it dies). */
-  private static final class OpIndex extends RefCount {
-    final ServiceIndex service;
-    final String name;
-    final long bytes;
-    final AtomicInteger kinds = new AtomicInteger();
-
-    OpIndex(ServiceIndex service, String name) {
-      this.service = service;
-      this.name = name;
-      this.bytes = SpanSizes.OPERATION + SpanSizes.string(name);
-    }
-
-    void addKind(SpanKind kind) {
-      int bit = 1 << kind.ordinal();
-      int current;
-      while (((current = kinds.get()) & bit) == 0 && !kinds.compareAndSet(current, current | bit)) {
-        // another kind was added meanwhile: try again
-      }
-    }
-  }
-
-  /** One trace's spans and summary; every field is guarded by the entry's monitor. */
-  private static final class Entry {
-    static final Span[] NONE = new Span[0];
-    static final String[] NO_SERVICES = new String[0];
-    static final int[] NO_COUNTS = new int[0];
-    static final OpIndex[] NO_OPS = new OpIndex[0];
-    static final ServiceIndex[] NO_INDEXES = new ServiceIndex[0];
-    static final Object[] NO_SHARED = new Object[0];
-
-    final TraceId traceId;
-    Span[] spans = NONE;
-    OpIndex[] ops = NO_OPS; // each span's operation, counted until the trace is evicted
-    int size;
-    long bytes;
-    volatile boolean evicted;
-
-    // the summary
-    long minStart = Long.MAX_VALUE;
-    long maxStart = Long.MIN_VALUE;
-    long maxEnd = Long.MIN_VALUE;
-    long maxDuration;
-    int errors;
-    Span root;
-    String[] services = NO_SERVICES;
-    ServiceIndex[] indexes = NO_INDEXES;
-    int[] serviceSpans = NO_COUNTS;
-    int serviceCount;
-    final long[] bloom = new long[2];
-
-    // the resources and scopes the spans refer to, each charged to this trace once
-    Object[] shared = NO_SHARED;
-    int sharedCount;
-
-    // dependency edges, computed when asked for and kept until the trace changes
-    List<DependencyLink> edges;
-    int edgesSize = -1;
-
-    Entry(TraceId traceId) {
-      this.traceId = traceId;
-    }
-
-    /** Adds a span counted in {@code index} and {@code op}; returns the bytes this added. */
-    long add(Span span, long spanBytes, ServiceIndex index, OpIndex op, long[] resourceBits) {
-      if (size == spans.length) {
-        spans = Arrays.copyOf(spans, Math.max(4, size * 2));
-        ops = Arrays.copyOf(ops, spans.length);
-      }
-      ops[size] = op;
-      spans[size++] = span;
-      long added = spanBytes;
-      if (!holds(span.resource())) {
-        added += SpanSizes.TRACE_SHARED + SpanSizes.resource(span.resource());
-      }
-      if (!holds(span.scope())) {
-        added += SpanSizes.TRACE_SHARED + SpanSizes.scope(span.scope());
-      }
-      long start = span.startEpochNanos();
-      minStart = Math.min(minStart, start);
-      maxStart = Math.max(maxStart, start);
-      maxEnd = Math.max(maxEnd, span.endEpochNanos());
-      maxDuration = Math.max(maxDuration, span.durationNanos());
-      if (span.statusCode() == StatusCode.ERROR) {
-        errors++;
-      }
-      if (root == null
-          || (span.isRoot() != root.isRoot() ? span.isRoot() : start < root.startEpochNanos())) {
-        root = span;
-      }
-      TagBloom.addSpan(bloom, span);
-      bloom[0] |= resourceBits[0];
-      bloom[1] |= resourceBits[1];
-      for (int i = 0; i < serviceCount; i++) {
-        if (indexes[i] == index) {
-          serviceSpans[i]++;
-          bytes += added;
-          return added;
-        }
-      }
-      if (serviceCount == services.length) {
-        int capacity = Math.max(2, serviceCount * 2);
-        services = Arrays.copyOf(services, capacity);
-        indexes = Arrays.copyOf(indexes, capacity);
-        serviceSpans = Arrays.copyOf(serviceSpans, capacity);
-      }
-      services[serviceCount] = index.name;
-      indexes[serviceCount] = index;
-      serviceSpans[serviceCount++] = 1;
-      index.traces.add(this); // the trace's first span of this service
-      added += SpanSizes.TRACE_SERVICE;
-      bytes += added;
-      return added;
-    }
-
-    /** Whether {@code resourceOrScope} was charged to this trace already; remembers it if not. */
-    private boolean holds(Object resourceOrScope) {
-      for (int i = sharedCount - 1; i >= 0; i--) {
-        if (shared[i] == resourceOrScope) {
-          return true;
-        }
-      }
-      if (sharedCount == shared.length) {
-        shared = Arrays.copyOf(shared, Math.max(2, sharedCount * 2));
-      }
-      shared[sharedCount++] = resourceOrScope;
-      return false;
-    }
-
-    void clear() {
-      spans = NONE;
-      ops = NO_OPS;
-      shared = NO_SHARED;
-      sharedCount = 0;
-      size = 0;
-      edges = null;
-      root = null;
-    }
-
-    synchronized Trace toTrace() {
-      if (size == 0) {
-        return null;
-      }
-      Span[] copy = Arrays.copyOf(spans, size);
-      Arrays.sort(copy, BY_START);
-      return new Trace(traceId, List.of(copy));
-    }
-
-    synchronized TraceSummary summary() {
-      if (size == 0) {
-        return null;
-      }
-      Map<String, Integer> byService = new LinkedHashMap<>();
-      for (int i = 0; i < serviceCount; i++) {
-        byService.put(services[i], serviceSpans[i]);
-      }
-      return new TraceSummary(
-          traceId,
-          root.serviceName(),
-          root.name(),
-          minStart,
-          Math.max(0, maxEnd - minStart),
-          size,
-          errors,
-          byService);
-    }
-
-    synchronized boolean matches(TraceQuery query, TagBloom.Probe probe) {
-      if (size == 0
-          || (query.startMaxNanos() != 0 && minStart > query.startMaxNanos())
-          || (query.startMinNanos() != 0 && maxStart < query.startMinNanos())
-          || query.minDurationNanos() > maxDuration
-          || !probe.mayMatch(bloom[0], bloom[1])) {
-        return false;
-      }
-      for (int i = 0; i < size; i++) {
-        if (SpanMatcher.matches(spans[i], query)) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    /** This trace's calls between services, when it started in the window. */
-    synchronized List<DependencyLink> edges(long startNanos, long endNanos) {
-      if (size == 0 || minStart < startNanos || minStart > endNanos) {
-        return List.of();
-      }
-      if (edgesSize != size) {
-        edges = computeEdges();
-        edgesSize = size;
-      }
-      return edges;
-    }
-
-    private List<DependencyLink> computeEdges() {
-      if (serviceCount < 2) {
-        return List.of();
-      }
-      LongIntMap index = new LongIntMap(size);
-      for (int i = 0; i < size; i++) {
-        index.putIfAbsent(spans[i].spanId(), i);
-      }
-      Map<List<String>, long[]> counts = new HashMap<>();
-      for (int i = 0; i < size; i++) {
-        Span span = spans[i];
-        if (span.isRoot()) {
-          continue;
-        }
-        int parent = index.get(span.parentSpanId());
-        if (parent < 0) {
-          continue;
-        }
-        String from = spans[parent].serviceName();
-        String to = span.serviceName();
-        if (!from.equals(to)) {
-          long[] c = counts.computeIfAbsent(List.of(from, to), k -> new long[2]);
-          c[0]++;
-          if (span.statusCode() == StatusCode.ERROR) {
-            c[1]++;
-          }
-        }
-      }
-      List<DependencyLink> result = new ArrayList<>(counts.size());
-      counts.forEach((k, v) -> result.add(new DependencyLink(k.get(0), k.get(1), v[0], v[1])));
-      return List.copyOf(result);
-    }
   }
 }

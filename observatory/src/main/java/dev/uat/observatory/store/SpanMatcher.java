@@ -1,5 +1,6 @@
 package dev.uat.observatory.store;
 
+import dev.uat.observatory.model.AttributeNames;
 import dev.uat.observatory.model.AttributeText;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Event;
@@ -50,14 +51,14 @@ public final class SpanMatcher {
     }
     String derived =
         switch (key) {
-          case "error" -> span.statusCode() == StatusCode.ERROR ? "true" : null;
-          case "span.kind" -> kindTag(span.kind());
-          case "otel.status_code" ->
+          case AttributeNames.ERROR -> span.statusCode() == StatusCode.ERROR ? "true" : null;
+          case AttributeNames.SPAN_KIND -> kindTag(span.kind());
+          case AttributeNames.OTEL_STATUS_CODE ->
               span.statusCode() == StatusCode.UNSET ? null : span.statusCode().name();
-          case "otel.status_description" -> emptyAsNull(span.statusMessage());
-          case "otel.scope.name" -> emptyAsNull(span.scope().name());
-          case "otel.scope.version" -> emptyAsNull(span.scope().version());
-          case "w3c.tracestate" -> emptyAsNull(span.traceState());
+          case AttributeNames.OTEL_STATUS_DESCRIPTION -> emptyAsNull(span.statusMessage());
+          case AttributeNames.OTEL_SCOPE_NAME -> emptyAsNull(span.scope().name());
+          case AttributeNames.OTEL_SCOPE_VERSION -> emptyAsNull(span.scope().version());
+          case AttributeNames.W3C_TRACESTATE -> emptyAsNull(span.traceState());
           default -> null;
         };
     if (value.equals(derived)) {

@@ -1,5 +1,6 @@
 package dev.uat.observatory.store;
 
+import dev.uat.observatory.model.AttributeNames;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Event;
 import dev.uat.observatory.model.Span;
@@ -54,26 +55,32 @@ final class TagBloom {
     set(bits, hash(OPERATION_KEY, span.name().hashCode()));
     addAll(bits, span.attributes());
     if (span.statusCode() == StatusCode.ERROR) {
-      set(bits, hash("error".hashCode(), TRUE));
+      set(bits, hash(AttributeNames.ERROR.hashCode(), TRUE));
     }
     String kind = SpanMatcher.kindTag(span.kind());
     if (kind != null) {
-      set(bits, hash("span.kind".hashCode(), kind.hashCode()));
+      set(bits, hash(AttributeNames.SPAN_KIND.hashCode(), kind.hashCode()));
     }
     if (span.statusCode() != StatusCode.UNSET) {
-      set(bits, hash("otel.status_code".hashCode(), span.statusCode().name().hashCode()));
+      set(
+          bits,
+          hash(AttributeNames.OTEL_STATUS_CODE.hashCode(), span.statusCode().name().hashCode()));
     }
     if (!span.statusMessage().isEmpty()) {
-      set(bits, hash("otel.status_description".hashCode(), span.statusMessage().hashCode()));
+      set(
+          bits,
+          hash(AttributeNames.OTEL_STATUS_DESCRIPTION.hashCode(), span.statusMessage().hashCode()));
     }
     if (!span.scope().name().isEmpty()) {
-      set(bits, hash("otel.scope.name".hashCode(), span.scope().name().hashCode()));
+      set(bits, hash(AttributeNames.OTEL_SCOPE_NAME.hashCode(), span.scope().name().hashCode()));
     }
     if (!span.scope().version().isEmpty()) {
-      set(bits, hash("otel.scope.version".hashCode(), span.scope().version().hashCode()));
+      set(
+          bits,
+          hash(AttributeNames.OTEL_SCOPE_VERSION.hashCode(), span.scope().version().hashCode()));
     }
     if (!span.traceState().isEmpty()) {
-      set(bits, hash("w3c.tracestate".hashCode(), span.traceState().hashCode()));
+      set(bits, hash(AttributeNames.W3C_TRACESTATE.hashCode(), span.traceState().hashCode()));
     }
     for (Event event : span.events()) {
       set(bits, hash("event".hashCode(), event.name().hashCode()));

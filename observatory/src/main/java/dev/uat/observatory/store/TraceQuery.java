@@ -56,48 +56,101 @@ public record TraceQuery(
   }
 
   public TraceQuery withOperation(String operation) {
-    return new TraceQuery(
-        service,
-        operation,
-        tags,
-        minDurationNanos,
-        maxDurationNanos,
-        startMinNanos,
-        startMaxNanos,
-        limit);
+    return toBuilder().operation(operation).build();
   }
 
   public TraceQuery withTags(Map<String, String> tags) {
-    return new TraceQuery(
-        service,
-        operation,
-        tags,
-        minDurationNanos,
-        maxDurationNanos,
-        startMinNanos,
-        startMaxNanos,
-        limit);
+    return toBuilder().tags(tags).build();
   }
 
   public TraceQuery withDurations(long minNanos, long maxNanos) {
-    return new TraceQuery(
-        service, operation, tags, minNanos, maxNanos, startMinNanos, startMaxNanos, limit);
+    return toBuilder().minDurationNanos(minNanos).maxDurationNanos(maxNanos).build();
   }
 
   public TraceQuery withStart(long minNanos, long maxNanos) {
-    return new TraceQuery(
-        service, operation, tags, minDurationNanos, maxDurationNanos, minNanos, maxNanos, limit);
+    return toBuilder().startMinNanos(minNanos).startMaxNanos(maxNanos).build();
   }
 
   public TraceQuery withLimit(int limit) {
-    return new TraceQuery(
-        service,
-        operation,
-        tags,
-        minDurationNanos,
-        maxDurationNanos,
-        startMinNanos,
-        startMaxNanos,
-        limit);
+    return toBuilder().limit(limit).build();
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Changes some conditions of a query; {@link #build()} validates them. Not thread-safe. */
+  public static final class Builder {
+    private String service;
+    private String operation;
+    private Map<String, String> tags;
+    private long minDurationNanos;
+    private long maxDurationNanos;
+    private long startMinNanos;
+    private long startMaxNanos;
+    private int limit;
+
+    private Builder(TraceQuery q) {
+      service = q.service;
+      operation = q.operation;
+      tags = q.tags;
+      minDurationNanos = q.minDurationNanos;
+      maxDurationNanos = q.maxDurationNanos;
+      startMinNanos = q.startMinNanos;
+      startMaxNanos = q.startMaxNanos;
+      limit = q.limit;
+    }
+
+    public Builder service(String service) {
+      this.service = service;
+      return this;
+    }
+
+    public Builder operation(String operation) {
+      this.operation = operation;
+      return this;
+    }
+
+    public Builder tags(Map<String, String> tags) {
+      this.tags = tags;
+      return this;
+    }
+
+    public Builder minDurationNanos(long minDurationNanos) {
+      this.minDurationNanos = minDurationNanos;
+      return this;
+    }
+
+    public Builder maxDurationNanos(long maxDurationNanos) {
+      this.maxDurationNanos = maxDurationNanos;
+      return this;
+    }
+
+    public Builder startMinNanos(long startMinNanos) {
+      this.startMinNanos = startMinNanos;
+      return this;
+    }
+
+    public Builder startMaxNanos(long startMaxNanos) {
+      this.startMaxNanos = startMaxNanos;
+      return this;
+    }
+
+    public Builder limit(int limit) {
+      this.limit = limit;
+      return this;
+    }
+
+    public TraceQuery build() {
+      return new TraceQuery(
+          service,
+          operation,
+          tags,
+          minDurationNanos,
+          maxDurationNanos,
+          startMinNanos,
+          startMaxNanos,
+          limit);
+    }
   }
 }

@@ -2,10 +2,10 @@ package dev.uat.observatory.ui;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.observatory.model.AttributeNames;
 import dev.uat.web.HttpError;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
@@ -29,7 +29,7 @@ public final class HostCheck {
 
   private final Set<String> allowed;
   private final LongCounter refused;
-  private final Attributes reason = Attributes.of(AttributeKey.stringKey("reason"), "host");
+  private final Attributes reason = Attributes.of(AttributeNames.REASON, "host");
 
   /**
    * @param extraHosts host names accepted besides the loopback names, without port

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.uat.observatory.ingest.ChargedJson;
 import dev.uat.observatory.ingest.HeapCharge;
+import dev.uat.observatory.model.AttributeNames;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Event;
 import dev.uat.observatory.model.InstrumentationScope;
@@ -206,9 +207,9 @@ public final class ZipkinJsonDecoder {
               continue;
             }
             switch (key) {
-              case "otel.status_code" -> otelStatus = text;
-              case "otel.status_description" -> otelDescription = text;
-              case "error" -> error = text;
+              case AttributeNames.OTEL_STATUS_CODE -> otelStatus = text;
+              case AttributeNames.OTEL_STATUS_DESCRIPTION -> otelDescription = text;
+              case AttributeNames.ERROR -> error = text;
               default -> attributes.put(shared(key), text.length() <= 64 ? shared(text) : text);
             }
           }

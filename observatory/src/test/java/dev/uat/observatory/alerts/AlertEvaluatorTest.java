@@ -80,7 +80,8 @@ class AlertEvaluatorTest {
     return spans;
   }
 
-  private static final String LATENCY =
+  /** One latency rule, p95 of server spans over 200 ms in 5 minutes: also the end-to-end test's. */
+  static final String LATENCY =
       """
       rules:
         - name: SlowApi

@@ -30,7 +30,9 @@ class AlertRulesTest {
   @Test
   void mistakesAreNamedWithTheRuleAndField() {
     assertThatThrownBy(() -> AlertRules.parse("rules: nope", "f.yaml"))
-        .hasMessage("f.yaml: 'rules' must be a list");
+        .hasMessageStartingWith("f.yaml at 'rules'");
+    assertThatThrownBy(() -> AlertRules.parse("evaluation_interval: 1s\n", "f.yaml"))
+        .hasMessage("f.yaml: 'rules' is required");
     assertThatThrownBy(() -> AlertRules.parse("rules:\n  - kind: latency\n", "f.yaml"))
         .hasMessage("f.yaml, rule 1: 'name' is required");
     assertThatThrownBy(() -> AlertRules.parse("rules:\n  - name: A\n    kind: slow\n", "f.yaml"))
@@ -46,7 +48,13 @@ class AlertRulesTest {
             () ->
                 AlertRules.parse(
                     "rules:\n  - name: A\n    kind: silence\n    window: soon\n", "f.yaml"))
-        .hasMessageContaining("'window' must be a duration");
+        .hasMessageStartingWith("f.yaml at 'rules[0].window'")
+        .hasMessageContaining("invalid duration 'soon'");
+    assertThatThrownBy(
+            () ->
+                AlertRules.parse(
+                    "rules:\n  - name: A\n    kind: silence\n    window: -5m\n", "f.yaml"))
+        .hasMessage("f.yaml, rule 'A': 'window' must not be negative");
     assertThatThrownBy(() -> AlertRules.parse("rules: [\n", "f.yaml"))
         .hasMessageStartingWith("f.yaml: not valid YAML");
     assertThatThrownBy(
@@ -54,6 +62,35 @@ class AlertRulesTest {
                 AlertRules.parse(
                     "rules:\n  - {name: A, kind: silence}\n  - {name: A, kind: silence}\n", "f"))
         .hasMessageContaining("the name is used twice");
+  }
+
+  @Test
+  void unknownKeysAreRefusedWithTheFileAndWhere() {
+    assertThatThrownBy(
+            () ->
+                AlertRules.parse(
+                    "rules:\n  - name: A\n    kind: silence\n    windw: 5m\n", "f.yaml"))
+        .hasMessageStartingWith("f.yaml: unknown key 'windw'")
+        .hasMessageContaining("rules[0]");
+    assertThatThrownBy(() -> AlertRules.parse("evaluation_intervl: 1s\nrules: []\n", "f.yaml"))
+        .hasMessageStartingWith("f.yaml: unknown key 'evaluation_intervl'");
+  }
+
+  @Test
+  void durationsAreGoDurationsAndForIsBound() {
+    AlertRules rules =
+        AlertRules.parse(
+            "evaluation_interval: 1.5s\nrules:\n  - name: A\n    kind: error_ratio\n"
+                + "    threshold: 0.1\n    window: 1h30m\n    for: 2m\n",
+            "f");
+
+    assertThat(rules.evaluationIntervalMillis()).isEqualTo(1_500);
+    AlertRule rule = rules.rules().getFirst();
+    assertThat(rule.windowMillis()).isEqualTo(5_400_000);
+    assertThat(rule.forMillis()).isEqualTo(120_000);
+    assertThat(rule.baselineMillis()).isEqualTo(600_000);
+    assertThat(rule.minCalls()).isEqualTo(1);
+    assertThat(rule.severity()).isEqualTo("warning");
   }
 
   @Test

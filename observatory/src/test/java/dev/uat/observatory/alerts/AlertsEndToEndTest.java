@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Resource;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.model.SpanKind;
 import dev.uat.observatory.model.TraceId;
-import dev.uat.observatory.testing.OtlpProtoEncoder;
-import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -48,21 +46,10 @@ class AlertsEndToEndTest {
     Files.createDirectories(data.resolve("observatory"));
     Files.writeString(
         data.resolve("observatory/alert-rules.yaml"),
-        """
-        evaluation_interval: 200ms
-        rules:
-          - name: HighLatencyP95
-            kind: latency
-            percentile: 95
-            threshold_ms: 200
-            window: 5m
-            span_kinds: [server]
-            min_calls: 5
-            severity: warning
-        """);
+        "evaluation_interval: 200ms\n" + AlertEvaluatorTest.LATENCY);
   }
 
-  private void exportSlowSpans(Observatory observatory) throws Exception {
+  private static void exportSlowSpans(TestObservatory observatory) {
     long now = System.currentTimeMillis() * 1_000_000;
     List<Span> spans = new ArrayList<>();
     for (int i = 1; i <= 20; i++) {
@@ -77,14 +64,7 @@ class AlertsEndToEndTest {
               .resource(API)
               .build());
     }
-    HttpResponse<String> response =
-        client.send(
-            HttpRequest.newBuilder(URI.create(observatory.otlpUrl() + "/v1/traces"))
-                .header("Content-Type", "application/x-protobuf")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(OtlpProtoEncoder.encode(spans)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(observatory.postOtlp(spans).statusCode()).isEqualTo(200);
   }
 
   private JsonNode getJson(String url) throws Exception {
@@ -99,24 +79,22 @@ class AlertsEndToEndTest {
   @Test
   void slowSpansRaiseAnAlertListedAtApiAlertsWithExemplars() throws Exception {
     writeRules();
-    try (TestTelemetry own = new TestTelemetry("uat-observatory");
-        Observatory observatory =
-            Observatory.start(
-                new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20).withDataDir(data, false),
-                own.telemetry())) {
-      exportSlowSpans(observatory);
+    try (TestObservatory fixture =
+        TestObservatory.start(TestObservatory.settings(8 << 20).dataDir(data).build())) {
+      Observatory observatory = fixture.observatory();
+      exportSlowSpans(fixture);
 
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> getJson(observatory.queryUrl() + "/api/alerts").get("alerts").size() == 1);
       JsonNode body = getJson(observatory.queryUrl() + "/api/alerts");
       JsonNode alert = body.get("alerts").get(0);
-      assertThat(alert.get("name").asText()).isEqualTo("HighLatencyP95");
+      assertThat(alert.get("name").asText()).isEqualTo("SlowApi");
       assertThat(alert.get("service").asText()).isEqualTo("uat-api");
       assertThat(alert.get("state").asText()).isEqualTo("firing");
       assertThat(alert.get("value").asDouble()).isGreaterThan(200);
       assertThat(alert.get("exemplarTraceIds").get(0).asText()).startsWith("0000000000005eed");
-      assertThat(body.get("rules").get(0).get("name").asText()).isEqualTo("HighLatencyP95");
+      assertThat(body.get("rules").get(0).get("name").asText()).isEqualTo("SlowApi");
       assertThat(body.get("rulesFile").asText()).endsWith("alert-rules.yaml");
       assertThat(body.get("rulesError").isNull()).isTrue();
 
@@ -170,20 +148,17 @@ class AlertsEndToEndTest {
                               HttpResponse.BodyHandlers.discarding())
                           .statusCode()
                       == 200);
-      try (TestTelemetry own = new TestTelemetry("uat-observatory");
-          Observatory observatory =
-              Observatory.start(
-                  new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20)
-                      .withDataDir(data, false)
-                      .withAlertmanagerUrl(am),
-                  own.telemetry())) {
-        exportSlowSpans(observatory);
+      try (TestObservatory fixture =
+          TestObservatory.start(
+              TestObservatory.settings(8 << 20).dataDir(data).alertmanagerUrl(am).build())) {
+        Observatory observatory = fixture.observatory();
+        exportSlowSpans(fixture);
 
         await()
             .atMost(Duration.ofSeconds(30))
             .until(() -> getJson(am + "/api/v2/alerts").size() == 1);
         JsonNode received = getJson(am + "/api/v2/alerts").get(0);
-        assertThat(received.get("labels").get("alertname").asText()).isEqualTo("HighLatencyP95");
+        assertThat(received.get("labels").get("alertname").asText()).isEqualTo("SlowApi");
         assertThat(received.get("labels").get("service").asText()).isEqualTo("uat-api");
         assertThat(received.get("labels").get("source").asText()).isEqualTo("uat-observatory");
         assertThat(received.get("status").get("state").asText()).isEqualTo("active");

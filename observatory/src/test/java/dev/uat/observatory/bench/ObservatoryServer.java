@@ -19,16 +19,13 @@ public final class ObservatoryServer {
             new TelemetrySettings("uat-observatory", "http://127.0.0.1:1", false, false));
     Observatory observatory =
         Observatory.start(
-            new ObservatorySettings(
-                "127.0.0.1",
-                Integer.parseInt(args[0]),
-                Integer.parseInt(args[1]),
-                Integer.parseInt(args[2]),
-                Long.parseLong(args[3]),
-                null,
-                false,
-                "",
-                ""),
+            ObservatorySettings.defaults().toBuilder()
+                .otlpPort(Integer.parseInt(args[0]))
+                .queryPort(Integer.parseInt(args[1]))
+                .zipkinPort(Integer.parseInt(args[2]))
+                .maxStoreBytes(Long.parseLong(args[3]))
+                .otlpGrpcPort(0)
+                .build(),
             telemetry);
     System.out.println("READY " + observatory);
     new CountDownLatch(1).await();

@@ -1,11 +1,12 @@
 package dev.uat.observatory.ingest;
 
+import static dev.uat.observatory.testing.Gzip.gzip;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Event;
 import dev.uat.observatory.model.InstrumentationScope;
@@ -19,7 +20,6 @@ import dev.uat.observatory.store.InMemoryStorage;
 import dev.uat.observatory.testing.OtlpProtoEncoder;
 import dev.uat.observatory.testing.SyntheticTraces;
 import dev.uat.observatory.testing.ZipkinJsonEncoder;
-import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,9 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -52,22 +49,21 @@ class IngestLimitsTest {
   private static final String JSON = "application/json";
 
   private final HttpClient client = HttpClient.newHttpClient();
-  private final TestTelemetry own = new TestTelemetry("uat-observatory");
+  private TestObservatory fixture;
   private Observatory observatory;
 
   @AfterEach
   void stop() {
-    if (observatory != null) {
-      observatory.close();
+    if (fixture != null) {
+      fixture.close();
     }
-    own.close();
   }
 
   private void start(long storeBytes) {
-    observatory =
-        Observatory.start(
-            new ObservatorySettings("127.0.0.1", 0, 0, storeBytes).withMaxInFlightBytes(IN_FLIGHT),
-            own.telemetry());
+    fixture =
+        TestObservatory.start(
+            TestObservatory.settings(storeBytes).maxInFlightBytes(IN_FLIGHT).build());
+    observatory = fixture.observatory();
   }
 
   private InMemoryStorage.Stats stats() {
@@ -91,22 +87,8 @@ class IngestLimitsTest {
   }
 
   /** The sum of a metric's series whose labels contain {@code labels} (0 when absent). */
-  private double metric(String name, String labels) throws Exception {
-    String text =
-        client
-            .send(
-                HttpRequest.newBuilder(URI.create(observatory.queryUrl() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
-    Matcher m =
-        Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+)").matcher(text);
-    double sum = 0;
-    while (m.find()) {
-      if (m.group(1) == null ? labels.isEmpty() : m.group(1).contains(labels)) {
-        sum += Double.parseDouble(m.group(2));
-      }
-    }
-    return sum;
+  private double metric(String name, String labels) {
+    return fixture.metric(name, labels);
   }
 
   private static String errorCode(HttpResponse<String> response) throws IOException {
@@ -122,14 +104,6 @@ class IngestLimitsTest {
     List<Span> viaZipkin = traces.chatTrace(System.currentTimeMillis() * 1_000_000, 1);
     assertThat(send(zipkin(), ZipkinJsonEncoder.encode(viaZipkin)).statusCode()).isEqualTo(202);
     assertThat(observatory.store().trace(viaZipkin.getFirst().traceId())).isPresent();
-  }
-
-  private static byte[] gzip(byte[] data) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
-      gzip.write(data);
-    }
-    return out.toByteArray();
   }
 
   @Test

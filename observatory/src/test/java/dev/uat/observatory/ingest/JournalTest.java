@@ -23,6 +23,16 @@ class JournalTest {
 
   private record Replayed(Format format, String body, long at) {}
 
+  /** Opens the journal, appends {@code records}, forces them to the disk and closes it. */
+  private void write(Replayed... records) throws Exception {
+    try (Journal journal = open()) {
+      for (Replayed r : records) {
+        journal.append(r.format(), bytes(r.body()), r.at(), 1);
+      }
+      assertThat(journal.sync(10, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
   private List<Replayed> reopen(long maxBytes, long segmentBytes) {
     List<Replayed> replayed = new ArrayList<>();
     try (Journal journal =
@@ -52,12 +62,10 @@ class JournalTest {
 
   @Test
   void recordsAreReplayedInOrderAfterARestart() throws Exception {
-    try (Journal journal = open()) {
-      journal.append(Format.OTLP_PROTOBUF, bytes("one"), 1_000, 1);
-      journal.append(Format.ZIPKIN_JSON, bytes("two"), 2_000, 1);
-      journal.append(Format.OTLP_JSON, bytes("three"), 3_000, 1);
-      assertThat(journal.sync(10, TimeUnit.SECONDS)).isTrue();
-    }
+    write(
+        new Replayed(Format.OTLP_PROTOBUF, "one", 1_000),
+        new Replayed(Format.ZIPKIN_JSON, "two", 2_000),
+        new Replayed(Format.OTLP_JSON, "three", 3_000));
 
     assertThat(reopen(1 << 20, 1 << 20))
         .containsExactly(
@@ -69,11 +77,9 @@ class JournalTest {
 
   @Test
   void aTornLastRecordIsCutOffAndTheRecordsBeforeItSurvive() throws Exception {
-    try (Journal journal = open()) {
-      journal.append(Format.OTLP_PROTOBUF, bytes("kept"), 1_000, 1);
-      journal.append(Format.OTLP_PROTOBUF, bytes("torn in half by a crash"), 2_000, 1);
-      assertThat(journal.sync(10, TimeUnit.SECONDS)).isTrue();
-    }
+    write(
+        new Replayed(Format.OTLP_PROTOBUF, "kept", 1_000),
+        new Replayed(Format.OTLP_PROTOBUF, "torn in half by a crash", 2_000));
     Path segment = segments().getLast();
     long size = Files.size(segment);
     try (FileChannel file = FileChannel.open(segment, StandardOpenOption.WRITE)) {
@@ -82,10 +88,7 @@ class JournalTest {
 
     assertThat(reopen(1 << 20, 1 << 20))
         .containsExactly(new Replayed(Format.OTLP_PROTOBUF, "kept", 1_000));
-    try (Journal journal = open()) {
-      journal.append(Format.OTLP_JSON, bytes("after the crash"), 3_000, 1);
-      assertThat(journal.sync(10, TimeUnit.SECONDS)).isTrue();
-    }
+    write(new Replayed(Format.OTLP_JSON, "after the crash", 3_000));
     assertThat(reopen(1 << 20, 1 << 20))
         .extracting(Replayed::body)
         .containsExactly("kept", "after the crash");
@@ -93,19 +96,14 @@ class JournalTest {
 
   @Test
   void aCorruptedRecordEndsItsSegmentButNotTheOthers() throws Exception {
-    try (Journal journal = open()) {
-      journal.append(Format.OTLP_PROTOBUF, bytes("first"), 1, 1);
-      journal.append(Format.OTLP_PROTOBUF, bytes("second"), 2, 1);
-      assertThat(journal.sync(10, TimeUnit.SECONDS)).isTrue();
-    }
+    write(
+        new Replayed(Format.OTLP_PROTOBUF, "first", 1),
+        new Replayed(Format.OTLP_PROTOBUF, "second", 2));
     Path segment = segments().getLast();
     byte[] content = Files.readAllBytes(segment);
     content[content.length - 2] ^= 0x55; // flip bits in the last record's body
     Files.write(segment, content);
-    try (Journal journal = open()) {
-      journal.append(Format.OTLP_PROTOBUF, bytes("third"), 3, 1);
-      assertThat(journal.sync(10, TimeUnit.SECONDS)).isTrue();
-    }
+    write(new Replayed(Format.OTLP_PROTOBUF, "third", 3));
 
     assertThat(reopen(1 << 20, 1 << 20))
         .extracting(Replayed::body)

@@ -3,18 +3,18 @@ package dev.uat.observatory.otlp;
 import static dev.uat.observatory.otlp.ProtoWriter.id;
 import static dev.uat.observatory.otlp.ProtoWriter.request;
 import static dev.uat.observatory.otlp.ProtoWriter.span;
+import static dev.uat.observatory.testing.Gzip.gzip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.observatory.ingest.Bodies;
 import dev.uat.observatory.ingest.Pipeline;
 import dev.uat.observatory.store.InMemoryStorage;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TelemetrySettings;
-import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -31,7 +31,6 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.trace.TestSpanData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.data.StatusData;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,9 +44,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.zip.GZIPOutputStream;
 import okhttp3.Headers;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -77,26 +73,23 @@ class OtlpGrpcReceiverTest {
           .protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE))
           .readTimeout(Duration.ofSeconds(30))
           .build();
-  private TestTelemetry own;
+  private TestObservatory fixture;
   private Observatory observatory;
 
   @BeforeEach
   void start() {
-    own = new TestTelemetry("uat-observatory");
-    observatory = observatory(IN_FLIGHT);
+    fixture = observatory(IN_FLIGHT);
+    observatory = fixture.observatory();
   }
 
-  private Observatory observatory(long inFlightBytes) {
-    return Observatory.start(
-        new ObservatorySettings("127.0.0.1", 0, 0, 16L * 1024 * 1024)
-            .withMaxInFlightBytes(inFlightBytes),
-        own.telemetry());
+  private static TestObservatory observatory(long inFlightBytes) {
+    return TestObservatory.start(
+        TestObservatory.settings(16L * 1024 * 1024).maxInFlightBytes(inFlightBytes).build());
   }
 
   @AfterEach
   void stop() {
-    observatory.close();
-    own.close();
+    fixture.close();
     h2c.dispatcher().executorService().shutdown();
     h2c.connectionPool().evictAll();
   }
@@ -155,21 +148,8 @@ class OtlpGrpcReceiverTest {
   }
 
   /** The sum of a metric's series whose labels contain {@code labels} (0 when absent). */
-  private double metric(String name, String labels) throws Exception {
-    String text =
-        http.send(
-                HttpRequest.newBuilder(URI.create(observatory.queryUrl() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
-    Matcher m =
-        Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? ([0-9.eE+-]+)").matcher(text);
-    double sum = 0;
-    while (m.find()) {
-      if (m.group(1) == null ? labels.isEmpty() : m.group(1).contains(labels)) {
-        sum += Double.parseDouble(m.group(2));
-      }
-    }
-    return sum;
+  private double metric(String name, String labels) {
+    return fixture.metric(name, labels);
   }
 
   /** A raw unary call; the status from the headers (trailers-only) or the trailers. */
@@ -212,14 +192,6 @@ class OtlpGrpcReceiverTest {
         .putInt(message.length)
         .put(message)
         .array();
-  }
-
-  private static byte[] gzip(byte[] data) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
-      gzip.write(data);
-    }
-    return out.toByteArray();
   }
 
   @Test
@@ -407,9 +379,10 @@ class OtlpGrpcReceiverTest {
   void aClosedPipelineAnswersUnavailable() throws Exception {
     try (InMemoryStorage storage = new InMemoryStorage(1 << 20);
         Pipeline pipeline =
-            new Pipeline(storage, List.of(), own.telemetry().meter(), IN_FLIGHT, 1 << 20);
+            new Pipeline(
+                storage, List.of(), fixture.own().telemetry().meter(), IN_FLIGHT, 1 << 20);
         OtlpGrpcReceiver receiver =
-            OtlpGrpcReceiver.start(pipeline, own.telemetry().meter(), "127.0.0.1", 0)) {
+            OtlpGrpcReceiver.start(pipeline, fixture.own().telemetry().meter(), "127.0.0.1", 0)) {
       pipeline.close();
       Request request =
           new Request.Builder()
@@ -446,8 +419,9 @@ class OtlpGrpcReceiverTest {
   @Test
   void aBusyBudgetGetsRetryableResourceExhaustedWithRetryInfo() throws Exception {
     // a budget of 6 MiB: one call holds almost 4 MiB while the next needs 3
-    observatory.close();
-    observatory = observatory(6L * 1024 * 1024);
+    fixture.close();
+    fixture = observatory(6L * 1024 * 1024);
+    observatory = fixture.observatory();
     int held = 4 * 1024 * 1024 - 64;
     CountDownLatch release = new CountDownLatch(1);
     RequestBody slow =
@@ -506,15 +480,8 @@ class OtlpGrpcReceiverTest {
     // OTEL_EXPORTER_OTLP_PROTOCOL=grpc, as a system property: the same key for autoconfigure
     String previous = System.setProperty("otel.exporter.otlp.protocol", "grpc");
     String traceId;
-    try (Telemetry telemetry =
-        Telemetry.create(
-            new TelemetrySettings(
-                "uat-api", observatory.otlpUrl(), true, true, observatory.otlpGrpcUrl()))) {
-      io.opentelemetry.api.trace.Span span =
-          telemetry.tracer().spanBuilder("GET /over-grpc").startSpan();
-      traceId = span.getSpanContext().getTraceId();
-      span.end();
-      telemetry.flush(10_000);
+    try {
+      traceId = exportOneSpan("GET /over-grpc");
     } finally {
       if (previous == null) {
         System.clearProperty("otel.exporter.otlp.protocol");
@@ -523,37 +490,42 @@ class OtlpGrpcReceiverTest {
       }
     }
 
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> observatory.store().trace(traceId).isPresent());
     assertThat(observatory.store().trace(traceId).orElseThrow().spans())
         .extracting(s -> s.name())
         .containsExactly("GET /over-grpc");
-    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_grpc\""))
-        .isEqualTo(1);
-    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_http\"")).isZero();
+    assertReceivedBy("otlp_grpc", "otlp_http");
   }
 
   @Test
   void withoutTheGrpcProtocolAComponentStillExportsOverHttp() throws Exception {
+    exportOneSpan("GET /over-http");
+
+    assertReceivedBy("otlp_http", "otlp_grpc");
+  }
+
+  /** Exports one span through a component's {@link Telemetry}; returns its trace id once stored. */
+  private String exportOneSpan(String name) {
     String traceId;
     try (Telemetry telemetry =
         Telemetry.create(
             new TelemetrySettings(
                 "uat-api", observatory.otlpUrl(), true, true, observatory.otlpGrpcUrl()))) {
-      io.opentelemetry.api.trace.Span span =
-          telemetry.tracer().spanBuilder("GET /over-http").startSpan();
+      io.opentelemetry.api.trace.Span span = telemetry.tracer().spanBuilder(name).startSpan();
       traceId = span.getSpanContext().getTraceId();
       span.end();
       telemetry.flush(10_000);
     }
-
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> observatory.store().trace(traceId).isPresent());
-    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_http\""))
+    return traceId;
+  }
+
+  private void assertReceivedBy(String receiver, String notReceiver) {
+    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"" + receiver + "\""))
         .isEqualTo(1);
-    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"otlp_grpc\"")).isZero();
+    assertThat(metric("uat_observatory_spans_received_total", "receiver=\"" + notReceiver + "\""))
+        .isZero();
   }
 
   /** google.rpc.Status -> details[0] (Any of RetryInfo) -> retry_delay -> seconds. */
@@ -562,20 +534,20 @@ class OtlpGrpcReceiverTest {
     long seconds = -1;
     while (in.hasMore()) {
       int tag = in.readTag();
-      if (tag != (3 << 3 | ProtoReader.LEN)) {
+      if (tag != (3 << 3 | ProtoReader.WIRETYPE_LENGTH_DELIMITED)) {
         in.skip(tag);
         continue;
       }
       int any = in.enter();
       while (in.hasMore()) {
         int anyTag = in.readTag();
-        if (anyTag == (1 << 3 | ProtoReader.LEN)) {
+        if (anyTag == (1 << 3 | ProtoReader.WIRETYPE_LENGTH_DELIMITED)) {
           assertThat(in.readString()).isEqualTo("type.googleapis.com/google.rpc.RetryInfo");
-        } else if (anyTag == (2 << 3 | ProtoReader.LEN)) {
+        } else if (anyTag == (2 << 3 | ProtoReader.WIRETYPE_LENGTH_DELIMITED)) {
           int info = in.enter();
-          assertThat(in.readTag()).isEqualTo(1 << 3 | ProtoReader.LEN);
+          assertThat(in.readTag()).isEqualTo(1 << 3 | ProtoReader.WIRETYPE_LENGTH_DELIMITED);
           int duration = in.enter();
-          assertThat(in.readTag()).isEqualTo(1 << 3 | ProtoReader.VARINT);
+          assertThat(in.readTag()).isEqualTo(1 << 3 | ProtoReader.WIRETYPE_VARINT);
           seconds = in.readVarint();
           in.exit(duration);
           in.exit(info);

@@ -3,16 +3,15 @@ package dev.uat.observatory.otlp;
 import static dev.uat.observatory.otlp.ProtoWriter.id;
 import static dev.uat.observatory.otlp.ProtoWriter.request;
 import static dev.uat.observatory.otlp.ProtoWriter.span;
+import static dev.uat.observatory.testing.Gzip.gzip;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
-import dev.uat.telemetry.TestTelemetry;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.web.Json;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,7 +20,6 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,21 +34,18 @@ class OtlpHttpReceiverTest {
   private static final String TRACE_HEX = "5b8efff798038103d269b633813fc60c";
 
   private final HttpClient client = HttpClient.newHttpClient();
-  private TestTelemetry own;
+  private TestObservatory fixture;
   private Observatory observatory;
 
   @BeforeEach
   void start() {
-    own = new TestTelemetry("uat-observatory");
-    observatory =
-        Observatory.start(
-            new ObservatorySettings("127.0.0.1", 0, 0, 16L * 1024 * 1024), own.telemetry());
+    fixture = TestObservatory.start(16L * 1024 * 1024);
+    observatory = fixture.observatory();
   }
 
   @AfterEach
   void stop() {
-    observatory.close();
-    own.close();
+    fixture.close();
   }
 
   private HttpResponse<byte[]> post(String path, HttpRequest.Builder request) throws Exception {
@@ -239,18 +234,22 @@ class OtlpHttpReceiverTest {
     assertError(response, 413, "payload_too_large");
   }
 
+  /** {@code body} as a protobuf export declared gzip-encoded. */
+  private HttpResponse<byte[]> postGzipped(byte[] body) throws Exception {
+    return post(
+        "/v1/traces",
+        HttpRequest.newBuilder()
+            .header("Content-Type", PROTOBUF)
+            .header("Content-Encoding", "gzip")
+            .POST(BodyPublishers.ofByteArray(body)));
+  }
+
   @Test
   void bodyInflatingBeyondTheLimitIsRejectedWith413() throws Exception {
     byte[] bomb = gzip(new byte[(int) OtlpHttpReceiver.MAX_DECOMPRESSED_BYTES + 1]);
     assertThat(bomb.length).isLessThan((int) OtlpHttpReceiver.MAX_BODY_BYTES);
 
-    HttpResponse<byte[]> response =
-        post(
-            "/v1/traces",
-            HttpRequest.newBuilder()
-                .header("Content-Type", PROTOBUF)
-                .header("Content-Encoding", "gzip")
-                .POST(BodyPublishers.ofByteArray(bomb)));
+    HttpResponse<byte[]> response = postGzipped(bomb);
 
     assertError(response, 413, "payload_too_large");
   }
@@ -272,13 +271,7 @@ class OtlpHttpReceiverTest {
 
   @Test
   void invalidGzipIsRejectedWith400() throws Exception {
-    HttpResponse<byte[]> response =
-        post(
-            "/v1/traces",
-            HttpRequest.newBuilder()
-                .header("Content-Type", PROTOBUF)
-                .header("Content-Encoding", "gzip")
-                .POST(BodyPublishers.ofByteArray(new byte[] {1, 2, 3})));
+    HttpResponse<byte[]> response = postGzipped(new byte[] {1, 2, 3});
 
     assertError(response, 400, "invalid_gzip");
   }
@@ -305,14 +298,14 @@ class OtlpHttpReceiverTest {
   /** The fields of ExportTraceServiceResponse.partial_success: 1 rejected_spans, 2 message. */
   private static Map<Integer, Object> readPartialSuccess(byte[] response) {
     ProtoReader in = new ProtoReader(response);
-    assertThat(in.readTag()).isEqualTo(1 << 3 | ProtoReader.LEN);
+    assertThat(in.readTag()).isEqualTo(1 << 3 | ProtoReader.WIRETYPE_LENGTH_DELIMITED);
     int outer = in.enter();
     Map<Integer, Object> fields = new LinkedHashMap<>();
     while (in.hasMore()) {
       int tag = in.readTag();
       switch (tag) {
-        case 1 << 3 | ProtoReader.VARINT -> fields.put(1, in.readVarint());
-        case 2 << 3 | ProtoReader.LEN -> fields.put(2, in.readString());
+        case 1 << 3 | ProtoReader.WIRETYPE_VARINT -> fields.put(1, in.readVarint());
+        case 2 << 3 | ProtoReader.WIRETYPE_LENGTH_DELIMITED -> fields.put(2, in.readString());
         default -> throw new AssertionError("unexpected tag " + tag);
       }
     }
@@ -385,13 +378,5 @@ class OtlpHttpReceiverTest {
         .contains("uat_observatory_store_spans 2")
         .contains("uat_observatory_store_traces 1")
         .containsPattern("uat_observatory_store_bytes [1-9][0-9]*");
-  }
-
-  private static byte[] gzip(byte[] data) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
-      gzip.write(data);
-    }
-    return out.toByteArray();
   }
 }

@@ -180,12 +180,12 @@ class OtlpProtoDecoderTest {
         .fixed64(101, -1)
         .string(102, "ignored")
         .fixed32(103, 7)
-        .tag(104, ProtoReader.SGROUP)
+        .tag(104, ProtoReader.WIRETYPE_START_GROUP)
         .varint(1, 1)
-        .tag(105, ProtoReader.SGROUP)
+        .tag(105, ProtoReader.WIRETYPE_START_GROUP)
         .string(2, "inner")
-        .tag(105, ProtoReader.EGROUP)
-        .tag(104, ProtoReader.EGROUP)
+        .tag(105, ProtoReader.WIRETYPE_END_GROUP)
+        .tag(104, ProtoReader.WIRETYPE_END_GROUP)
         // a known field number with an unexpected wire type is skipped too
         .fixed32(5, 9);
   }

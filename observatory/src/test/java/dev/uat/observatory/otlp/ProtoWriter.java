@@ -40,21 +40,21 @@ final class ProtoWriter {
   }
 
   ProtoWriter varint(int field, long value) {
-    return tag(field, ProtoReader.VARINT).rawVarint(value);
+    return tag(field, ProtoReader.WIRETYPE_VARINT).rawVarint(value);
   }
 
   ProtoWriter fixed64(int field, long value) {
-    tag(field, ProtoReader.I64);
+    tag(field, ProtoReader.WIRETYPE_FIXED64);
     return raw(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array());
   }
 
   ProtoWriter fixed32(int field, int value) {
-    tag(field, ProtoReader.I32);
+    tag(field, ProtoReader.WIRETYPE_FIXED32);
     return raw(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array());
   }
 
   ProtoWriter bytes(int field, byte[] value) {
-    tag(field, ProtoReader.LEN).rawVarint(value.length);
+    tag(field, ProtoReader.WIRETYPE_LENGTH_DELIMITED).rawVarint(value.length);
     return raw(value);
   }
 

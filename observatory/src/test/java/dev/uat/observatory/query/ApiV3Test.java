@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Bytes;
 import dev.uat.observatory.model.Event;
@@ -13,7 +13,6 @@ import dev.uat.observatory.model.Link;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.testing.OtlpProtoEncoder;
 import dev.uat.observatory.testing.SyntheticTraces;
-import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -34,17 +33,18 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class ApiV3Test {
   private final HttpClient client = HttpClient.newHttpClient();
-  private TestTelemetry own;
+  private TestObservatory firstFixture;
+  private TestObservatory secondFixture;
   private Observatory first;
   private Observatory second;
   private List<Span> trace;
 
   @BeforeEach
   void start() throws Exception {
-    own = new TestTelemetry("uat-observatory");
-    first = Observatory.start(new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20), own.telemetry());
-    second =
-        Observatory.start(new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20), own.telemetry());
+    firstFixture = TestObservatory.start(8 << 20);
+    secondFixture = TestObservatory.start(8 << 20);
+    first = firstFixture.observatory();
+    second = secondFixture.observatory();
     long now = System.currentTimeMillis() * 1_000_000;
     trace = new ArrayList<>(new SyntheticTraces(3).chatTrace(now - 10_000_000_000L, 1));
     // every value type, events and links, in one span
@@ -93,9 +93,8 @@ class ApiV3Test {
 
   @AfterEach
   void stop() {
-    first.close();
-    second.close();
-    own.close();
+    firstFixture.close();
+    secondFixture.close();
   }
 
   private void post(Observatory to, byte[] body, String type) throws Exception {
@@ -117,6 +116,16 @@ class ApiV3Test {
             HttpResponse.BodyHandlers.ofByteArray());
     assertThat(response.statusCode()).as(path).isEqualTo(status);
     return Json.MAPPER.readTree(response.body());
+  }
+
+  /** The query parameters of {@code service}'s traces that started in the last hour. */
+  private static String lastHourOf(String service) {
+    return "query.service_name="
+        + service
+        + "&query.start_time_min="
+        + q(Instant.now().minusSeconds(3600).toString())
+        + "&query.start_time_max="
+        + q(Instant.now().toString());
   }
 
   private static String q(String s) {
@@ -158,28 +167,16 @@ class ApiV3Test {
 
   @Test
   void findTracesTakesRfc3339TimesAndAnswers404WhenNothingMatches() throws Exception {
-    String min = q(Instant.now().minusSeconds(3600).toString());
-    String max = q(Instant.now().toString());
-
     JsonNode found =
         get(
             first,
-            "/api/v3/traces?query.service_name=uat-router&query.start_time_min="
-                + min
-                + "&query.start_time_max="
-                + max
+            "/api/v3/traces?"
+                + lastHourOf("uat-router")
                 + "&query.duration_min=1ms&query.num_traces=5",
             200);
     assertThat(found.get("result").get("resourceSpans")).hasSize(4);
 
-    JsonNode none =
-        get(
-            first,
-            "/api/v3/traces?query.service_name=nobody&query.start_time_min="
-                + min
-                + "&query.start_time_max="
-                + max,
-            404);
+    JsonNode none = get(first, "/api/v3/traces?" + lastHourOf("nobody"), 404);
     assertThat(none)
         .isEqualTo(
             Json.MAPPER.readTree("{\"error\":{\"httpCode\":404,\"message\":\"No traces found\"}}"));
@@ -198,17 +195,7 @@ class ApiV3Test {
 
   @Test
   void traceSummariesDescribeTracesWithoutSpans() throws Exception {
-    String min = q(Instant.now().minusSeconds(3600).toString());
-    String max = q(Instant.now().toString());
-
-    JsonNode body =
-        get(
-            first,
-            "/api/v3/trace-summaries?query.service_name=uat-api&query.start_time_min="
-                + min
-                + "&query.start_time_max="
-                + max,
-            200);
+    JsonNode body = get(first, "/api/v3/trace-summaries?" + lastHourOf("uat-api"), 200);
 
     JsonNode summary = body.get("summaries").get(0);
     assertThat(summary.get("traceId").asText()).isEqualTo(trace.getFirst().traceIdHex());

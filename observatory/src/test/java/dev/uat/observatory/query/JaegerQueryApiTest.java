@@ -11,6 +11,7 @@ import dev.uat.observatory.model.Resource;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.model.TraceId;
 import dev.uat.observatory.store.InMemoryStorage;
+import dev.uat.observatory.testing.JaegerShape;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Json;
 import dev.uat.web.Service;
@@ -60,12 +61,6 @@ class JaegerQueryApiTest {
     assertThat(response.statusCode()).as(path).isEqualTo(status);
     assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
     return Json.MAPPER.readTree(response.body());
-  }
-
-  private static List<String> fields(JsonNode node) {
-    List<String> names = new java.util.ArrayList<>();
-    node.fieldNames().forEachRemaining(names::add);
-    return names;
   }
 
   private JsonNode trace(String id) throws Exception {
@@ -204,30 +199,22 @@ class JaegerQueryApiTest {
                 + "&minDuration=100ms&lookback=1h&limit=20",
             200);
 
-    assertThat(fields(body)).containsExactly("data", "total", "limit", "offset", "errors");
+    assertThat(JaegerShape.fields(body))
+        .containsExactly("data", "total", "limit", "offset", "errors");
     assertThat(body.get("total").asInt()).isZero();
     assertThat(body.get("limit").asInt()).isZero();
     assertThat(body.get("offset").asInt()).isZero();
     assertThat(body.get("errors").isNull()).isTrue();
     assertThat(body.get("data")).hasSize(1);
     JsonNode trace = body.get("data").get(0);
-    assertThat(fields(trace)).containsExactly("traceID", "spans", "processes", "warnings");
+    assertThat(JaegerShape.fields(trace))
+        .containsExactly("traceID", "spans", "processes", "warnings");
     assertThat(trace.get("traceID").asText()).isEqualTo(slow.toHex());
     assertThat(trace.get("spans")).hasSize(2);
-    assertThat(fields(trace.get("spans").get(0)))
-        .containsExactly(
-            "traceID",
-            "spanID",
-            "flags",
-            "operationName",
-            "references",
-            "startTime",
-            "duration",
-            "tags",
-            "logs",
-            "processID",
-            "warnings");
-    assertThat(fields(trace.get("processes").get("p1"))).containsExactly("serviceName", "tags");
+    assertThat(JaegerShape.fields(trace.get("spans").get(0)))
+        .containsExactlyElementsOf(JaegerShape.SPAN_FIELDS);
+    assertThat(JaegerShape.fields(trace.get("processes").get("p1")))
+        .containsExactly("serviceName", "tags");
 
     assertThat(get("/api/traces?service=uat-api&lookback=1h", 200).get("data")).hasSize(2);
     assertThat(get("/api/traces?service=uat-api&maxDuration=10ms&lookback=1h", 200).get("data"))

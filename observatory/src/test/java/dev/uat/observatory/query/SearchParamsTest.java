@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.uat.observatory.model.TraceId;
 import dev.uat.observatory.store.TraceQuery;
+import dev.uat.settings.Durations;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -118,16 +119,16 @@ class SearchParamsTest {
   }
 
   @Test
-  void goDurationsParseLikeGo() {
-    assertThat(GoDuration.parseNanos("300ms")).isEqualTo(300_000_000L);
-    assertThat(GoDuration.parseNanos("1.5h")).isEqualTo(5_400_000_000_000L);
-    assertThat(GoDuration.parseNanos("2h45m")).isEqualTo(9_900_000_000_000L);
-    assertThat(GoDuration.parseNanos("10us")).isEqualTo(10_000L);
-    assertThat(GoDuration.parseNanos("10µs")).isEqualTo(10_000L);
-    assertThat(GoDuration.parseNanos("7ns")).isEqualTo(7L);
-    assertThat(GoDuration.parseNanos("0")).isZero();
+  void durationsParseLikeGo() {
+    assertThat(Durations.parseNanos("300ms")).isEqualTo(300_000_000L);
+    assertThat(Durations.parseNanos("1.5h")).isEqualTo(5_400_000_000_000L);
+    assertThat(Durations.parseNanos("2h45m")).isEqualTo(9_900_000_000_000L);
+    assertThat(Durations.parseNanos("10us")).isEqualTo(10_000L);
+    assertThat(Durations.parseNanos("10µs")).isEqualTo(10_000L);
+    assertThat(Durations.parseNanos("7ns")).isEqualTo(7L);
+    assertThat(Durations.parseNanos("0")).isZero();
     for (String bad : List.of("", "ms", "5", "5x", "1..2s", "-")) {
-      assertThatThrownBy(() -> GoDuration.parseNanos(bad))
+      assertThatThrownBy(() -> Durations.parseNanos(bad))
           .as(bad)
           .isInstanceOf(IllegalArgumentException.class);
     }

@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
-import dev.uat.telemetry.TestTelemetry;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.web.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,22 +19,20 @@ import org.junit.jupiter.api.Timeout;
 /** The query port's defences: the Host check on loopback, the token anywhere else. */
 @Timeout(60)
 class HostCheckTest {
-  private final TestTelemetry own = new TestTelemetry("uat-observatory");
+  private TestObservatory fixture;
   private Observatory observatory;
 
   @AfterEach
   void stop() {
-    if (observatory != null) {
-      observatory.close();
+    if (fixture != null) {
+      fixture.close();
     }
-    own.close();
   }
 
   private void start(List<String> allowedHosts) {
-    observatory =
-        Observatory.start(
-            new ObservatorySettings("127.0.0.1", 0, 0, 1 << 20).withAllowedHosts(allowedHosts),
-            own.telemetry());
+    fixture =
+        TestObservatory.start(TestObservatory.settings(1 << 20).allowedHosts(allowedHosts).build());
+    observatory = fixture.observatory();
   }
 
   /** The status line's code and the body of a GET sent with this {@code Host} header. */
@@ -100,9 +97,7 @@ class HostCheckTest {
   @Test
   void listeningBeyondLoopbackWithoutATokenFailsAtStart() {
     assertThatThrownBy(
-            () ->
-                Observatory.start(
-                    new ObservatorySettings("0.0.0.0", 0, 0, 1 << 20), own.telemetry()))
+            () -> TestObservatory.start(TestObservatory.settings(1 << 20).host("0.0.0.0").build()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("observatory-token")
         .hasMessageContaining("0.0.0.0");

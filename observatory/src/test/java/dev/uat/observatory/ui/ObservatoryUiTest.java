@@ -3,15 +3,10 @@ package dev.uat.observatory.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.observatory.model.Span;
-import dev.uat.observatory.testing.OtlpProtoEncoder;
 import dev.uat.observatory.testing.SyntheticTraces;
-import dev.uat.telemetry.TestTelemetry;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +32,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 @Timeout(180)
 class ObservatoryUiTest {
   private final HttpClient http = HttpClient.newHttpClient();
-  private TestTelemetry own;
+  private TestObservatory fixture;
   private Observatory observatory;
   private Browser browser;
   private final SyntheticTraces traces = new SyntheticTraces(42);
@@ -48,10 +43,8 @@ class ObservatoryUiTest {
   @BeforeAll
   void start() throws Exception {
     browser = Browser.open();
-    own = new TestTelemetry("uat-observatory");
-    observatory =
-        Observatory.start(
-            new ObservatorySettings("127.0.0.1", 0, 0, 512L * 1024 * 1024), own.telemetry());
+    fixture = TestObservatory.start(512L * 1024 * 1024);
+    observatory = fixture.observatory();
     long now = System.currentTimeMillis() * 1_000_000;
     List<Span> chats = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
@@ -74,23 +67,13 @@ class ObservatoryUiTest {
     if (browser != null) {
       browser.close();
     }
-    if (observatory != null) {
-      observatory.close();
-    }
-    if (own != null) {
-      own.close();
+    if (fixture != null) {
+      fixture.close();
     }
   }
 
-  private void post(List<Span> spans) throws Exception {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create(observatory.otlpUrl() + "/v1/traces"))
-                .header("Content-Type", "application/x-protobuf")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(OtlpProtoEncoder.encode(spans)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
+  private void post(List<Span> spans) {
+    assertThat(fixture.postOtlp(spans).statusCode()).isEqualTo(200);
   }
 
   private WebDriverWait waiting(int seconds) {

@@ -1,24 +1,20 @@
 package dev.uat.observatory.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.observatory.model.Attributes;
 import dev.uat.observatory.model.Event;
 import dev.uat.observatory.model.Link;
 import dev.uat.observatory.model.Span;
-import dev.uat.observatory.testing.OtlpProtoEncoder;
 import dev.uat.observatory.testing.SyntheticTraces;
-import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -30,16 +26,15 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class UiApiTest {
   private final HttpClient client = HttpClient.newHttpClient();
-  private TestTelemetry own;
+  private TestObservatory fixture;
   private Observatory observatory;
   private List<Span> chat;
   private List<Span> other;
 
   @BeforeEach
   void start() throws Exception {
-    own = new TestTelemetry("uat-observatory");
-    observatory =
-        Observatory.start(new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20), own.telemetry());
+    fixture = TestObservatory.start(8 << 20);
+    observatory = fixture.observatory();
     SyntheticTraces traces = new SyntheticTraces(11);
     long now = System.currentTimeMillis() * 1_000_000;
     other = traces.chatTrace(now - 5_000_000_000L, 0);
@@ -75,21 +70,12 @@ class UiApiTest {
             .build());
     List<Span> all = new ArrayList<>(other);
     all.addAll(chat);
-    HttpResponse<String> response =
-        client.send(
-            HttpRequest.newBuilder(URI.create(observatory.otlpUrl() + "/v1/traces"))
-                .header("Content-Type", "application/x-protobuf")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(OtlpProtoEncoder.encode(all)))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(10)).until(() -> observatory.pendingDerivedSpans() == 0);
+    fixture.ingest(all);
   }
 
   @AfterEach
   void stop() {
-    observatory.close();
-    own.close();
+    fixture.close();
   }
 
   private JsonNode get(String path, int status) throws Exception {

@@ -1,10 +1,11 @@
 package dev.uat.observatory.ui;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.uat.observatory.Observatory;
 import dev.uat.observatory.ObservatorySettings;
-import dev.uat.telemetry.TestTelemetry;
+import dev.uat.observatory.TestObservatory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,21 +19,19 @@ import org.junit.jupiter.api.Timeout;
 class UiAuthTest {
   private static final String TOKEN = "s3cret-token";
   private final HttpClient client = HttpClient.newHttpClient(); // follows no redirects
-  private TestTelemetry own = new TestTelemetry("uat-observatory");
+  private TestObservatory fixture;
   private Observatory observatory;
 
   @AfterEach
   void stop() {
-    if (observatory != null) {
-      observatory.close();
+    if (fixture != null) {
+      fixture.close();
     }
-    own.close();
   }
 
   private void start(String token) {
-    observatory =
-        Observatory.start(
-            new ObservatorySettings("127.0.0.1", 0, 0, 1 << 20).withToken(token), own.telemetry());
+    fixture = TestObservatory.start(TestObservatory.settings(1 << 20).token(token).build());
+    observatory = fixture.observatory();
   }
 
   private HttpResponse<String> get(String path, String... headers) throws Exception {
@@ -45,7 +44,7 @@ class UiAuthTest {
 
   @Test
   void onLoopbackWithoutATokenEverythingIsOpen() throws Exception {
-    start("");
+    start(null);
 
     assertThat(observatory.token()).isEmpty();
     assertThat(get("/api/services").statusCode()).isEqualTo(200);
@@ -127,10 +126,16 @@ class UiAuthTest {
   void onlyLoopbackHostsGoWithoutAToken() {
     ObservatorySettings base = ObservatorySettings.defaults();
     assertThat(base.loopback()).isTrue();
-    assertThat(new ObservatorySettings("localhost", 0, 0, 1).loopback()).isTrue();
-    assertThat(new ObservatorySettings("::1", 0, 0, 1).loopback()).isTrue();
-    assertThat(new ObservatorySettings("0.0.0.0", 0, 0, 1).loopback()).isFalse();
-    assertThat(new ObservatorySettings("192.0.2.10", 0, 0, 1).loopback()).isFalse();
-    assertThat(base.withToken("x").toString()).doesNotContain("x,").contains("token=(set)");
+    assertThat(base.toBuilder().host("localhost").build().loopback()).isTrue();
+    assertThat(base.toBuilder().host("::1").build().loopback()).isTrue();
+    assertThat(base.toBuilder().host("0.0.0.0").build().loopback()).isFalse();
+    assertThat(base.toBuilder().host("192.0.2.10").build().loopback()).isFalse();
+    assertThat(base.toBuilder().token("x").build().toString())
+        .doesNotContain("x,")
+        .contains("token=(set)");
+    assertThat(base.toString()).contains("token=none");
+    assertThatThrownBy(() -> base.toBuilder().token("").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("token");
   }
 }

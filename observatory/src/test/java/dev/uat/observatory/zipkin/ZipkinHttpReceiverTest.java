@@ -5,12 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.observatory.Observatory;
-import dev.uat.observatory.ObservatorySettings;
+import dev.uat.observatory.TestObservatory;
 import dev.uat.observatory.model.Span;
 import dev.uat.observatory.model.SpanKind;
 import dev.uat.observatory.model.StatusCode;
 import dev.uat.observatory.model.Trace;
-import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.Json;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -32,20 +31,18 @@ import zipkin2.reporter.urlconnection.URLConnectionSender;
 @Timeout(60)
 class ZipkinHttpReceiverTest {
   private final HttpClient client = HttpClient.newHttpClient();
-  private TestTelemetry own;
+  private TestObservatory fixture;
   private Observatory observatory;
 
   @BeforeEach
   void start() {
-    own = new TestTelemetry("uat-observatory");
-    observatory =
-        Observatory.start(new ObservatorySettings("127.0.0.1", 0, 0, 8 << 20), own.telemetry());
+    fixture = TestObservatory.start(8 << 20);
+    observatory = fixture.observatory();
   }
 
   @AfterEach
   void stop() {
-    observatory.close();
-    own.close();
+    fixture.close();
   }
 
   @Test
