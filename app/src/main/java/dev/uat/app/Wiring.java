@@ -156,18 +156,19 @@ final class Wiring {
   // ---- settings: the same in both modes ------------------------------------------------------
 
   static ObservatorySettings observatorySettings(Config config) {
-    return new ObservatorySettings(
-            config.internalHost(),
-            config.port("otlp-port"),
-            config.port("observatory-port"),
-            config.port("zipkin-port"),
-            config.longValue("observatory-max-bytes"),
-            config.dataDir(),
-            Boolean.parseBoolean(config.require("observatory-persist").trim()),
-            config.get("observatory-token").orElse(""),
-            config.get("alertmanager-url").orElse(""))
-        .withAllowedHosts(config.list("observatory-allowed-hosts"))
-        .withOtlpGrpcPort(config.port("otlp-grpc-port"));
+    return ObservatorySettings.defaults().toBuilder()
+        .host(config.internalHost())
+        .otlpPort(config.port("otlp-port"))
+        .otlpGrpcPort(config.port("otlp-grpc-port"))
+        .queryPort(config.port("observatory-port"))
+        .zipkinPort(config.port("zipkin-port"))
+        .maxStoreBytes(config.longValue("observatory-max-bytes"))
+        .dataDir(config.dataDir())
+        .persist(Boolean.parseBoolean(config.require("observatory-persist").trim()))
+        .token(config.get("observatory-token").orElse(null))
+        .alertmanagerUrl(config.get("alertmanager-url").orElse(null))
+        .allowedHosts(config.list("observatory-allowed-hosts"))
+        .build();
   }
 
   static RouterSettings routerSettings(Config config) {
