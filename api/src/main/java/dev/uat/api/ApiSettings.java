@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.uat.settings.Check;
 import dev.uat.web.Exposure;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -28,6 +29,7 @@ import java.time.Duration;
  * @param exposure which proxies' {@code X-Forwarded-For} is believed (the client address of rate
  *     limits, sessions and the audit trail) and who may read {@code /metrics}
  */
+@RecordBuilder
 public record ApiSettings(
     String host,
     int port,
@@ -94,8 +96,9 @@ public record ApiSettings(
         Exposure.LOOPBACK);
   }
 
-  public Builder toBuilder() {
-    return new Builder(this);
+  /** A builder holding these settings: change what differs, then {@code build()}. */
+  public ApiSettingsBuilder toBuilder() {
+    return ApiSettingsBuilder.builder(this);
   }
 
   /** The JDBC URL in effect: the configured one, or the H2 file in the data directory. */
@@ -133,6 +136,7 @@ public record ApiSettings(
    *     that pair backs off exponentially (never a lock of the account itself)
    * @param loginsPerIpPerMinute login and register attempts per client address per minute
    */
+  @RecordBuilder
   public record Limits(
       int requestsPerMinute,
       int chatsPerMinute,
@@ -158,173 +162,9 @@ public record ApiSettings(
           DEFAULT_LOGINS_PER_IP_PER_MINUTE);
     }
 
-    public Builder toBuilder() {
-      return new Builder(this);
-    }
-
-    /** Changes some limits; {@link #build()} checks them all. */
-    public static final class Builder {
-      private int requestsPerMinute;
-      private int chatsPerMinute;
-      private int loginFailuresBeforeBackoff;
-      private int loginsPerIpPerMinute;
-
-      private Builder(Limits l) {
-        requestsPerMinute = l.requestsPerMinute;
-        chatsPerMinute = l.chatsPerMinute;
-        loginFailuresBeforeBackoff = l.loginFailuresBeforeBackoff;
-        loginsPerIpPerMinute = l.loginsPerIpPerMinute;
-      }
-
-      public Builder requestsPerMinute(int requestsPerMinute) {
-        this.requestsPerMinute = requestsPerMinute;
-        return this;
-      }
-
-      public Builder chatsPerMinute(int chatsPerMinute) {
-        this.chatsPerMinute = chatsPerMinute;
-        return this;
-      }
-
-      public Builder loginFailuresBeforeBackoff(int loginFailuresBeforeBackoff) {
-        this.loginFailuresBeforeBackoff = loginFailuresBeforeBackoff;
-        return this;
-      }
-
-      public Builder loginsPerIpPerMinute(int loginsPerIpPerMinute) {
-        this.loginsPerIpPerMinute = loginsPerIpPerMinute;
-        return this;
-      }
-
-      public Limits build() {
-        return new Limits(
-            requestsPerMinute, chatsPerMinute, loginFailuresBeforeBackoff, loginsPerIpPerMinute);
-      }
-    }
-  }
-
-  /** Changes some settings; {@link #build()} checks them all. */
-  public static final class Builder {
-    private String host;
-    private int port;
-    private Path dataDir;
-    private String jdbcUrl;
-    private String jdbcUser;
-    private String jdbcPassword;
-    private String routerUrl;
-    private String defaultModel;
-    private int bcryptCost;
-    private int maxMessageChars;
-    private int historyMessages;
-    private Duration routerTimeout;
-    private Limits limits;
-    private Exposure exposure;
-
-    private Builder(ApiSettings s) {
-      host = s.host;
-      port = s.port;
-      dataDir = s.dataDir;
-      jdbcUrl = s.jdbcUrl;
-      jdbcUser = s.jdbcUser;
-      jdbcPassword = s.jdbcPassword;
-      routerUrl = s.routerUrl;
-      defaultModel = s.defaultModel;
-      bcryptCost = s.bcryptCost;
-      maxMessageChars = s.maxMessageChars;
-      historyMessages = s.historyMessages;
-      routerTimeout = s.routerTimeout;
-      limits = s.limits;
-      exposure = s.exposure;
-    }
-
-    public Builder host(String host) {
-      this.host = host;
-      return this;
-    }
-
-    public Builder port(int port) {
-      this.port = port;
-      return this;
-    }
-
-    public Builder dataDir(Path dataDir) {
-      this.dataDir = dataDir;
-      return this;
-    }
-
-    /** Null: the embedded H2 database in the data directory. */
-    public Builder jdbcUrl(String jdbcUrl) {
-      this.jdbcUrl = jdbcUrl;
-      return this;
-    }
-
-    public Builder jdbcUser(String jdbcUser) {
-      this.jdbcUser = jdbcUser;
-      return this;
-    }
-
-    public Builder jdbcPassword(String jdbcPassword) {
-      this.jdbcPassword = jdbcPassword;
-      return this;
-    }
-
-    public Builder routerUrl(String routerUrl) {
-      this.routerUrl = routerUrl;
-      return this;
-    }
-
-    /** Null: the router chooses. */
-    public Builder defaultModel(String defaultModel) {
-      this.defaultModel = defaultModel;
-      return this;
-    }
-
-    public Builder bcryptCost(int bcryptCost) {
-      this.bcryptCost = bcryptCost;
-      return this;
-    }
-
-    public Builder maxMessageChars(int maxMessageChars) {
-      this.maxMessageChars = maxMessageChars;
-      return this;
-    }
-
-    public Builder historyMessages(int historyMessages) {
-      this.historyMessages = historyMessages;
-      return this;
-    }
-
-    public Builder routerTimeout(Duration routerTimeout) {
-      this.routerTimeout = routerTimeout;
-      return this;
-    }
-
-    public Builder limits(Limits limits) {
-      this.limits = limits;
-      return this;
-    }
-
-    public Builder exposure(Exposure exposure) {
-      this.exposure = exposure;
-      return this;
-    }
-
-    public ApiSettings build() {
-      return new ApiSettings(
-          host,
-          port,
-          dataDir,
-          jdbcUrl,
-          jdbcUser,
-          jdbcPassword,
-          routerUrl,
-          defaultModel,
-          bcryptCost,
-          maxMessageChars,
-          historyMessages,
-          routerTimeout,
-          limits,
-          exposure);
+    /** A builder holding these settings: change what differs, then {@code build()}. */
+    public ApiSettingsLimitsBuilder toBuilder() {
+      return ApiSettingsLimitsBuilder.builder(this);
     }
   }
 }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.uat.api.Api;
 import dev.uat.api.ApiSettings;
+import dev.uat.api.ApiSettingsBuilder;
 import dev.uat.auth.Credentials;
 import dev.uat.auth.JwtKeys;
 import dev.uat.auth.TokenIssuer;
@@ -20,6 +21,7 @@ import dev.uat.realtime.RealtimeEvents;
 import dev.uat.realtime.RealtimeSettings;
 import dev.uat.router.Router;
 import dev.uat.router.RouterSettings;
+import dev.uat.router.RouterSettingsBuilder;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TelemetrySettings;
 import dev.uat.web.Closer;
@@ -172,7 +174,7 @@ final class Wiring {
   }
 
   static RouterSettings routerSettings(Config config) {
-    RouterSettings.Builder b =
+    RouterSettingsBuilder b =
         RouterSettings.defaults().toBuilder()
             .host(config.internalHost())
             .port(config.port("router-port"))
@@ -192,7 +194,7 @@ final class Wiring {
   }
 
   static ApiSettings apiSettings(Config config) {
-    ApiSettings.Builder b =
+    ApiSettingsBuilder b =
         ApiSettings.defaults(config.dataDir(), config.require("router-url")).toBuilder()
             .host(config.internalHost())
             .port(config.port("api-port"))

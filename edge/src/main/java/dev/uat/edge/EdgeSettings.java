@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.uat.settings.Check;
 import dev.uat.web.Exposure;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.time.Duration;
 
 /**
@@ -24,6 +25,7 @@ import java.time.Duration;
  *     least {@code maxBodyBytes}); a request that would go past it is answered 503 with {@code
  *     Retry-After}
  */
+@RecordBuilder
 public record EdgeSettings(
     String host,
     int port,
@@ -79,103 +81,8 @@ public record EdgeSettings(
         DEFAULT_MAX_IN_FLIGHT_BODY_BYTES);
   }
 
-  public Builder toBuilder() {
-    return new Builder(this);
-  }
-
-  /** Changes some settings; {@link #build()} validates them all. Not thread-safe. */
-  public static final class Builder {
-    private String host;
-    private int port;
-    private String apiUrl;
-    private String routerUrl;
-    private String realtimeUrl;
-    private long maxBodyBytes;
-    private Duration upstreamTimeout;
-    private String observatoryUrl;
-    private Exposure exposure;
-    private long maxInFlightBodyBytes;
-
-    private Builder(EdgeSettings s) {
-      host = s.host;
-      port = s.port;
-      apiUrl = s.apiUrl;
-      routerUrl = s.routerUrl;
-      realtimeUrl = s.realtimeUrl;
-      maxBodyBytes = s.maxBodyBytes;
-      upstreamTimeout = s.upstreamTimeout;
-      observatoryUrl = s.observatoryUrl;
-      exposure = s.exposure;
-      maxInFlightBodyBytes = s.maxInFlightBodyBytes;
-    }
-
-    public Builder host(String host) {
-      this.host = host;
-      return this;
-    }
-
-    public Builder port(int port) {
-      this.port = port;
-      return this;
-    }
-
-    public Builder apiUrl(String apiUrl) {
-      this.apiUrl = apiUrl;
-      return this;
-    }
-
-    public Builder routerUrl(String routerUrl) {
-      this.routerUrl = routerUrl;
-      return this;
-    }
-
-    public Builder realtimeUrl(String realtimeUrl) {
-      this.realtimeUrl = realtimeUrl;
-      return this;
-    }
-
-    /** Largest request body, after decompression; the in-flight budget grows to hold one. */
-    public Builder maxBodyBytes(long maxBodyBytes) {
-      this.maxBodyBytes = maxBodyBytes;
-      this.maxInFlightBodyBytes = Math.max(this.maxInFlightBodyBytes, maxBodyBytes);
-      return this;
-    }
-
-    public Builder upstreamTimeout(Duration upstreamTimeout) {
-      this.upstreamTimeout = upstreamTimeout;
-      return this;
-    }
-
-    /** Where the web client links traces: the observatory's UI ({@code <url>/trace/<id>}). */
-    public Builder observatoryUrl(String observatoryUrl) {
-      this.observatoryUrl = observatoryUrl;
-      return this;
-    }
-
-    /** Trusted proxies and {@code /metrics} readers; default {@link Exposure#LOOPBACK}. */
-    public Builder exposure(Exposure exposure) {
-      this.exposure = exposure;
-      return this;
-    }
-
-    /** Request body bytes held at once over all requests (at least {@code maxBodyBytes}). */
-    public Builder maxInFlightBodyBytes(long maxInFlightBodyBytes) {
-      this.maxInFlightBodyBytes = maxInFlightBodyBytes;
-      return this;
-    }
-
-    public EdgeSettings build() {
-      return new EdgeSettings(
-          host,
-          port,
-          apiUrl,
-          routerUrl,
-          realtimeUrl,
-          maxBodyBytes,
-          upstreamTimeout,
-          observatoryUrl,
-          exposure,
-          maxInFlightBodyBytes);
-    }
+  /** A builder holding these settings: change what differs, then {@code build()}. */
+  public EdgeSettingsBuilder toBuilder() {
+    return EdgeSettingsBuilder.builder(this);
   }
 }

@@ -45,13 +45,13 @@ final class Rig implements AutoCloseable {
    * The edge's settings for a test: loopback on any free port in front of these upstreams, which
    * have 2 s to answer.
    */
-  static EdgeSettings.Builder settings(String apiUrl, String routerUrl, String realtimeUrl) {
+  static EdgeSettingsBuilder settings(String apiUrl, String routerUrl, String realtimeUrl) {
     return EdgeSettings.defaults(apiUrl, routerUrl, realtimeUrl).toBuilder()
         .port(0)
         .upstreamTimeout(Duration.ofSeconds(2));
   }
 
-  Rig(UnaryOperator<EdgeSettings.Builder> change) throws IOException {
+  Rig(UnaryOperator<EdgeSettingsBuilder> change) throws IOException {
     api.setDispatcher(
         new Dispatcher() {
           @Override

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.uat.observatory.ingest.Pipeline;
 import dev.uat.settings.Check;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ import java.util.Locale;
  *     heap: {@link Pipeline#defaultInFlightBudget()})
  * @param otlpGrpcPort the OTLP/gRPC receiver's port (HTTP/2 cleartext); 0 picks a free one
  */
+@RecordBuilder
 public record ObservatorySettings(
     String host,
     int otlpPort,
@@ -102,8 +104,9 @@ public record ObservatorySettings(
         DEFAULT_OTLP_GRPC_PORT);
   }
 
-  public Builder toBuilder() {
-    return new Builder(this);
+  /** A builder holding these settings: change what differs, then {@code build()}. */
+  public ObservatorySettingsBuilder toBuilder() {
+    return ObservatorySettingsBuilder.builder(this);
   }
 
   /** Whether {@link #host()} is a loopback address (no token needed then). */
@@ -145,118 +148,5 @@ public record ObservatorySettings(
         + ", maxInFlightBytes="
         + maxInFlightBytes
         + "}";
-  }
-
-  /** Changes some settings; {@link #build()} validates them all. Not thread-safe. */
-  public static final class Builder {
-    private String host;
-    private int otlpPort;
-    private int queryPort;
-    private int zipkinPort;
-    private long maxStoreBytes;
-    private Path dataDir;
-    private boolean persist;
-    private String token;
-    private String alertmanagerUrl;
-    private List<String> allowedHosts;
-    private long maxInFlightBytes;
-    private int otlpGrpcPort;
-
-    private Builder(ObservatorySettings s) {
-      host = s.host;
-      otlpPort = s.otlpPort;
-      queryPort = s.queryPort;
-      zipkinPort = s.zipkinPort;
-      maxStoreBytes = s.maxStoreBytes;
-      dataDir = s.dataDir;
-      persist = s.persist;
-      token = s.token;
-      alertmanagerUrl = s.alertmanagerUrl;
-      allowedHosts = s.allowedHosts;
-      maxInFlightBytes = s.maxInFlightBytes;
-      otlpGrpcPort = s.otlpGrpcPort;
-    }
-
-    public Builder host(String host) {
-      this.host = host;
-      return this;
-    }
-
-    public Builder otlpPort(int otlpPort) {
-      this.otlpPort = otlpPort;
-      return this;
-    }
-
-    public Builder queryPort(int queryPort) {
-      this.queryPort = queryPort;
-      return this;
-    }
-
-    public Builder zipkinPort(int zipkinPort) {
-      this.zipkinPort = zipkinPort;
-      return this;
-    }
-
-    public Builder maxStoreBytes(long maxStoreBytes) {
-      this.maxStoreBytes = maxStoreBytes;
-      return this;
-    }
-
-    /** Null for none. */
-    public Builder dataDir(Path dataDir) {
-      this.dataDir = dataDir;
-      return this;
-    }
-
-    public Builder persist(boolean persist) {
-      this.persist = persist;
-      return this;
-    }
-
-    /** Null for none. */
-    public Builder token(String token) {
-      this.token = token;
-      return this;
-    }
-
-    /** Null for none. */
-    public Builder alertmanagerUrl(String alertmanagerUrl) {
-      this.alertmanagerUrl = alertmanagerUrl;
-      return this;
-    }
-
-    public Builder allowedHosts(List<String> allowedHosts) {
-      this.allowedHosts = allowedHosts;
-      return this;
-    }
-
-    public Builder maxInFlightBytes(long maxInFlightBytes) {
-      this.maxInFlightBytes = maxInFlightBytes;
-      return this;
-    }
-
-    public Builder otlpGrpcPort(int otlpGrpcPort) {
-      this.otlpGrpcPort = otlpGrpcPort;
-      return this;
-    }
-
-    /**
-     * @throws IllegalArgumentException or NullPointerException naming the setting that is wrong
-     */
-    public ObservatorySettings build() {
-      return new ObservatorySettings(
-          host,
-          otlpPort,
-          queryPort,
-          zipkinPort,
-          maxStoreBytes,
-          dataDir,
-          persist,
-          token,
-          alertmanagerUrl,
-          allowedHosts,
-          maxInFlightBytes,
-          otlpGrpcPort);
-    }
   }
 }

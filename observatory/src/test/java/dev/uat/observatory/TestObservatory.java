@@ -34,7 +34,7 @@ public final class TestObservatory implements AutoCloseable {
   }
 
   /** Loopback, every port free ({@code 0}), {@code maxStoreBytes} of spans. */
-  public static ObservatorySettings.Builder settings(long maxStoreBytes) {
+  public static ObservatorySettingsBuilder settings(long maxStoreBytes) {
     return ObservatorySettings.defaults().toBuilder()
         .otlpPort(0)
         .otlpGrpcPort(0)

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.uat.settings.Check;
 import dev.uat.web.Exposure;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.time.Duration;
 
 /**
@@ -41,6 +42,7 @@ import java.time.Duration;
  *     session or key closes it with 4003, an expired one with 4001)
  * @param exposure which proxies' {@code X-Forwarded-For} is believed, who may read {@code /metrics}
  */
+@RecordBuilder
 public record RealtimeSettings(
     String host,
     int port,
@@ -155,186 +157,8 @@ public record RealtimeSettings(
         Exposure.LOOPBACK);
   }
 
-  public Builder toBuilder() {
-    return new Builder(this);
-  }
-
-  /** Changes some settings; {@link #build()} validates them all. */
-  public static final class Builder {
-    private String host;
-    private int port;
-    private String apiUrl;
-    private Duration authTimeout;
-    private int maxFrameBytes;
-    private boolean queryTokenEnabled;
-    private long maxQueueBytes;
-    private Duration pingInterval;
-    private Duration pongTimeout;
-    private int maxConnections;
-    private int maxConnectionsPerUser;
-    private int maxFramesPerSecond;
-    private int maxSubscriptions;
-    private int historySize;
-    private Duration historyAge;
-    private Duration deltaInterval;
-    private Duration ackWindow;
-    private long historyBytes;
-    private int maxUnauthenticatedPerAddress;
-    private Duration credentialRecheck;
-    private Exposure exposure;
-
-    private Builder(RealtimeSettings s) {
-      host = s.host;
-      port = s.port;
-      apiUrl = s.apiUrl;
-      authTimeout = s.authTimeout;
-      maxFrameBytes = s.maxFrameBytes;
-      queryTokenEnabled = s.queryTokenEnabled;
-      maxQueueBytes = s.maxQueueBytes;
-      pingInterval = s.pingInterval;
-      pongTimeout = s.pongTimeout;
-      maxConnections = s.maxConnections;
-      maxConnectionsPerUser = s.maxConnectionsPerUser;
-      maxFramesPerSecond = s.maxFramesPerSecond;
-      maxSubscriptions = s.maxSubscriptions;
-      historySize = s.historySize;
-      historyAge = s.historyAge;
-      deltaInterval = s.deltaInterval;
-      ackWindow = s.ackWindow;
-      historyBytes = s.historyBytes;
-      maxUnauthenticatedPerAddress = s.maxUnauthenticatedPerAddress;
-      credentialRecheck = s.credentialRecheck;
-      exposure = s.exposure;
-    }
-
-    public Builder host(String host) {
-      this.host = host;
-      return this;
-    }
-
-    public Builder port(int port) {
-      this.port = port;
-      return this;
-    }
-
-    public Builder apiUrl(String apiUrl) {
-      this.apiUrl = apiUrl;
-      return this;
-    }
-
-    public Builder authTimeout(Duration authTimeout) {
-      this.authTimeout = authTimeout;
-      return this;
-    }
-
-    public Builder maxFrameBytes(int maxFrameBytes) {
-      this.maxFrameBytes = maxFrameBytes;
-      return this;
-    }
-
-    public Builder queryTokenEnabled(boolean queryTokenEnabled) {
-      this.queryTokenEnabled = queryTokenEnabled;
-      return this;
-    }
-
-    public Builder maxQueueBytes(long maxQueueBytes) {
-      this.maxQueueBytes = maxQueueBytes;
-      return this;
-    }
-
-    public Builder pingInterval(Duration pingInterval) {
-      this.pingInterval = pingInterval;
-      return this;
-    }
-
-    public Builder pongTimeout(Duration pongTimeout) {
-      this.pongTimeout = pongTimeout;
-      return this;
-    }
-
-    public Builder maxConnections(int maxConnections) {
-      this.maxConnections = maxConnections;
-      return this;
-    }
-
-    public Builder maxConnectionsPerUser(int maxConnectionsPerUser) {
-      this.maxConnectionsPerUser = maxConnectionsPerUser;
-      return this;
-    }
-
-    public Builder maxFramesPerSecond(int maxFramesPerSecond) {
-      this.maxFramesPerSecond = maxFramesPerSecond;
-      return this;
-    }
-
-    public Builder maxSubscriptions(int maxSubscriptions) {
-      this.maxSubscriptions = maxSubscriptions;
-      return this;
-    }
-
-    public Builder historySize(int historySize) {
-      this.historySize = historySize;
-      return this;
-    }
-
-    public Builder historyAge(Duration historyAge) {
-      this.historyAge = historyAge;
-      return this;
-    }
-
-    public Builder deltaInterval(Duration deltaInterval) {
-      this.deltaInterval = deltaInterval;
-      return this;
-    }
-
-    public Builder ackWindow(Duration ackWindow) {
-      this.ackWindow = ackWindow;
-      return this;
-    }
-
-    public Builder historyBytes(long historyBytes) {
-      this.historyBytes = historyBytes;
-      return this;
-    }
-
-    public Builder maxUnauthenticatedPerAddress(int maxUnauthenticatedPerAddress) {
-      this.maxUnauthenticatedPerAddress = maxUnauthenticatedPerAddress;
-      return this;
-    }
-
-    public Builder credentialRecheck(Duration credentialRecheck) {
-      this.credentialRecheck = credentialRecheck;
-      return this;
-    }
-
-    public Builder exposure(Exposure exposure) {
-      this.exposure = exposure;
-      return this;
-    }
-
-    public RealtimeSettings build() {
-      return new RealtimeSettings(
-          host,
-          port,
-          apiUrl,
-          authTimeout,
-          maxFrameBytes,
-          queryTokenEnabled,
-          maxQueueBytes,
-          pingInterval,
-          pongTimeout,
-          maxConnections,
-          maxConnectionsPerUser,
-          maxFramesPerSecond,
-          maxSubscriptions,
-          historySize,
-          historyAge,
-          deltaInterval,
-          ackWindow,
-          historyBytes,
-          maxUnauthenticatedPerAddress,
-          credentialRecheck,
-          exposure);
-    }
+  /** A builder holding these settings: change what differs, then {@code build()}. */
+  public RealtimeSettingsBuilder toBuilder() {
+    return RealtimeSettingsBuilder.builder(this);
   }
 }

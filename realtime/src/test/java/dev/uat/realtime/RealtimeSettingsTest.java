@@ -39,14 +39,14 @@ class RealtimeSettingsTest {
         wrong("maxSubscriptions", b -> b.maxSubscriptions(0)));
   }
 
-  private static Arguments wrong(String setting, UnaryOperator<RealtimeSettings.Builder> change) {
+  private static Arguments wrong(String setting, UnaryOperator<RealtimeSettingsBuilder> change) {
     return Arguments.of(setting, change);
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("wrongValues")
   void aWrongValueFailsNamingTheSetting(
-      String setting, UnaryOperator<RealtimeSettings.Builder> change) {
+      String setting, UnaryOperator<RealtimeSettingsBuilder> change) {
     assertThatThrownBy(() -> change.apply(DEFAULTS.toBuilder()).build())
         .hasMessageContaining(setting);
   }

@@ -53,11 +53,11 @@ final class Rig implements AutoCloseable {
   final Realtime realtime;
   final String ws;
 
-  Rig(UnaryOperator<RealtimeSettings.Builder> settings) throws Exception {
+  Rig(UnaryOperator<RealtimeSettingsBuilder> settings) throws Exception {
     this(settings, RealtimeEvents.inProcess(), "uat-realtime");
   }
 
-  Rig(UnaryOperator<RealtimeSettings.Builder> settings, RealtimeEvents events, String service)
+  Rig(UnaryOperator<RealtimeSettingsBuilder> settings, RealtimeEvents events, String service)
       throws Exception {
     api.setDispatcher(
         new Dispatcher() {

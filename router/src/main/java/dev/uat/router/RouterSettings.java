@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.uat.settings.Check;
 import dev.uat.web.Exposure;
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -41,6 +42,7 @@ import java.util.Set;
  * @param exposure whom the server believes about client addresses ({@code X-Forwarded-For} from
  *     trusted proxies only) and who may read {@code /metrics}; {@link Exposure#LOOPBACK} by default
  */
+@RecordBuilder
 public record RouterSettings(
     String host,
     int port,
@@ -132,134 +134,9 @@ public record RouterSettings(
   }
 
   /** A builder holding these settings. */
-  public Builder toBuilder() {
-    return new Builder(this);
-  }
-
-  /**
-   * Changes settings: one method per component, named as it; {@link #build()} validates. Not
-   * thread-safe.
-   */
-  public static final class Builder {
-    private String host;
-    private int port;
-    private String provider;
-    private String ollamaUrl;
-    private String openaiUrl;
-    private String openaiKey;
-    private String defaultModel;
-    private Duration requestTimeout;
-    private String apiUrl;
-    private Path dataDir;
-    private String jdbcUrl;
-    private String redisUrl;
-    private Path configFile;
-    private Exposure exposure;
-
-    private Builder(RouterSettings s) {
-      host = s.host;
-      port = s.port;
-      provider = s.provider;
-      ollamaUrl = s.ollamaUrl;
-      openaiUrl = s.openaiUrl;
-      openaiKey = s.openaiKey;
-      defaultModel = s.defaultModel;
-      requestTimeout = s.requestTimeout;
-      apiUrl = s.apiUrl;
-      dataDir = s.dataDir;
-      jdbcUrl = s.jdbcUrl;
-      redisUrl = s.redisUrl;
-      configFile = s.configFile;
-      exposure = s.exposure;
-    }
-
-    public Builder host(String host) {
-      this.host = host;
-      return this;
-    }
-
-    public Builder port(int port) {
-      this.port = port;
-      return this;
-    }
-
-    public Builder provider(String provider) {
-      this.provider = provider;
-      return this;
-    }
-
-    public Builder ollamaUrl(String ollamaUrl) {
-      this.ollamaUrl = ollamaUrl;
-      return this;
-    }
-
-    public Builder openaiUrl(String openaiUrl) {
-      this.openaiUrl = openaiUrl;
-      return this;
-    }
-
-    public Builder openaiKey(String openaiKey) {
-      this.openaiKey = openaiKey;
-      return this;
-    }
-
-    public Builder defaultModel(String defaultModel) {
-      this.defaultModel = defaultModel;
-      return this;
-    }
-
-    public Builder requestTimeout(Duration requestTimeout) {
-      this.requestTimeout = requestTimeout;
-      return this;
-    }
-
-    public Builder apiUrl(String apiUrl) {
-      this.apiUrl = apiUrl;
-      return this;
-    }
-
-    public Builder dataDir(Path dataDir) {
-      this.dataDir = dataDir;
-      return this;
-    }
-
-    public Builder jdbcUrl(String jdbcUrl) {
-      this.jdbcUrl = jdbcUrl;
-      return this;
-    }
-
-    public Builder redisUrl(String redisUrl) {
-      this.redisUrl = redisUrl;
-      return this;
-    }
-
-    public Builder configFile(Path configFile) {
-      this.configFile = configFile;
-      return this;
-    }
-
-    public Builder exposure(Exposure exposure) {
-      this.exposure = exposure;
-      return this;
-    }
-
-    public RouterSettings build() {
-      return new RouterSettings(
-          host,
-          port,
-          provider,
-          ollamaUrl,
-          openaiUrl,
-          openaiKey,
-          defaultModel,
-          requestTimeout,
-          apiUrl,
-          dataDir,
-          jdbcUrl,
-          redisUrl,
-          configFile,
-          exposure);
-    }
+  /** A builder holding these settings: change what differs, then {@code build()}. */
+  public RouterSettingsBuilder toBuilder() {
+    return RouterSettingsBuilder.builder(this);
   }
 
   /** The usage database URL in effect. */

@@ -46,7 +46,7 @@ class AuthAndLimitsTest {
   }
 
   /** The echo provider on a free port, asking the fake api about credentials. */
-  private RouterSettings.Builder echoAskingTheApi() {
+  private RouterSettingsBuilder echoAskingTheApi() {
     return RouterSettings.defaults().toBuilder().port(0).provider("echo").apiUrl(api.url());
   }
 

@@ -34,7 +34,7 @@ class CacheTest {
     return fixture.start(ollamaSettings().configFile(config));
   }
 
-  private RouterSettings.Builder ollamaSettings() {
+  private RouterSettingsBuilder ollamaSettings() {
     return RouterFixture.settings().provider("ollama").ollamaUrl(ollama.url());
   }
 

@@ -17,7 +17,7 @@ final class RouterFixture implements AfterEachCallback {
   private final List<AutoCloseable> open = new ArrayList<>();
 
   /** The default settings on a free port. */
-  static RouterSettings.Builder settings() {
+  static RouterSettingsBuilder settings() {
     return RouterSettings.defaults().toBuilder().port(0);
   }
 
@@ -40,11 +40,11 @@ final class RouterFixture implements AfterEachCallback {
   }
 
   /** A router with these settings, recording its telemetry; message content not captured. */
-  Router start(RouterSettings.Builder settings) {
+  Router start(RouterSettingsBuilder settings) {
     return start(settings, false);
   }
 
-  Router start(RouterSettings.Builder settings, boolean captureContent) {
+  Router start(RouterSettingsBuilder settings, boolean captureContent) {
     Router router = Router.start(settings.build(), otel.telemetry(), Http.VERIFIER, captureContent);
     open.addFirst(router);
     return router;

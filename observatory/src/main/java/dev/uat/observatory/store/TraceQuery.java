@@ -2,6 +2,7 @@ package dev.uat.observatory.store;
 
 import static java.util.Objects.requireNonNull;
 
+import io.soabase.recordbuilder.core.RecordBuilder;
 import java.util.Map;
 
 /**
@@ -20,6 +21,7 @@ import java.util.Map;
  * @param startMaxNanos latest span start, epoch nanoseconds (0 for no bound)
  * @param limit most traces returned, newest first
  */
+@RecordBuilder
 public record TraceQuery(
     String service,
     String operation,
@@ -75,82 +77,8 @@ public record TraceQuery(
     return toBuilder().limit(limit).build();
   }
 
-  public Builder toBuilder() {
-    return new Builder(this);
-  }
-
-  /** Changes some conditions of a query; {@link #build()} validates them. Not thread-safe. */
-  public static final class Builder {
-    private String service;
-    private String operation;
-    private Map<String, String> tags;
-    private long minDurationNanos;
-    private long maxDurationNanos;
-    private long startMinNanos;
-    private long startMaxNanos;
-    private int limit;
-
-    private Builder(TraceQuery q) {
-      service = q.service;
-      operation = q.operation;
-      tags = q.tags;
-      minDurationNanos = q.minDurationNanos;
-      maxDurationNanos = q.maxDurationNanos;
-      startMinNanos = q.startMinNanos;
-      startMaxNanos = q.startMaxNanos;
-      limit = q.limit;
-    }
-
-    public Builder service(String service) {
-      this.service = service;
-      return this;
-    }
-
-    public Builder operation(String operation) {
-      this.operation = operation;
-      return this;
-    }
-
-    public Builder tags(Map<String, String> tags) {
-      this.tags = tags;
-      return this;
-    }
-
-    public Builder minDurationNanos(long minDurationNanos) {
-      this.minDurationNanos = minDurationNanos;
-      return this;
-    }
-
-    public Builder maxDurationNanos(long maxDurationNanos) {
-      this.maxDurationNanos = maxDurationNanos;
-      return this;
-    }
-
-    public Builder startMinNanos(long startMinNanos) {
-      this.startMinNanos = startMinNanos;
-      return this;
-    }
-
-    public Builder startMaxNanos(long startMaxNanos) {
-      this.startMaxNanos = startMaxNanos;
-      return this;
-    }
-
-    public Builder limit(int limit) {
-      this.limit = limit;
-      return this;
-    }
-
-    public TraceQuery build() {
-      return new TraceQuery(
-          service,
-          operation,
-          tags,
-          minDurationNanos,
-          maxDurationNanos,
-          startMinNanos,
-          startMaxNanos,
-          limit);
-    }
+  /** A builder holding these settings: change what differs, then {@code build()}. */
+  public TraceQueryBuilder toBuilder() {
+    return TraceQueryBuilder.builder(this);
   }
 }
