@@ -2,10 +2,10 @@ package dev.uat.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.events.EventPublisher;
+import dev.uat.observatory.ui.Browser;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Json;
 import java.io.IOException;
@@ -13,7 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -31,8 +30,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -43,53 +40,29 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @Timeout(180)
 class WebClientTest {
-  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final AtomicInteger USERS = new AtomicInteger();
 
   @TempDir static Path data;
-  @TempDir static Path profile;
   static Platform platform;
+  static Browser chromium;
   static ChromeDriver browser;
   static WebDriverWait wait;
   static EventPublisher events;
 
   @BeforeAll
-  static void up() {
-    boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-    if (!present) {
-      System.err.println(
-          "SKIPPED: WebClientTest needs /usr/bin/chromium and /usr/bin/chromedriver"
-              + " (apt-get install chromium chromium-driver)");
-    }
-    assumeTrue(present, "chromium and chromedriver are not installed");
+  static void up() throws IOException {
+    chromium = Browser.open(); // skips loudly when chromium is not installed
+    browser = chromium.driver;
     Map<String, String> flags = TestSettings.allInOne(data);
     platform = Platform.up(Config.load(null, Map.of(), flags));
     events = new EventPublisher(platform.events(), Telemetry.noop("uat-test"));
-
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toString());
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--window-size=1200,900",
-        "--user-data-dir=" + profile);
-    ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
-    browser = new ChromeDriver(service, options);
     wait = new WebDriverWait(browser, Duration.ofSeconds(20));
   }
 
   @AfterAll
-  static void down() {
-    if (browser != null) {
-      browser.quit();
+  static void down() throws IOException {
+    if (chromium != null) {
+      chromium.close();
     }
     if (platform != null) {
       platform.close();

@@ -13,12 +13,13 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * Headless Debian Chromium through chromedriver, with a fresh profile; skips loudly when absent.
+ * Shared with the app's web-client test through the observatory's test-jar.
  */
-final class Browser implements AutoCloseable {
+public final class Browser implements AutoCloseable {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
-  final ChromeDriver driver;
+  public final ChromeDriver driver;
   private final Path profile;
 
   private Browser(ChromeDriver driver, Path profile) {
@@ -26,7 +27,7 @@ final class Browser implements AutoCloseable {
     this.profile = profile;
   }
 
-  static Browser open() throws IOException {
+  public static Browser open() throws IOException {
     boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
     if (!present) {
       System.err.println(
