@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""WebSocket subscribers for bench/scripts/soak.sh: N connections to ws://127.0.0.1:PORT/ws, each
+authenticated with the token, answering pings, counting events, until killed (SIGTERM) or the
+deadline; prints one RESULT line: connections held, events received, unexpected closes."""
+import base64, json, os, signal, socket, struct, sys, threading, time
+
+port, token, count, seconds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+events = 0; closes = 0; connected = 0; lock = threading.Lock(); stop = time.time() + seconds
+
+def frame(payload):
+    b = payload.encode(); mask = os.urandom(4)
+    head = bytes([0x81]) + (bytes([0x80 | len(b)]) if len(b) < 126 else bytes([0x80 | 126]) + struct.pack(">H", len(b)))
+    return head + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(b))
+
+def read_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk: raise EOFError
+        buf += chunk
+    return buf
+
+def client():
+    global events, closes, connected
+    s = socket.create_connection(("127.0.0.1", port)); s.settimeout(60)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: %s\r\n\r\n" % key).encode())
+    head = b""
+    while not head.endswith(b"\r\n\r\n"): head += read_exact(s, 1)
+    if b" 101 " not in head.split(b"\r\n")[0]:
+        with lock: closes += 1
+        return
+    s.sendall(frame(json.dumps({"type": "connect", "token": token})))
+    with lock: connected += 1
+    try:
+        while time.time() < stop:
+            b0, b1 = read_exact(s, 2)
+            n = b1 & 0x7F
+            if n == 126: n = struct.unpack(">H", read_exact(s, 2))[0]
+            elif n == 127: n = struct.unpack(">Q", read_exact(s, 8))[0]
+            data = read_exact(s, n)
+            if b0 & 0x0F == 0x8:
+                with lock: closes += 1
+                return
+            msg = json.loads(data)
+            if msg.get("type") == "ping": s.sendall(frame('{"type":"pong"}'))
+            elif msg.get("type") == "event":
+                with lock: events += 1
+    except socket.timeout:
+        pass
+    except Exception:
+        if time.time() < stop:
+            with lock: closes += 1
+
+def report(*_):
+    print("RESULT ws_connected=%d ws_events=%d ws_unexpected_closes=%d" % (connected, events, closes), flush=True)
+    os._exit(0)
+
+signal.signal(signal.SIGTERM, report)
+threads = [threading.Thread(target=client, daemon=True) for _ in range(count)]
+for t in threads: t.start(); time.sleep(0.02)
+for t in threads: t.join(max(0, stop - time.time()) + 1)
+report()
