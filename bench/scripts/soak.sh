@@ -46,10 +46,11 @@ proc() { # rss_mb threads fds established
 }
 
 echo "measuring capacity (20 s, 16 connections, the soak mix unpaced)…" >&2
-UAT_TOKEN=$TOKEN SOAK_DELAY_MS=0 wrk -t2 -c16 -d10s -s bench/scripts/soak.lua "http://127.0.0.1:$EDGE" >/dev/null # warm-up
-CAP=$(UAT_TOKEN=$TOKEN SOAK_DELAY_MS=0 wrk -t2 -c16 -d20s -s bench/scripts/soak.lua "http://127.0.0.1:$EDGE" | grep RESULT | grep -oE 'rps=[0-9.]+' | cut -d= -f2)
-TARGET=$(echo "$CAP / 2" | bc)
+UAT_TOKEN=$TOKEN SOAK_DELAY_MS=0 wrk -t2 -c16 -d10s --timeout 30s -s bench/scripts/soak.lua "http://127.0.0.1:$EDGE" >/dev/null # warm-up
+CAP=$(UAT_TOKEN=$TOKEN SOAK_DELAY_MS=0 wrk -t2 -c16 -d20s --timeout 30s -s bench/scripts/soak.lua "http://127.0.0.1:$EDGE" | grep RESULT | grep -oE 'rps=[0-9.]+' | cut -d= -f2)
+TARGET=$(echo "scale=1; $CAP / 2" | bc)
 CONNS=16
+# each connection: one request, then a pause; the pause ignores latency, so the rate is at most this
 DELAY=$(echo "$CONNS * 1000 / $TARGET" | bc)
 echo "capacity ${CAP} req/s: holding ~${TARGET} req/s (16 connections, ${DELAY} ms between requests each) for ${MINUTES} min, ${SUBSCRIBERS} WebSocket subscribers" >&2
 

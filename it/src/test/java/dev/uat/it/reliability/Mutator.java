@@ -146,14 +146,14 @@ final class Mutator {
       case 7 -> {
         // deep nesting
         int depth =
-            random.nextInt(4) == 0 ? 5_000 + random.nextInt(50_000) : 10 + random.nextInt(200);
+            random.nextInt(40) == 0 ? 5_000 + random.nextInt(50_000) : 10 + random.nextInt(200);
         String open = random.nextBoolean() ? "[" : "{\"a\":";
         return insert(d, at, open.repeat(depth).getBytes(StandardCharsets.UTF_8));
       }
       case 8 -> {
         // a long run
         int len =
-            random.nextInt(5) == 0 ? 100_000 + random.nextInt(1_200_000) : random.nextInt(5_000);
+            random.nextInt(40) == 0 ? 100_000 + random.nextInt(1_200_000) : random.nextInt(5_000);
         byte[] run = new byte[len];
         java.util.Arrays.fill(run, (byte) (random.nextBoolean() ? 'a' : random.nextInt(256)));
         return insert(d, at, run);

@@ -96,7 +96,7 @@ final class Platform implements AutoCloseable {
     return c;
   }
 
-  /** Starts and waits (at most 90 s) until {@code readyComponent}'s /health/ready is 200. */
+  /** Starts and waits (at most 180 s) until {@code readyComponent}'s /health/ready is 200. */
   Platform start(String readyComponent) throws IOException {
     StringBuilder shell = new StringBuilder("umask 077; exec");
     for (String arg : commandLine()) {
@@ -110,7 +110,7 @@ final class Platform implements AutoCloseable {
     process = pb.start();
     try {
       await()
-          .atMost(Duration.ofSeconds(90))
+          .atMost(Duration.ofSeconds(180)) // a loaded 2-core CI machine takes its time
           .pollInterval(Duration.ofMillis(250))
           .ignoreExceptions()
           .until(
