@@ -8,6 +8,7 @@
 # their input in it/target/fuzz-findings/. Counts per target and statuses are printed.
 #
 #   bench/scripts/fuzz.sh [http-inputs=1000000] [ws-frames=100000] [yaml-files=200] [seed=13]
+#   FUZZ_SECONDS=600 bench/scripts/fuzz.sh 0 0 50   # by time instead of count (HTTP and frames)
 #
 # On a fresh clone: needs a JDK 21+ (builds with ./mvnw in offline-capable, no-install mode:
 # `package` of the modules it needs, then the one test class).
@@ -19,7 +20,7 @@ START=$(date +%s)
 set +e
 ./mvnw -B -q -pl it -am -Dspotless.check.skip=true -Dtest=FuzzTest -Dsurefire.failIfNoSpecifiedTests=false \
   -Duat.fuzz.inputs="$HTTP" -Duat.fuzz.ws.inputs="$WS" -Duat.fuzz.yaml="$YAML" -Duat.fuzz.seed="$SEED" \
-  -Dsurefire.timeout=0 verify
+  -Duat.fuzz.seconds="${FUZZ_SECONDS:-20}" -Dsurefire.timeout=0 verify
 RC=$?
 set -e
 echo "---"

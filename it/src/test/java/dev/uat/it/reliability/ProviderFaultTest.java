@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * question and no half answer.
  */
 class ProviderFaultTest {
-  static final int CHATS_PER_MODE = 24;
+  static final int CHATS_PER_MODE = 16;
   static final Set<String> DOCUMENTED =
       Set.of(
           "upstream_error",
