@@ -4,15 +4,19 @@
 local token = os.getenv("UAT_TOKEN")
 local delay_ms = tonumber(os.getenv("SOAK_DELAY_MS") or "0")
 local n = 0
-local kinds = {}
+local conversation = os.getenv("SOAK_CONVERSATION")
 
 request = function()
   n = n + 1
-  local k = n % 4
+  local k = n % 8
   local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token }
-  if k == 0 or k == 1 then
+  if k == 7 and conversation then
+    -- to the conversation the WebSocket subscribers watch: fan-out to every one of them
+    return wrk.format("POST", "/api/chat", headers,
+      '{"conversation_id":"' .. conversation .. '","message":"soak ' .. n .. '"}')
+  elseif k < 4 then
     return wrk.format("POST", "/api/chat", headers, '{"message":"soak ' .. n .. '"}')
-  elseif k == 2 then
+  elseif k < 6 then
     return wrk.format("POST", "/v1/chat/completions", headers,
       '{"model":"echo","messages":[{"role":"user","content":"soak v1"}]}')
   else

@@ -34,6 +34,19 @@ for _ in $(seq 1 180); do curl -sf "http://127.0.0.1:$EDGE/health/ready" >/dev/n
 # ./uat execs java: the pid is the JVM's
 TOKEN=$(curl -sf -X POST "http://127.0.0.1:$EDGE/api/auth/register" -H 'Content-Type: application/json' \
   -d '{"email":"soak@example.com","password":"soak password 1"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+# one conversation the subscribers watch; a share of the chats goes to it (SOAK_CONVERSATION)
+CONV=$(curl -sf -X POST "http://127.0.0.1:$EDGE/api/conversations" -H 'Content-Type: application/json' \
+  -H "Authorization: Bearer $TOKEN" -d '{"title":"soak"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
+export SOAK_CONVERSATION=$CONV
+# wrk's credential: an API key with the chat scope (an access token expires after 15 minutes)
+TOKEN=$(curl -sf -X POST "http://127.0.0.1:$EDGE/api/keys" -H 'Content-Type: application/json' \
+  -H "Authorization: Bearer $TOKEN" -d '{"name":"soak","scopes":["chat"]}' | sed -E 's/.*"key":"([^"]+)".*/\1/')
+heap() { # old generation after the last GC (MB) and the observatory's trace store (MB)
+  local old store
+  old=$(curl -s "http://127.0.0.1:$EDGE/metrics" | grep -E '^jvm_memory_used_after_last_gc_bytes.*Tenured' | awk '{printf "%d", $NF/1048576}')
+  store=$(curl -s "http://127.0.0.1:$OBS/metrics" | grep -E '^uat_observatory_store_bytes[ {]' | awk '{printf "%d", $NF/1048576}')
+  echo "${old:-?} ${store:-?}"
+}
 
 proc() { # rss_mb threads fds established
   local rss thr fds inodes est
@@ -54,7 +67,7 @@ CONNS=16
 DELAY=$(echo "$CONNS * 1000 / $TARGET" | bc)
 echo "capacity ${CAP} req/s: holding ~${TARGET} req/s (16 connections, ${DELAY} ms between requests each) for ${MINUTES} min, ${SUBSCRIBERS} WebSocket subscribers" >&2
 
-python3 bench/scripts/soak-ws.py "$EDGE" "$TOKEN" "$SUBSCRIBERS" $(( MINUTES * 60 + 30 )) >"$WORK/ws.out" 2>&1 &
+python3 bench/scripts/soak-ws.py "$EDGE" soak@example.com "soak password 1" "conversation:$CONV" "$SUBSCRIBERS" $(( MINUTES * 60 + 30 )) >"$WORK/ws.out" 2>&1 &
 WS_PID=$!
 sleep 2
 START=$(date +%s)
@@ -62,11 +75,11 @@ UAT_TOKEN=$TOKEN SOAK_DELAY_MS=$DELAY wrk -t2 -c$CONNS -d"${MINUTES}m" --timeout
   "http://127.0.0.1:$EDGE" >"$WORK/wrk.out" 2>&1 &
 WRK_PID=$!
 
-echo "minute rss_mb threads fds connections" | tee "$WORK/samples" >&2
-echo "0 $(proc)" | tee -a "$WORK/samples" >&2
+echo "minute rss_mb threads fds connections old_gen_after_gc_mb trace_store_mb" | tee "$WORK/samples" >&2
+echo "0 $(proc) $(heap)" | tee -a "$WORK/samples" >&2
 for m in $(seq 1 "$MINUTES"); do
   while [ $(( $(date +%s) - START )) -lt $(( m * 60 )) ]; do sleep 5; done
-  echo "$m $(proc)" | tee -a "$WORK/samples" >&2
+  echo "$m $(proc) $(heap)" | tee -a "$WORK/samples" >&2
 done
 wait "$WRK_PID" || true
 kill -TERM "$WS_PID" 2>/dev/null || true; wait "$WS_PID" 2>/dev/null || true
@@ -100,8 +113,8 @@ WS=$(grep RESULT "$WORK/ws.out" || echo "RESULT ws_connected=? ws_events=? ws_un
 TR=$(grep RESULT "$WORK/traces.out")
 at5=$(awk '$1==5 {print $2}' "$WORK/samples"); at5=${at5:-$(awk 'NR==2 {print $2}' "$WORK/samples")}
 end=$(tail -1 "$WORK/samples")
-read -r _ rss_end thr_end fds_end est_end <<<"$end"
-read -r _ _ thr5 fds5 est5 <<<"$(awk -v m=$(( MINUTES < 5 ? 1 : 5 )) '$1==m' "$WORK/samples")"
+read -r _ rss_end thr_end fds_end est_end old_end store_end <<<"$end"
+read -r _ _ thr5 fds5 est5 old5 store5 <<<"$(awk -v m=$(( MINUTES < 5 ? 1 : 5 )) '$1==m' "$WORK/samples")"
 growth=$(echo "scale=1; ($rss_end - $at5) * 100 / $at5" | bc)
 STACKS=$(grep -c $'^\tat ' "$WORK/uat.log" || true)
 cat <<MD
@@ -115,10 +128,11 @@ soak: ${MINUTES} min at ~${TARGET} req/s (half of the measured ${CAP} req/s), ${
 | threads at minute $(( MINUTES < 5 ? 1 : 5 )) → end | ${thr5} → ${thr_end} |
 | file descriptors at minute $(( MINUTES < 5 ? 1 : 5 )) → end | ${fds5} → ${fds_end} |
 | established connections at minute $(( MINUTES < 5 ? 1 : 5 )) → end | ${est5} → ${est_end} |
+| old generation after GC, trace store at minute $(( MINUTES < 5 ? 1 : 5 )) → end | ${old5} → ${old_end} MB; ${store5} → ${store_end} MB (the store fills up to observatory-max-bytes, 64 MiB, by design) |
 | sampled chats as complete traces | ${TR#RESULT } |
 | stack-trace lines in the log | ${STACKS} |
 
-per-minute samples (minute rss_mb threads fds connections):
+per-minute samples:
 $(cat "$WORK/samples")
 MD
 sed -n '2,$p' "$WORK/traces.out"
