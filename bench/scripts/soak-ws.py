@@ -4,7 +4,9 @@ authenticated with a fresh access token (POST /api/auth/login with EMAIL and PAS
 to CHANNEL (the conversation the soak's chats go to), answering pings, counting events, until
 killed (SIGTERM) or the deadline. An access token lives 15 minutes: a close 4001 (expired) is
 expected then, and the subscriber logs in again and resubscribes, as the web client does; any
-other close is unexpected. Prints one RESULT line with the close codes seen."""
+other close is unexpected. Prints one RESULT line with the close codes seen. All subscribers are
+one user: past the per-user connection cap (close 4029) give --subscribers 32 or less, or spread
+them over accounts (not done yet)."""
 import base64, collections, json, os, signal, socket, struct, sys, threading, time, urllib.request
 
 port, email, password, channel, count, seconds = (int(sys.argv[1]), sys.argv[2], sys.argv[3],
