@@ -3,12 +3,8 @@ package dev.uat.it.reliability;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * /v1/models} always answers (model {@code flaky}); {@code POST /v1/chat/completions} does what
  * {@link #mode} says. Thread-safe.
  */
-final class FaultyProvider implements AutoCloseable {
+final class FaultyProvider extends RawServer {
   enum Mode {
     OK,
     /** accepts, reads the request, never answers */
@@ -35,46 +31,26 @@ final class FaultyProvider implements AutoCloseable {
 
   volatile Mode mode = Mode.OK;
   final AtomicInteger chats = new AtomicInteger();
-  private final ServerSocket server;
-  private final List<Socket> open = new CopyOnWriteArrayList<>();
 
-  FaultyProvider() throws IOException {
-    server = new ServerSocket(0, 512, InetAddress.getLoopbackAddress());
-    Thread.ofVirtual().start(this::accept);
-  }
+  FaultyProvider() throws IOException {}
 
   String url() {
-    return "http://127.0.0.1:" + server.getLocalPort() + "/v1";
+    return "http://127.0.0.1:" + port() + "/v1";
   }
 
-  private void accept() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        open.add(s);
-        Thread.ofVirtual().start(() -> serve(s));
-      } catch (IOException e) {
-        return;
-      }
-    }
-  }
-
-  private void serve(Socket s) {
+  @Override
+  void serve(Socket s) {
     try (s;
         InputStream in = s.getInputStream();
         OutputStream out = s.getOutputStream()) {
       while (true) {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-          int b = in.read();
-          if (b < 0) {
-            return;
-          }
-          head.append((char) b);
+        String head = readHead(in);
+        if (head == null) {
+          return;
         }
         long length = 0;
         boolean chunked = false;
-        for (String line : head.toString().split("\r\n")) {
+        for (String line : head.split("\r\n")) {
           String l = line.toLowerCase();
           if (l.startsWith("content-length:")) {
             length = Long.parseLong(line.substring(15).strip());
@@ -210,13 +186,5 @@ final class FaultyProvider implements AutoCloseable {
             .getBytes(StandardCharsets.US_ASCII));
     out.write(bytes);
     out.flush();
-  }
-
-  @Override
-  public void close() throws IOException {
-    server.close();
-    for (Socket s : open) {
-      s.close();
-    }
   }
 }

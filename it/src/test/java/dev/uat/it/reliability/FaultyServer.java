@@ -3,12 +3,8 @@ package dev.uat.it.reliability;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #delayMillis}, {@link Mode#ERROR} answers {@code 500}. For the trace backend ({@code
  * --otlp-endpoint}). Thread-safe.
  */
-final class FaultyServer implements AutoCloseable {
+final class FaultyServer extends RawServer {
   enum Mode {
     HANG,
     SLOW,
@@ -26,19 +22,10 @@ final class FaultyServer implements AutoCloseable {
 
   volatile Mode mode;
   volatile long delayMillis = 5_000;
-  final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger requests = new AtomicInteger();
-  private final ServerSocket server;
-  private final List<Socket> open = new CopyOnWriteArrayList<>();
 
   FaultyServer(Mode mode) throws IOException {
     this.mode = mode;
-    server = new ServerSocket(0, 512, InetAddress.getLoopbackAddress());
-    Thread.ofVirtual().start(this::accept);
-  }
-
-  int port() {
-    return server.getLocalPort();
   }
 
   String url() {
@@ -50,37 +37,20 @@ final class FaultyServer implements AutoCloseable {
     return Platform.freePort();
   }
 
-  private void accept() {
-    while (!server.isClosed()) {
-      try {
-        Socket s = server.accept();
-        connections.incrementAndGet();
-        open.add(s);
-        Thread.ofVirtual().start(() -> serve(s));
-      } catch (IOException e) {
-        return;
-      }
-    }
-  }
-
-  private void serve(Socket s) {
+  @Override
+  void serve(Socket s) {
     try (s;
         InputStream in = s.getInputStream();
         OutputStream out = s.getOutputStream()) {
       byte[] buf = new byte[65536];
       while (true) {
         // one request: headers, then Content-Length bytes
-        StringBuilder head = new StringBuilder();
-        int b;
-        while (!head.toString().endsWith("\r\n\r\n")) {
-          b = in.read();
-          if (b < 0) {
-            return;
-          }
-          head.append((char) b);
+        String head = readHead(in);
+        if (head == null) {
+          return;
         }
         long length = 0;
-        for (String line : head.toString().split("\r\n")) {
+        for (String line : head.split("\r\n")) {
           if (line.toLowerCase().startsWith("content-length:")) {
             length = Long.parseLong(line.substring(15).strip());
           }
@@ -115,14 +85,6 @@ final class FaultyServer implements AutoCloseable {
       // the client went away
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  @Override
-  public void close() throws IOException {
-    server.close();
-    for (Socket s : open) {
-      s.close();
     }
   }
 }
