@@ -35,6 +35,14 @@ alternate() { # rounds seconds connections  nameA portA tokenA  nameB portB toke
 # field NAME KEY: the median of KEY over NAME's many-connection runs; lfield: its 1-connection runs
 field() { grep "^$1 " "$WORK/results" | sed -E 's/ [|] .*//' | grep -oE "$2=[0-9.]+" | cut -d= -f2 | median; }
 lfield() { grep "^$1 " "$WORK/results" | sed -E 's/.* [|] //' | grep -oE "$2=[0-9.]+" | cut -d= -f2 | median; }
+# paired A B KEY [l]: the median over rounds of A's KEY ÷ B's KEY in the same round (robust to the
+# machine's drift between rounds); with l, of the 1-connection runs
+paired() {
+  local pick='s/ [|] .*//'; [ "${4:-}" = l ] && pick='s/.* [|] //'
+  paste <(grep "^$1 " "$WORK/results" | sed -E "$pick" | grep -oE "$3=[0-9.]+" | cut -d= -f2) \
+        <(grep "^$2 " "$WORK/results" | sed -E "$pick" | grep -oE "$3=[0-9.]+" | cut -d= -f2) |
+    awk '$2 > 0 {printf "%.3f\n", $1 / $2}' | median
+}
 errors() { grep -oE 'errors=[0-9]+' "$WORK/results" | cut -d= -f2 | paste -sd+ | bc; }
 
 # with_baseline REF: checks REF out in $WORK/baseline (removed again on exit, with any background

@@ -43,13 +43,13 @@ cat <<MD
 \`bench/scripts/chat-vs-baseline.sh $BASE $ROUNDS $SECS $CONNS\` — $(nproc) cores, wrk on the same
 machine, echo provider, 100 % traced, medians of $ROUNDS alternating rounds of ${SECS} s.
 
-| measure | $HEAD_SHA | baseline $BASE_SHA | ratio |
-|---|---|---|---|
-| throughput, $CONNS connections (req/s) | $RPS_H | $RPS_B | $(ratio "$RPS_H" "$RPS_B") |
-| p99, $CONNS connections (µs) | $P99C_H | $P99C_B | $(ratio "$P99C_H" "$P99C_B") |
-| p50, 1 connection (µs) | $P50_H | $P50_B | $(ratio "$P50_H" "$P50_B") |
-| p99, 1 connection (µs) | $P99_H | $P99_B | $(ratio "$P99_H" "$P99_B") |
-| RSS after the run (MB) | $RSS_H | $RSS_B | $(ratio "$RSS_H" "$RSS_B") |
+| measure | $HEAD_SHA | baseline $BASE_SHA | ratio of medians | median of paired ratios |
+|---|---|---|---|---|
+| throughput, $CONNS connections (req/s) | $RPS_H | $RPS_B | $(ratio "$RPS_H" "$RPS_B") | $(paired head base rps) |
+| p99, $CONNS connections (µs) | $P99C_H | $P99C_B | $(ratio "$P99C_H" "$P99C_B") | $(paired head base p99_us) |
+| p50, 1 connection (µs) | $P50_H | $P50_B | $(ratio "$P50_H" "$P50_B") | $(paired head base p50_us l) |
+| p99, 1 connection (µs) | $P99_H | $P99_B | $(ratio "$P99_H" "$P99_B") | $(paired head base p99_us l) |
+| RSS after the run (MB) | $RSS_H | $RSS_B | $(ratio "$RSS_H" "$RSS_B") | — |
 
 Errors in all rounds: $ERR.
 MD

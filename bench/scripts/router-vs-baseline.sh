@@ -22,7 +22,8 @@ JAVA="$(./uat java-home)/bin/java"
 bench() { # name dir: one run, its summary lines appended to $WORK/results with the name in front
   (cd "$2" && "$JAVA" -XX:+UseSerialGC -Xmx512m -cp 'bench/target/classes:bench/target/lib/*' \
     dev.uat.bench.RouterOverheadBenchmark "$RATE" "$SECS" 1) >"$WORK/$1.out" 2>&1
-  grep -E '^(added|\| router-miss|\| router-hit|\| direct|fallback)' "$WORK/$1.out" | sed "s/^/$1 /" >>"$WORK/results"
+  grep -E '^(added|\| router-miss|\| router-hit|\| direct|fallback)' "$WORK/$1.out" | sed "s/^/$1 /" |
+    tee -a "$WORK/results" | grep ' added ' >&2
 }
 : >"$WORK/results"
 for r in $(seq 1 "$ROUNDS"); do

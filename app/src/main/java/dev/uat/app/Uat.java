@@ -1,7 +1,10 @@
 package dev.uat.app;
 
 import dev.uat.web.Closer;
+import io.javalin.util.JavalinBindException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.BindException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,20 +33,38 @@ public final class Uat implements Runnable {
   public static void main(String[] args) {
     SLF4JBridgeHandler.removeHandlersForRootLogger();
     SLF4JBridgeHandler.install();
-    int code =
-        commandLine()
-            .setExecutionExceptionHandler(
-                (e, cmd, parsed) -> {
-                  if (e instanceof Config.ConfigException) {
-                    cmd.getErr().println("uat: " + e.getMessage());
-                    return 2;
-                  }
-                  throw e;
-                })
-            .execute(args);
+    int code = run(new PrintWriter(System.err, true), args);
     if (code != 0) {
       System.exit(code);
     }
+  }
+
+  /**
+   * Runs the command; a configuration mistake or a port already in use is one {@code uat:} line on
+   * {@code err} and exit code 2, never a stack trace.
+   */
+  static int run(PrintWriter err, String... args) {
+    return commandLine()
+        .setErr(err)
+        .setExecutionExceptionHandler(
+            (e, cmd, parsed) -> {
+              if (e instanceof Config.ConfigException) {
+                cmd.getErr().println("uat: " + e.getMessage());
+                return 2;
+              }
+              for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException || t instanceof JavalinBindException) {
+                  cmd.getErr()
+                      .println(
+                          "uat: cannot listen: "
+                              + t.getMessage()
+                              + " (choose other ports with --port-offset or the *-port settings)");
+                  return 2;
+                }
+              }
+              throw e;
+            })
+        .execute(args);
   }
 
   @Override

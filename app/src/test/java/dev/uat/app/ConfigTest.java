@@ -3,16 +3,48 @@ package dev.uat.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class ConfigTest {
   @TempDir Path dir;
+
+  @Test
+  @Timeout(120)
+  void aPortInUseIsOneLineAndExitCode2NotAStackTrace() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Path yaml = dir.resolve("uat.yaml");
+      StringBuilder ports = new StringBuilder();
+      for (String port : Config.PORTS) {
+        ports.append(port).append(": 0\n");
+      }
+      Files.writeString(
+          yaml,
+          ports.toString().replace("edge-port: 0", "edge-port: " + taken.getLocalPort())
+              + "provider: echo\nbcrypt-cost: 4\ndata: "
+              + dir.resolve("data")
+              + "\n");
+      StringWriter err = new StringWriter();
+
+      int code = Uat.run(new PrintWriter(err, true), "up", "--config", yaml.toString());
+
+      assertThat(code).isEqualTo(2);
+      assertThat(err.toString())
+          .startsWith("uat: cannot listen")
+          .contains(Integer.toString(taken.getLocalPort()))
+          .doesNotContain("\tat ");
+    }
+  }
 
   @Test
   void everyCommandLineFlagSetsTheSettingOfItsName() {

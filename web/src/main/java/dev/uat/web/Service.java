@@ -270,6 +270,11 @@ public final class Service implements AutoCloseable {
             Span span = Span.current();
             span.recordException(e);
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+            if (DatabaseOutage.causedBy(e)) {
+              DatabaseOutage.log(log, ctx.method() + " " + ctx.path(), e);
+              renderError(ctx, DatabaseOutage.error());
+              return;
+            }
             log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
             renderError(ctx, new HttpError(500, "internal_error", "internal error; see the trace"));
           });

@@ -47,6 +47,12 @@ class ServiceTest {
                         throw new IllegalStateException("secret internals");
                       });
                   cfg.routes.get(
+                      "/database-down",
+                      ctx -> {
+                        throw new IllegalStateException(
+                            new java.sql.SQLException("Connection is closed"));
+                      });
+                  cfg.routes.get(
                       "/later",
                       ctx ->
                           ctx.future(
@@ -264,6 +270,15 @@ class ServiceTest {
     SpanData span = otel.spans().getFirst();
     assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
     assertThat(span.getEvents()).anyMatch(e -> e.getName().equals("exception"));
+  }
+
+  @Test
+  void unreachableDatabaseIsA503WithRetryAfterNotAnInternalError() throws Exception {
+    var response = send(request("/database-down"));
+    assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(response.headers().firstValue("Retry-After")).contains("5");
+    assertThat(error(response)).containsEntry("code", "database_unavailable");
+    assertThat(response.body()).doesNotContain("Connection is closed");
   }
 
   @Test

@@ -40,26 +40,12 @@ class DatabaseFaultTest {
       AtomicInteger refused = new AtomicInteger();
       List<String> unexpected = new ArrayList<>();
       AtomicBoolean running = new AtomicBoolean(true);
-      // chats are paused around the moment PostgreSQL stops: a chat in flight then is answered
-      // 500, not 503 (a finding, reported with its fix; not asserted here)
-      AtomicBoolean paused = new AtomicBoolean(false);
-      AtomicBoolean idle = new AtomicBoolean(false);
       AtomicInteger n = new AtomicInteger();
       Thread load =
           Thread.ofPlatform()
               .start(
                   () -> {
                     while (running.get()) {
-                      if (paused.get()) {
-                        idle.set(true);
-                        try {
-                          Thread.sleep(50);
-                        } catch (InterruptedException e) {
-                          return;
-                        }
-                        continue;
-                      }
-                      idle.set(false);
                       String q = "question " + n.incrementAndGet();
                       try {
                         HttpResponse<String> r =
@@ -91,13 +77,9 @@ class DatabaseFaultTest {
                   });
       await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= 10);
 
-      paused.set(true);
-      await().atMost(Duration.ofSeconds(60)).untilTrue(idle);
+      // chats keep running through the stop: a chat in flight, or one whose credential is still
+      // believed from the last 5 s, fails in its own SQL and must be 503 too (finding 8)
       pg.stop();
-      // a credential checked in the last 5 s (Credentials.RECHECK) is believed without the
-      // database, and then the request's own SQL fails as 500 internal_error, not 503 (finding 8
-      // in docs/reliability.md): this test asserts the 503 once that window has passed
-      Thread.sleep(6_000);
       await()
           .atMost(Duration.ofSeconds(60))
           .pollInterval(Duration.ofMillis(500))
@@ -125,7 +107,6 @@ class DatabaseFaultTest {
           .untilAsserted(
               () -> assertThat(p.get(p.url("api") + "/health/ready").statusCode()).isEqualTo(200));
       int before = acknowledged.size();
-      paused.set(false);
       await().atMost(Duration.ofSeconds(60)).until(() -> acknowledged.size() >= before + 10);
       running.set(false);
       load.join();
