@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.router.provider.ProviderException.Kind;
 import dev.uat.web.Json;
+import dev.uat.web.Urls;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,10 +75,7 @@ final class UpstreamHttp {
 
   /** The base URL without trailing slashes; only http and https. */
   static URI baseUri(String url) {
-    String trimmed = url.strip();
-    while (trimmed.endsWith("/")) {
-      trimmed = trimmed.substring(0, trimmed.length() - 1);
-    }
+    String trimmed = Urls.stripSlash(url);
     URI uri;
     try {
       uri = URI.create(trimmed);
