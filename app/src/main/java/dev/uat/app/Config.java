@@ -1,12 +1,15 @@
 package dev.uat.app;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.uat.web.Exposure;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.MalformedInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -198,7 +201,18 @@ public final class Config {
         out.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText());
       }
       return out;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof CharConversionException || t instanceof MalformedInputException) {
+          throw new ConfigException(yaml + " is not UTF-8 text");
+        }
+      }
+      if (e instanceof ConfigException c) {
+        throw c;
+      }
+      if (e instanceof JsonProcessingException j) {
+        throw new ConfigException(yaml + " is not valid YAML: " + j.getOriginalMessage());
+      }
       throw new ConfigException("cannot read " + yaml + ": " + e.getMessage());
     }
   }

@@ -20,6 +20,17 @@ class ConfigTest {
   @TempDir Path dir;
 
   @Test
+  void aSettingsFileThatIsNotUtf8IsOneClearLine() throws Exception {
+    Path yaml = dir.resolve("latin1.yaml");
+    Files.write(
+        yaml, new byte[] {'m', 'o', 'd', 'e', 'l', ':', ' ', (byte) 0xe9, (byte) 0xaf, '\n'});
+
+    assertThatThrownBy(() -> Config.load(yaml, Map.of(), Map.of()))
+        .isInstanceOf(Config.ConfigException.class)
+        .hasMessage(yaml + " is not UTF-8 text");
+  }
+
+  @Test
   @Timeout(120)
   void aPortInUseIsOneLineAndExitCode2NotAStackTrace() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

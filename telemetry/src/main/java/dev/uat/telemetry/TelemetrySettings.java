@@ -46,7 +46,8 @@ public record TelemetrySettings(
 
   /**
    * Span queue per component. The SDK default (2048) silently dropped half of the spans at 60k
-   * spans/s here (DEPENDENCIES.md); drops are counted in {@code otel_sdk_processor_span_processed}.
+   * spans/s here (DEPENDENCIES.md); drops are counted on {@code /metrics} as {@code
+   * processedSpans_total{dropped="true"}} (and the queue's fill as {@code queueSize}).
    */
   public static final String QUEUE_SIZE = "32768";
 
