@@ -71,7 +71,7 @@ final class KeyRoutes {
       throw HttpError.invalid("field 'name' is required, 1 to 100 characters");
     }
     Set<String> scopes = new LinkedHashSet<>(req.scopes() == null ? List.of("chat") : req.scopes());
-    if (scopes.isEmpty() || !SCOPES.containsAll(scopes)) {
+    if (scopes.isEmpty() || scopes.contains(null) || !SCOPES.containsAll(scopes)) {
       throw HttpError.invalid("field 'scopes' may hold 'chat' and 'admin'");
     }
     if (scopes.contains("admin") && !p.has("admin")) {

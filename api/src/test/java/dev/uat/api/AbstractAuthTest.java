@@ -215,6 +215,16 @@ abstract class AbstractAuthTest extends ApiFixture {
   }
 
   @Test
+  void keyWithANullOrUnknownScopeIsRefusedWith400() throws Exception {
+    String user = register("scopes@example.com");
+    for (String scopes : new String[] {"[null]", "[\"chat\",null]", "[\"root\"]", "[]"}) {
+      var r = call("POST", "/api/keys", user, "{\"name\":\"k\",\"scopes\":" + scopes + "}");
+      assertThat(r.statusCode()).as(scopes).isEqualTo(400);
+      assertThat(json(r).at("/error/code").asText()).isEqualTo("invalid_request");
+    }
+  }
+
+  @Test
   void auditTrailRecordsSecurityEventsForAdministrators() throws Exception {
     String admin = register("audit-admin@example.com");
     String user = register("audit-user@example.com");

@@ -10,10 +10,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The receivers take no request a web page could send to them without a CORS preflight (a "simple"
@@ -28,18 +28,14 @@ class CrossSiteRequestsTest {
           "text/plain;charset=UTF-8");
 
   private final HttpClient client = HttpClient.newHttpClient();
+  @RegisterExtension final TestObservatory.PerTest observatories = new TestObservatory.PerTest();
   private TestObservatory fixture;
   private Observatory observatory;
 
   @BeforeEach
   void start() {
-    fixture = TestObservatory.start(1 << 20);
+    fixture = observatories.start(1 << 20);
     observatory = fixture.observatory();
-  }
-
-  @AfterEach
-  void stop() {
-    fixture.close();
   }
 
   private List<String> receivers() {

@@ -10,21 +10,22 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** RED metrics on /metrics under the OpenTelemetry spanmetrics names. */
 @Timeout(60)
 class SpanMetricsTest {
   private final HttpClient client = HttpClient.newHttpClient();
+  @RegisterExtension final TestObservatory.PerTest observatories = new TestObservatory.PerTest();
   private TestObservatory fixture;
   private Observatory observatory;
 
   @BeforeEach
   void start() {
-    fixture = TestObservatory.start(8 << 20);
+    fixture = observatories.start(8 << 20);
     observatory = fixture.observatory();
     SyntheticTraces traces = new SyntheticTraces(9);
     List<Span> spans = new ArrayList<>();
@@ -33,11 +34,6 @@ class SpanMetricsTest {
       spans.addAll(traces.chatTrace(now - i * 1_000_000L, i < 4 ? 1 : 0));
     }
     fixture.ingest(spans);
-  }
-
-  @AfterEach
-  void stop() {
-    fixture.close();
   }
 
   private String metrics(String accept) throws Exception {

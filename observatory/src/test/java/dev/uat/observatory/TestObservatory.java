@@ -14,9 +14,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The one way tests start an observatory: on free loopback ports, with its own {@link
@@ -138,6 +141,37 @@ public final class TestObservatory implements AutoCloseable {
       observatory.close();
     } finally {
       own.close();
+    }
+  }
+
+  /**
+   * Starts observatories for one test and closes them after it, whether it passed or not:
+   * {@code @RegisterExtension final TestObservatory.PerTest observatories = new
+   * TestObservatory.PerTest();}, then {@code observatories.start(...)} in the test or its set-up.
+   */
+  public static final class PerTest implements AfterEachCallback {
+    private final List<TestObservatory> started = new ArrayList<>();
+
+    public TestObservatory start(long maxStoreBytes) {
+      return track(TestObservatory.start(maxStoreBytes));
+    }
+
+    public TestObservatory start(ObservatorySettings settings) {
+      return track(TestObservatory.start(settings));
+    }
+
+    private TestObservatory track(TestObservatory observatory) {
+      started.add(observatory);
+      return observatory;
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+      try {
+        started.forEach(TestObservatory::close);
+      } finally {
+        started.clear();
+      }
     }
   }
 }

@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * The one JSON configuration of the platform: unknown fields ignored (OpenAI clients send many),
@@ -75,7 +74,9 @@ public final class Json {
     } catch (JsonProcessingException e) {
       throw HttpError.badRequest("invalid_json", describe(e));
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      // from a byte array only a text encoding Jackson cannot decode (e.g. bytes it took for
+      // UTF-32): the client's mistake, not ours
+      throw HttpError.badRequest("invalid_json", "the request body is not UTF-8 JSON text");
     }
   }
 

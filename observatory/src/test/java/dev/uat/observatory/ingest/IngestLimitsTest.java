@@ -32,9 +32,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every bound a sender can push against, driven past it through the real HTTP receivers of an
@@ -49,19 +49,13 @@ class IngestLimitsTest {
   private static final String JSON = "application/json";
 
   private final HttpClient client = HttpClient.newHttpClient();
+  @RegisterExtension final TestObservatory.PerTest observatories = new TestObservatory.PerTest();
   private TestObservatory fixture;
   private Observatory observatory;
 
-  @AfterEach
-  void stop() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
-
   private void start(long storeBytes) {
     fixture =
-        TestObservatory.start(
+        observatories.start(
             TestObservatory.settings(storeBytes).maxInFlightBytes(IN_FLIGHT).build());
     observatory = fixture.observatory();
   }

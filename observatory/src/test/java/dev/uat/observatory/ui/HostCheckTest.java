@@ -12,26 +12,20 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The query port's defences: the Host check on loopback, the token anywhere else. */
 @Timeout(60)
 class HostCheckTest {
+  @RegisterExtension final TestObservatory.PerTest observatories = new TestObservatory.PerTest();
   private TestObservatory fixture;
   private Observatory observatory;
 
-  @AfterEach
-  void stop() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
-
   private void start(List<String> allowedHosts) {
     fixture =
-        TestObservatory.start(TestObservatory.settings(1 << 20).allowedHosts(allowedHosts).build());
+        observatories.start(TestObservatory.settings(1 << 20).allowedHosts(allowedHosts).build());
     observatory = fixture.observatory();
   }
 
@@ -97,7 +91,7 @@ class HostCheckTest {
   @Test
   void listeningBeyondLoopbackWithoutATokenFailsAtStart() {
     assertThatThrownBy(
-            () -> TestObservatory.start(TestObservatory.settings(1 << 20).host("0.0.0.0").build()))
+            () -> observatories.start(TestObservatory.settings(1 << 20).host("0.0.0.0").build()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("observatory-token")
         .hasMessageContaining("0.0.0.0");

@@ -10,27 +10,21 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The token that guards the query port. */
 @Timeout(60)
 class UiAuthTest {
   private static final String TOKEN = "s3cret-token";
   private final HttpClient client = HttpClient.newHttpClient(); // follows no redirects
+  @RegisterExtension final TestObservatory.PerTest observatories = new TestObservatory.PerTest();
   private TestObservatory fixture;
   private Observatory observatory;
 
-  @AfterEach
-  void stop() {
-    if (fixture != null) {
-      fixture.close();
-    }
-  }
-
   private void start(String token) {
-    fixture = TestObservatory.start(TestObservatory.settings(1 << 20).token(token).build());
+    fixture = observatories.start(TestObservatory.settings(1 << 20).token(token).build());
     observatory = fixture.observatory();
   }
 

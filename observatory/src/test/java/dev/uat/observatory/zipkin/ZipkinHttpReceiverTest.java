@@ -19,10 +19,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import zipkin2.Endpoint;
 import zipkin2.reporter.AsyncReporter;
 import zipkin2.reporter.urlconnection.URLConnectionSender;
@@ -31,18 +31,14 @@ import zipkin2.reporter.urlconnection.URLConnectionSender;
 @Timeout(60)
 class ZipkinHttpReceiverTest {
   private final HttpClient client = HttpClient.newHttpClient();
+  @RegisterExtension final TestObservatory.PerTest observatories = new TestObservatory.PerTest();
   private TestObservatory fixture;
   private Observatory observatory;
 
   @BeforeEach
   void start() {
-    fixture = TestObservatory.start(8 << 20);
+    fixture = observatories.start(8 << 20);
     observatory = fixture.observatory();
-  }
-
-  @AfterEach
-  void stop() {
-    fixture.close();
   }
 
   @Test
