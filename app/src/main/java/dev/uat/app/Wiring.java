@@ -103,6 +103,7 @@ final class Wiring {
   private final Map<String, Telemetry> telemetries = new HashMap<>();
   private JwtKeys keys;
   private RealtimeEvents sharedEvents;
+  private boolean dataDirectoryReady;
 
   /**
    * @param config with every port chosen ({@link Config#withFreePortsChosen()}) in the all-in-one
@@ -116,8 +117,9 @@ final class Wiring {
 
   /** Starts {@code component}; what it opened is on the closer even when this throws. */
   Started start(Component component) {
-    if (component != Component.EDGE && component != Component.REALTIME) {
-      DataDirectory.prepare(config.dataDir());
+    if (component != Component.EDGE && component != Component.REALTIME && !dataDirectoryReady) {
+      DataDirectory.prepare(config.dataDir()); // once: the all-in-one's three users share it
+      dataDirectoryReady = true;
     }
     return switch (component) {
       case OBSERVATORY -> {
