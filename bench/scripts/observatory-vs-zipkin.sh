@@ -6,17 +6,22 @@
 #
 #   bench/scripts/observatory-vs-zipkin.sh [spans]     (default 1000000)
 #
+# Runs on a fresh clone: builds the observatory with the modules it needs (-am, nothing installed).
 # Needs Maven Central for io.zipkin:zipkin-server:3.5.1:exec (fetched once into ~/.m2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+JAVA_HOME=$(./uat java-home) || exit 1 # a JDK >= 21, found as the launcher finds it
+export JAVA_HOME
 spans=${1:-1000000}
 out=observatory/target/bench
 mkdir -p "$out"
-./mvnw -B -q -pl observatory test-compile -Dspotless.check.skip=true
-./mvnw -B -q -pl observatory dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile="$PWD/$out/deps.txt"
-./mvnw -B -q -pl observatory dependency:copy -Dartifact=io.zipkin:zipkin-server:3.5.1:jar:exec \
+# One reactor build of the observatory and the modules it depends on (-am: nothing is installed
+# into ~/.m2, so the observatory's classpath must come from this same invocation); each module
+# writes its classpath to the same file, and the observatory, built last, writes it last.
+./mvnw -B -q -pl observatory -am test-compile dependency:build-classpath \
+  -Dspotless.check.skip=true \
+  -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$out/deps.txt"
+./mvnw -B -q -N dependency:copy -Dartifact=io.zipkin:zipkin-server:3.5.1:jar:exec \
   -DoutputDirectory="$PWD/$out"
 printf '%s:%s:%s\n' "$PWD/observatory/target/test-classes" "$PWD/observatory/target/classes" \
   "$(cat "$out/deps.txt")" > "$out/classpath.txt"
