@@ -128,6 +128,14 @@ final class Delivery {
         });
   }
 
+  /**
+   * Whether a connection of this instance is subscribed to {@code channel} (from any thread; a
+   * subscription being joined counts once it is a member).
+   */
+  boolean listened(String channel) {
+    return channels.containsKey(channel);
+  }
+
   /** This instance's members of {@code channel}; null when it has none. */
   Set<Subscription> members(String channel) {
     return channels.get(channel);

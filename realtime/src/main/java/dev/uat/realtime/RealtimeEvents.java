@@ -88,7 +88,10 @@ public final class RealtimeEvents implements AutoCloseable {
           return new Backing(
               memory,
               Presence.LOCAL,
-              delivery -> bus.subscribe(event -> delivery.publish(event, memory)),
+              // the predicate lets the bus tell a publisher that nobody here listens
+              // (EventBus.listened): the api then asks for an answer without streaming it
+              delivery ->
+                  bus.subscribe(event -> delivery.publish(event, memory), delivery::listened),
               null);
         });
   }

@@ -222,7 +222,9 @@ public final class Credentials {
    */
   public AutoCloseable listen(EventBus bus) {
     try {
-      return bus.subscribe(event -> Revocation.fromEvent(event).ifPresent(this::revoked));
+      return bus.subscribe(
+          event -> Revocation.fromEvent(event).ifPresent(this::revoked),
+          Revocation.CHANNEL::equals);
     } catch (UnsupportedOperationException e) {
       log.info("{} brings no revocations here; they are noticed within {}", bus.system(), RECHECK);
       return () -> {};

@@ -70,6 +70,18 @@ public final class EventPublisher {
   }
 
   /**
+   * Whether an event published to {@code channel} now may reach someone ({@link
+   * EventBus#listened}): false only when the bus knows nobody listens. Never blocks, never throws.
+   */
+  public boolean listened(String channel) {
+    try {
+      return bus.listened(channel);
+    } catch (RuntimeException e) {
+      return true;
+    }
+  }
+
+  /**
    * The W3C {@code traceparent} of {@code span} as the propagator writes it, or null for an invalid
    * context (what {@link Event#traceparent()} holds).
    */
