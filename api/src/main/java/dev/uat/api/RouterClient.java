@@ -25,11 +25,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Calls the LLM router's OpenAI-compatible {@code /v1/chat/completions} over traced HTTP, in
- * streaming mode: each content chunk is handed to a listener as it arrives, and the whole answer is
- * returned at the end. Router errors come back as {@link HttpError}s that keep the router's code
- * and message: a client error stays a 4xx, a router or provider failure is a 502, an unreachable
- * router a 503.
+ * Calls the LLM router's OpenAI-compatible {@code /v1/chat/completions} over traced HTTP: in
+ * streaming mode ({@link #stream}), each content chunk is handed to a listener as it arrives and
+ * the whole answer is returned at the end; or in one piece ({@link #complete}). Router errors come
+ * back as {@link HttpError}s that keep the router's code and message: a client error stays a 4xx, a
+ * router or provider failure is a 502, an unreachable router a 503.
  */
 final class RouterClient {
   /** The most an answer may hold (characters) before the stream is cut. */
@@ -58,6 +58,76 @@ final class RouterClient {
 
   /** Streams an answer; blocks until the router finishes. */
   Completion stream(String model, List<Turn> turns, String authorization, Listener listener) {
+    Map<String, Object> body = body(model, turns);
+    body.put("stream", true);
+    body.put("stream_options", Map.of("include_usage", true));
+    HttpResponse<InputStream> response = post(body, "text/event-stream", authorization);
+    try (InputStream in = response.body()) {
+      if (response.statusCode() != 200) {
+        throw routerError(response.statusCode(), in.readNBytes(64 * 1024));
+      }
+      return read(in, model, listener);
+    } catch (IOException e) {
+      throw HttpError.badGateway(
+          "stream_interrupted",
+          "the answer stream from the LLM router broke off: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Bytes of a whole answer's JSON read at most: {@link #MAX_ANSWER_CHARS} characters each escaped
+   * (six bytes: a backslash, {@code u}, four hex digits), and the envelope.
+   */
+  static final int MAX_ANSWER_BYTES = 6 * MAX_ANSWER_CHARS + 64 * 1024;
+
+  /**
+   * Asks for an answer in one piece ({@code "stream": false}); blocks until the router answers.
+   * Errors as {@link #stream}.
+   */
+  Completion complete(String model, List<Turn> turns, String authorization) {
+    Map<String, Object> body = body(model, turns);
+    body.put("stream", false);
+    HttpResponse<InputStream> response = post(body, "application/json", authorization);
+    byte[] bytes;
+    try (InputStream in = response.body()) {
+      if (response.statusCode() != 200) {
+        throw routerError(response.statusCode(), in.readNBytes(64 * 1024));
+      }
+      bytes = in.readNBytes(MAX_ANSWER_BYTES + 1);
+    } catch (IOException e) {
+      throw HttpError.badGateway(
+          "router_error", "the answer from the LLM router broke off: " + e.getMessage());
+    }
+    if (bytes.length > MAX_ANSWER_BYTES) {
+      throw HttpError.badGateway(
+          "answer_too_long", "the answer exceeded " + MAX_ANSWER_CHARS + " characters");
+    }
+    JsonNode json;
+    try {
+      json = Json.MAPPER.readTree(bytes);
+    } catch (IOException e) {
+      throw HttpError.badGateway("router_error", "the LLM router's answer is not JSON");
+    }
+    JsonNode choice = json == null ? null : json.path("choices").path(0);
+    JsonNode content = choice == null ? null : choice.path("message").path("content");
+    if (content == null || !(content.isTextual() || content.isNull())) {
+      throw HttpError.badGateway("router_error", "the LLM router's answer has no message");
+    }
+    String text = content.asText("");
+    if (text.length() > MAX_ANSWER_CHARS) {
+      throw HttpError.badGateway(
+          "answer_too_long", "the answer exceeded " + MAX_ANSWER_CHARS + " characters");
+    }
+    JsonNode usage = json.path("usage");
+    return new Completion(
+        text,
+        json.hasNonNull("model") ? json.get("model").asText() : model,
+        choice.hasNonNull("finish_reason") ? choice.get("finish_reason").asText() : null,
+        usage.path("prompt_tokens").asInt(0),
+        usage.path("completion_tokens").asInt(0));
+  }
+
+  private static Map<String, Object> body(String model, List<Turn> turns) {
     Map<String, Object> body = new LinkedHashMap<>();
     if (model != null) {
       body.put("model", model);
@@ -67,20 +137,23 @@ final class RouterClient {
       messages.add(Map.of("role", t.role(), "content", t.content()));
     }
     body.put("messages", messages);
-    body.put("stream", true);
-    body.put("stream_options", Map.of("include_usage", true));
+    return body;
+  }
+
+  /** Sends {@code body}; the router's errors before an answer mapped to {@link HttpError}s. */
+  private HttpResponse<InputStream> post(
+      Map<String, Object> body, String accept, String authorization) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(endpoint)
             .timeout(timeout)
             .header("Content-Type", "application/json")
-            .header("Accept", "text/event-stream")
+            .header("Accept", accept)
             .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body)));
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
-    HttpResponse<InputStream> response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (HttpTimeoutException e) {
       throw new HttpError(
           504,
@@ -95,16 +168,6 @@ final class RouterClient {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw HttpError.unavailable("interrupted", "the request was interrupted");
-    }
-    try (InputStream in = response.body()) {
-      if (response.statusCode() != 200) {
-        throw routerError(response.statusCode(), in.readNBytes(64 * 1024));
-      }
-      return read(in, model, listener);
-    } catch (IOException e) {
-      throw HttpError.badGateway(
-          "stream_interrupted",
-          "the answer stream from the LLM router broke off: " + e.getMessage());
     }
   }
 
