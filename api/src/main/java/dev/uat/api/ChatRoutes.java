@@ -15,6 +15,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,11 +25,16 @@ import java.util.Map;
 /**
  * {@code POST /api/chat}.
  *
- * <p>A chat stores the user's message first (a failing model loses nothing the user wrote), asks
- * the router in streaming mode, relays each chunk to realtime ({@code message.delta}) and, with
- * {@code stream: true}, to the caller as Server-Sent Events, then stores the complete answer once
- * and announces it ({@code message.created}). A caller who goes away mid-stream changes nothing:
- * the answer is still read to the end and stored.
+ * <p>A chat stores the user's message first (a failing model loses nothing the user wrote), in the
+ * transaction that reads the conversation so far for the model (none for a conversation this
+ * request made). When someone reads the answer as it is written (the caller asked {@code stream:
+ * true}, or the bus says the conversation's channel is {@link EventPublisher#listened listened}
+ * to), it asks the router in streaming mode and relays each chunk to realtime ({@code
+ * message.delta}) and, with {@code stream: true}, to the caller as Server-Sent Events; otherwise it
+ * asks for the answer in one piece. Either way it then stores the complete answer once, in one
+ * transaction with the conversation's new {@code updated_at}, and announces it ({@code
+ * message.created}). Two commits per chat, what docs/durability.md promises and no more. A caller
+ * who goes away mid-stream changes nothing: the answer is still read to the end and stored.
  */
 final class ChatRoutes {
   static final int TITLE_LENGTH = 80;
@@ -61,6 +67,9 @@ final class ChatRoutes {
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record ChatResponse(String conversationId, MessageView message, Usage usage, String traceId) {}
+
+  /** The conversation a question was stored in, and what the model is sent. */
+  private record Asked(String conversationId, List<RouterClient.Turn> turns) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Delta(String conversationId, String messageId, String delta, int index) {}
@@ -110,51 +119,60 @@ final class ChatRoutes {
     }
     String traceId = Span.current().getSpanContext().getTraceId();
 
-    // 1. the user's message is stored first: a failing model loses nothing the user wrote
+    // 1. the user's message is stored first (a failing model loses nothing the user wrote), in one
+    // transaction with the reading of what the model is sent: the conversation so far
     Store.Message question =
         new Store.Message(Store.newId(), "user", text, null, null, null, traceId, Jdbc.now());
-    Store.Conversation conversation =
+    Asked asked =
         store.inTransaction(
             c -> {
+              if (req.conversationId() == null) {
+                Store.Conversation conv = store.createConversation(c, user.userId(), title(text));
+                store.insertMessage(c, conv.id(), question);
+                // made in this request: its history is the question alone
+                return new Asked(conv.id(), List.of(new RouterClient.Turn("user", text)));
+              }
               Store.Conversation conv =
-                  req.conversationId() == null
-                      ? store.createConversation(c, user.userId(), title(text))
-                      : store
-                          .conversation(c, req.conversationId(), user.userId())
-                          .orElseThrow(() -> HttpError.notFound("conversation not found"));
+                  store
+                      .conversation(c, req.conversationId(), user.userId())
+                      .orElseThrow(() -> HttpError.notFound("conversation not found"));
               store.addMessage(c, conv.id(), question);
-              return conv;
+              return new Asked(conv.id(), history(c, conv.id()));
             });
-    Span.current().setAttribute(UatAttributes.CONVERSATION_ID, conversation.id());
-    String channel = "conversation:" + conversation.id();
-    publish(channel, conversation.id(), question);
+    String conversationId = asked.conversationId();
+    Span.current().setAttribute(UatAttributes.CONVERSATION_ID, conversationId);
+    String channel = "conversation:" + conversationId;
+    publish(channel, conversationId, question);
 
     EventStream sse = Boolean.TRUE.equals(req.stream()) ? new EventStream(ctx) : null;
     if (sse != null) {
       sse.send(
           "message",
-          Map.of("conversation_id", conversation.id(), "message", MessageView.of(question)));
+          Map.of("conversation_id", conversationId, "message", MessageView.of(question)));
     }
 
-    // 2. the model answers, with the conversation so far as context, chunk by chunk
-    List<RouterClient.Turn> turns = history(conversation.id());
+    // 2. the model answers, chunk by chunk when someone reads the chunks (the caller, or a
+    // subscriber of the channel), else in one piece
     String model = req.model() != null ? req.model() : settings.defaultModel();
     String answerId = Store.newId();
-    String conversationId = conversation.id();
     RouterClient.Completion answer;
     try {
-      answer =
-          router.stream(
-              model,
-              turns,
-              ctx.header("Authorization"),
-              (delta, index) -> {
-                Delta d = new Delta(conversationId, answerId, delta, index);
-                events.publishUntraced(channel, "message.delta", d);
-                if (sse != null) {
-                  sse.send("delta", d);
-                }
-              });
+      if (sse == null && !events.listened(channel)) {
+        answer = router.complete(model, asked.turns(), ctx.header("Authorization"));
+      } else {
+        answer =
+            router.stream(
+                model,
+                asked.turns(),
+                ctx.header("Authorization"),
+                (delta, index) -> {
+                  Delta d = new Delta(conversationId, answerId, delta, index);
+                  events.publishUntraced(channel, "message.delta", d);
+                  if (sse != null) {
+                    sse.send("delta", d);
+                  }
+                });
+      }
     } catch (HttpError e) {
       if (sse == null) {
         throw e;
@@ -176,11 +194,11 @@ final class ChatRoutes {
             answer.outputTokens(),
             traceId,
             Jdbc.now());
-    store.addMessage(conversation.id(), reply);
-    publish(channel, conversation.id(), reply);
+    store.addMessage(conversationId, reply); // one transaction: the answer and updated_at
+    publish(channel, conversationId, reply);
     ChatResponse response =
         new ChatResponse(
-            conversation.id(),
+            conversationId,
             MessageView.of(reply),
             new Usage(answer.inputTokens(), answer.outputTokens()),
             traceId);
@@ -250,9 +268,9 @@ final class ChatRoutes {
    * The context sent to the model: the newest {@link ApiSettings#historyMessages} messages, fewer
    * when they pass {@link #MAX_HISTORY_CHARS} (the newest, the question, always goes).
    */
-  private List<RouterClient.Turn> history(String conversationId) throws SQLException {
+  private List<RouterClient.Turn> history(Connection c, String conversationId) throws SQLException {
     List<Store.MessageSize> sizes =
-        store.messageSizes(conversationId, Long.MAX_VALUE, settings.historyMessages());
+        store.messageSizes(c, conversationId, Long.MAX_VALUE, settings.historyMessages());
     int take = 0;
     long chars = 0;
     for (; take < sizes.size(); take++) {
@@ -268,6 +286,7 @@ final class ChatRoutes {
     }
     for (Store.StoredMessage m :
         store.messageRange(
+            c,
             conversationId,
             sizes.get(take - 1).seq(),
             sizes.getFirst().seq(),

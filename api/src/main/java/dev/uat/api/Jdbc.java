@@ -37,6 +37,11 @@ final class Jdbc {
     T run(Connection c) throws SQLException;
   }
 
+  /** A pooled connection in auto-commit mode; close it to return it. */
+  Connection connection() throws SQLException {
+    return db.connection();
+  }
+
   /** {@link #update(Connection, String, Object...)} on a connection of its own. */
   int update(String sql, Object... params) throws SQLException {
     try (Connection c = db.connection()) {

@@ -51,7 +51,8 @@ final class Store {
       "id, email, password_hash, created_at, display_name, is_admin";
   private static final String CONVERSATION_COLUMNS = "id, user_id, title, created_at, updated_at";
   private static final String MESSAGE_COLUMNS =
-      "id, conversation_id, role, content, model, input_tokens, output_tokens, trace_id, created_at";
+      "id, conversation_id, role, content, model, input_tokens, output_tokens, trace_id,"
+          + " created_at";
 
   private final Jdbc jdbc;
 
@@ -219,8 +220,22 @@ final class Store {
     return jdbc.update("DELETE FROM conversations WHERE id = ? AND user_id = ?", id, userId) == 1;
   }
 
-  /** Adds {@code m} to the conversation inside the caller's transaction. */
+  /**
+   * Adds {@code m} to the conversation inside the caller's transaction, and moves the
+   * conversation's {@code updated_at} to the message's time.
+   */
   void addMessage(Connection c, String conversationId, Message m) throws SQLException {
+    insertMessage(c, conversationId, m);
+    Jdbc.update(
+        c, "UPDATE conversations SET updated_at = ? WHERE id = ?", m.createdAt(), conversationId);
+  }
+
+  /**
+   * Adds {@code m} to the conversation inside the caller's transaction, leaving the conversation's
+   * {@code updated_at} as it is: for the first message of a conversation made in the same
+   * transaction, whose {@code updated_at} is already its creation time.
+   */
+  void insertMessage(Connection c, String conversationId, Message m) throws SQLException {
     Jdbc.update(
         c,
         "INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -233,8 +248,6 @@ final class Store {
         m.outputTokens(),
         m.traceId(),
         m.createdAt());
-    Jdbc.update(
-        c, "UPDATE conversations SET updated_at = ? WHERE id = ?", m.createdAt(), conversationId);
   }
 
   /** Adds {@code m} to the conversation in a transaction of its own. */
@@ -268,7 +281,16 @@ final class Store {
    */
   List<MessageSize> messageSizes(String conversationId, long beforeSeq, int maxRows)
       throws SQLException {
-    return jdbc.list(
+    try (Connection c = jdbc.connection()) {
+      return messageSizes(c, conversationId, beforeSeq, maxRows);
+    }
+  }
+
+  /** {@link #messageSizes(String, long, int)} inside the caller's transaction. */
+  List<MessageSize> messageSizes(Connection c, String conversationId, long beforeSeq, int maxRows)
+      throws SQLException {
+    return Jdbc.list(
+        c,
         "SELECT seq, CHAR_LENGTH(content) FROM messages WHERE conversation_id = ? AND seq < ?"
             + " ORDER BY seq DESC",
         r -> new MessageSize(r.getLong(1), r.getLong(2)),
@@ -284,7 +306,17 @@ final class Store {
   List<StoredMessage> messageRange(
       String conversationId, long fromSeq, long toSeq, int maxRows, int maxChars)
       throws SQLException {
-    return jdbc.list(
+    try (Connection c = jdbc.connection()) {
+      return messageRange(c, conversationId, fromSeq, toSeq, maxRows, maxChars);
+    }
+  }
+
+  /** {@link #messageRange(String, long, long, int, int)} inside the caller's transaction. */
+  List<StoredMessage> messageRange(
+      Connection c, String conversationId, long fromSeq, long toSeq, int maxRows, int maxChars)
+      throws SQLException {
+    return Jdbc.list(
+        c,
         "SELECT seq, CHAR_LENGTH(content) AS content_chars, id, role,"
             + " SUBSTRING(content, 1, ?) AS content, model, input_tokens, output_tokens,"
             + " trace_id, created_at FROM messages"

@@ -61,7 +61,7 @@ abstract class ApiFixture {
     router.start();
     otel = new TestTelemetry("uat-api");
     bus = new InProcessEventBus();
-    bus.subscribe(events::add);
+    subscribe(bus);
     ApiSettings settings =
         database(
             ApiSettings.defaults(dataDir, router.url("/").toString()).toBuilder()
@@ -70,6 +70,14 @@ abstract class ApiFixture {
                 .limits(limits())
                 .build());
     api = Api.start(settings, otel.telemetry(), bus, JwtKeys.loadOrCreate(dataDir));
+  }
+
+  /**
+   * Subscribes the test to every event of {@code bus} ({@link #events}); as a subscriber that says
+   * nothing of what it listens to, it makes every channel listened to, so chats stream.
+   */
+  void subscribe(InProcessEventBus bus) {
+    bus.subscribe(events::add);
   }
 
   @AfterEach
@@ -178,6 +186,32 @@ abstract class ApiFixture {
 
   void routerAnswers() {
     routerStreams("llama3.2:latest", "Hello", " back");
+  }
+
+  /**
+   * The router answers the next chat with {@code content} in one piece, as OpenAI answers {@code
+   * "stream": false}.
+   */
+  void routerAnswersWhole(String model, String content, int promptTokens, int completionTokens) {
+    router.enqueue(
+        new MockResponse.Builder()
+            .code(200)
+            .addHeader("Content-Type", "application/json")
+            .body(
+                "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1764000000,"
+                    + "\"model\":"
+                    + Json.writeString(model)
+                    + ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                    + "\"content\":"
+                    + Json.writeString(content)
+                    + "},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":"
+                    + promptTokens
+                    + ",\"completion_tokens\":"
+                    + completionTokens
+                    + ",\"total_tokens\":"
+                    + (promptTokens + completionTokens)
+                    + "}}")
+            .build());
   }
 
   /** The router refuses the next chat with {@code status} and its OpenAI-style error. */
