@@ -12,28 +12,34 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import okhttp3.Call;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
 
 /**
- * Calls the LLM router's OpenAI-compatible {@code /v1/chat/completions} over traced HTTP: in
- * streaming mode ({@link #stream}), each content chunk is handed to a listener as it arrives and
- * the whole answer is returned at the end; or in one piece ({@link #complete}). Router errors come
- * back as {@link HttpError}s that keep the router's code and message: a client error stays a 4xx, a
- * router or provider failure is a 502, an unreachable router a 503.
+ * Calls the LLM router's OpenAI-compatible {@code /v1/chat/completions} over traced HTTP (the
+ * component's pooled {@link TracedHttpClient}), blocking the calling thread: in streaming mode each
+ * content chunk is handed to a listener as it arrives and the whole answer is returned at the end;
+ * {@link #complete} asks for the answer in one piece. Router errors come back as {@link HttpError}s
+ * that keep the router's code and message: a client error stays a 4xx, a router or provider failure
+ * is a 502, an unreachable router a 503.
  */
 final class RouterClient {
   /** The most an answer may hold (characters) before the stream is cut. */
   static final int MAX_ANSWER_CHARS = 1_000_000;
+
+  /** The most a whole (non-streamed) answer may hold, in bytes, before it is refused. */
+  static final int MAX_ANSWER_BYTES = 4 * MAX_ANSWER_CHARS;
 
   record Turn(String role, String content) {}
 
@@ -46,25 +52,30 @@ final class RouterClient {
     void delta(String text, int index);
   }
 
-  private final HttpClient http;
-  private final URI endpoint;
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  private final Call.Factory http;
+  private final HttpUrl endpoint;
   private final Duration timeout;
 
   RouterClient(Telemetry telemetry, String routerUrl, Duration timeout) {
     this.http = TracedHttpClient.create(telemetry);
-    this.endpoint = URI.create(Urls.stripSlash(routerUrl) + "/v1/chat/completions");
+    this.endpoint = HttpUrl.get(Urls.stripSlash(routerUrl) + "/v1/chat/completions");
     this.timeout = timeout;
   }
 
-  /** Streams an answer; blocks until the router finishes. */
+  /**
+   * Streams an answer; blocks until the router finishes. The router must start answering within the
+   * timeout; the stream itself has no deadline here (the router enforces its own).
+   */
   Completion stream(String model, List<Turn> turns, String authorization, Listener listener) {
     Map<String, Object> body = body(model, turns);
     body.put("stream", true);
     body.put("stream_options", Map.of("include_usage", true));
-    HttpResponse<InputStream> response = post(body, "text/event-stream", authorization);
-    try (InputStream in = response.body()) {
-      if (response.statusCode() != 200) {
-        throw routerError(response.statusCode(), in.readNBytes(64 * 1024));
+    try (Response response = send(body, authorization, "text/event-stream");
+        InputStream in = response.body().byteStream()) {
+      if (response.code() != 200) {
+        throw routerError(response.code(), in.readNBytes(64 * 1024));
       }
       return read(in, model, listener);
     } catch (IOException e) {
@@ -75,56 +86,28 @@ final class RouterClient {
   }
 
   /**
-   * Bytes of a whole answer's JSON read at most: {@link #MAX_ANSWER_CHARS} characters each escaped
-   * (six bytes: a backslash, {@code u}, four hex digits), and the envelope.
-   */
-  static final int MAX_ANSWER_BYTES = 6 * MAX_ANSWER_CHARS + 64 * 1024;
-
-  /**
-   * Asks for an answer in one piece ({@code "stream": false}); blocks until the router answers.
-   * Errors as {@link #stream}.
+   * Asks for the whole answer at once ({@code "stream": false}); blocks until the router answers,
+   * at most the timeout. Errors as {@link #stream}: 504 {@code router_timeout}, 503 {@code
+   * router_unavailable}, 502 {@code router_error}, the router's own 4xx kept.
    */
   Completion complete(String model, List<Turn> turns, String authorization) {
     Map<String, Object> body = body(model, turns);
     body.put("stream", false);
-    HttpResponse<InputStream> response = post(body, "application/json", authorization);
-    byte[] bytes;
-    try (InputStream in = response.body()) {
-      if (response.statusCode() != 200) {
-        throw routerError(response.statusCode(), in.readNBytes(64 * 1024));
+    try (Response response = send(body, authorization, "application/json");
+        InputStream in = response.body().byteStream()) {
+      byte[] bytes = in.readNBytes(MAX_ANSWER_BYTES + 1);
+      if (response.code() != 200) {
+        throw routerError(response.code(), bytes);
       }
-      bytes = in.readNBytes(MAX_ANSWER_BYTES + 1);
+      if (bytes.length > MAX_ANSWER_BYTES) {
+        throw HttpError.badGateway(
+            "answer_too_long", "the answer exceeded " + MAX_ANSWER_BYTES + " bytes");
+      }
+      return completion(Json.MAPPER.readTree(bytes), model);
     } catch (IOException e) {
       throw HttpError.badGateway(
-          "router_error", "the answer from the LLM router broke off: " + e.getMessage());
+          "router_error", "the answer from the LLM router was unreadable: " + e.getMessage());
     }
-    if (bytes.length > MAX_ANSWER_BYTES) {
-      throw HttpError.badGateway(
-          "answer_too_long", "the answer exceeded " + MAX_ANSWER_CHARS + " characters");
-    }
-    JsonNode json;
-    try {
-      json = Json.MAPPER.readTree(bytes);
-    } catch (IOException e) {
-      throw HttpError.badGateway("router_error", "the LLM router's answer is not JSON");
-    }
-    JsonNode choice = json == null ? null : json.path("choices").path(0);
-    JsonNode content = choice == null ? null : choice.path("message").path("content");
-    if (content == null || !(content.isTextual() || content.isNull())) {
-      throw HttpError.badGateway("router_error", "the LLM router's answer has no message");
-    }
-    String text = content.asText("");
-    if (text.length() > MAX_ANSWER_CHARS) {
-      throw HttpError.badGateway(
-          "answer_too_long", "the answer exceeded " + MAX_ANSWER_CHARS + " characters");
-    }
-    JsonNode usage = json.path("usage");
-    return new Completion(
-        text,
-        json.hasNonNull("model") ? json.get("model").asText() : model,
-        choice.hasNonNull("finish_reason") ? choice.get("finish_reason").asText() : null,
-        usage.path("prompt_tokens").asInt(0),
-        usage.path("completion_tokens").asInt(0));
   }
 
   private static Map<String, Object> body(String model, List<Turn> turns) {
@@ -140,35 +123,53 @@ final class RouterClient {
     return body;
   }
 
-  /** Sends {@code body}; the router's errors before an answer mapped to {@link HttpError}s. */
-  private HttpResponse<InputStream> post(
-      Map<String, Object> body, String accept, String authorization) {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(endpoint)
-            .timeout(timeout)
-            .header("Content-Type", "application/json")
+  /** Posts and returns once the response headers came; the caller closes the response. */
+  private Response send(Map<String, Object> body, String authorization, String accept) {
+    Request.Builder request =
+        new Request.Builder()
+            .url(endpoint)
             .header("Accept", accept)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body)));
+            .post(RequestBody.create(Json.write(body), JSON));
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
     try {
-      return http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (HttpTimeoutException e) {
+      return TracedHttpClient.execute(http.newCall(request.build()), timeout);
+    } catch (TracedHttpClient.ResponseTimeoutException | SocketTimeoutException e) {
       throw new HttpError(
           504,
           "router_timeout",
           "the LLM router did not answer within " + timeout.toSeconds() + " s");
     } catch (ConnectException e) {
       throw HttpError.unavailable(
-          "router_unavailable", "the LLM router is not reachable at " + endpoint.getAuthority());
+          "router_unavailable", "the LLM router is not reachable at " + authority());
     } catch (IOException e) {
       throw HttpError.badGateway(
           "router_error", "the call to the LLM router failed: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw HttpError.unavailable("interrupted", "the request was interrupted");
     }
+  }
+
+  private String authority() {
+    return endpoint.host() + ":" + endpoint.port();
+  }
+
+  /** A non-streamed OpenAI chat completion, read like the stream's chunks. */
+  private static Completion completion(JsonNode json, String model) {
+    if (json.has("error")) {
+      throw new HttpError(
+          502,
+          json.at("/error/code").asText("upstream_error"),
+          json.at("/error/message").asText("the model failed while answering"));
+    }
+    JsonNode choice = json.path("choices").path(0);
+    JsonNode content = choice.path("message").path("content");
+    JsonNode usage = json.path("usage");
+    return new Completion(
+        content.isTextual() ? content.asText() : "",
+        json.hasNonNull("model") ? json.get("model").asText() : model,
+        choice.hasNonNull("finish_reason") ? choice.get("finish_reason").asText() : null,
+        usage.path("prompt_tokens").asInt(0),
+        usage.path("completion_tokens").asInt(0));
   }
 
   private static Completion read(InputStream in, String model, Listener listener)

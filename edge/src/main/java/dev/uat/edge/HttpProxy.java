@@ -10,22 +10,27 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Collections;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
+import okhttp3.Call;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSink;
+import okio.Okio;
 
 /**
  * Passes a request to an upstream service and its response back, streaming the response body as it
- * arrives (so Server-Sent Events flow through). The upstream call is a traced CLIENT span that
- * carries the trace on in {@code traceparent}.
+ * arrives (so Server-Sent Events flow through), on the edge's pooled okhttp client (the call blocks
+ * the request's virtual thread). The upstream call is a traced CLIENT span that carries the trace
+ * on in {@code traceparent}.
  *
  * <p>The request target is re-encoded by {@link ForwardTarget} (4xx for what cannot be forwarded),
  * the body read and decoded by {@link BodyReader} (held to the body limit and the in-flight budget,
@@ -34,7 +39,7 @@ import java.util.Set;
  * requests.
  */
 final class HttpProxy {
-  /** Headers that belong to one hop, or that the JDK client sets itself. */
+  /** Headers that belong to one hop, or that the HTTP client sets itself. */
   private static final Set<String> NOT_FORWARDED =
       Set.of(
           "connection",
@@ -73,7 +78,9 @@ final class HttpProxy {
           "x-trace-id",
           ":status");
 
-  private final HttpClient http;
+  private static final RequestBody EMPTY = RequestBody.create(new byte[0], null);
+
+  private final Call.Factory http;
   private final Duration timeout;
   private final ForwardTarget targets;
   private final BodyReader bodies;
@@ -108,44 +115,42 @@ final class HttpProxy {
 
   private void forward(Context ctx, URI target, BoundedBody body) throws IOException {
     HttpServletRequest req = ctx.req();
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(target).timeout(timeout).method(req.getMethod(), body.publisher());
+    Request.Builder request =
+        new Request.Builder().url(HttpUrl.get(target)).method(req.getMethod(), body(req, body));
     for (String name : Collections.list(req.getHeaderNames())) {
       String lower = name.toLowerCase(Locale.ROOT);
       if (!NOT_FORWARDED.contains(lower) && !Forwarding.HEADERS.contains(lower)) {
         for (String value : Collections.list(req.getHeaders(name))) {
-          request.header(name, value);
+          request.addHeader(name, value);
         }
       }
     }
-    forwarding.headers(req).forEach(request::setHeader);
+    forwarding.headers(req).forEach(request::header);
 
-    HttpResponse<InputStream> response;
+    Response response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (HttpTimeoutException e) {
+      response = TracedHttpClient.execute(http.newCall(request.build()), timeout);
+    } catch (TracedHttpClient.ResponseTimeoutException | SocketTimeoutException e) {
       throw new HttpError(504, "upstream_timeout", "the upstream service did not answer in time");
     } catch (ConnectException e) {
       throw HttpError.badGateway("upstream_unavailable", "the upstream service is not reachable");
     } catch (IOException e) {
       throw HttpError.badGateway("upstream_error", "the upstream call failed: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw HttpError.unavailable("interrupted", "the request was interrupted");
     }
 
-    ctx.status(response.statusCode());
-    for (Map.Entry<String, List<String>> h : response.headers().map().entrySet()) {
-      String name = h.getKey().toLowerCase(Locale.ROOT);
-      if (name.equals("content-type")) {
-        ctx.contentType(h.getValue().getFirst());
-      } else if (!NOT_RETURNED.contains(name)) {
-        for (String value : h.getValue()) {
-          ctx.res().addHeader(h.getKey(), value);
+    try (response;
+        InputStream in = response.body().byteStream()) {
+      ctx.status(response.code());
+      Headers headers = response.headers();
+      for (int i = 0, n = headers.size(); i < n; i++) {
+        String name = headers.name(i);
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (lower.equals("content-type")) {
+          ctx.contentType(headers.value(i));
+        } else if (!NOT_RETURNED.contains(lower)) {
+          ctx.res().addHeader(name, headers.value(i));
         }
       }
-    }
-    try (InputStream in = response.body()) {
       OutputStream out = ctx.res().getOutputStream();
       byte[] buffer = new byte[8192];
       int n;
@@ -157,5 +162,41 @@ final class HttpProxy {
       }
       out.flush();
     }
+  }
+
+  /**
+   * The request body okhttp sends: the client's bytes with their length, streamed from the chunks
+   * they were read into; none for a method that takes none. The {@code Content-Type} goes on as a
+   * header, untouched.
+   */
+  private static RequestBody body(HttpServletRequest req, BoundedBody body) {
+    String method = req.getMethod();
+    if (body.length() == 0) {
+      return switch (method) {
+        case "POST", "PUT", "PATCH" -> EMPTY; // okhttp sends these with a body, even empty
+        default -> null;
+      };
+    }
+    if (method.equals("GET") || method.equals("HEAD")) { // okhttp sends these without one
+      throw HttpError.badRequest("body_not_allowed", method + " requests carry no body here");
+    }
+    return new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return null;
+      }
+
+      @Override
+      public long contentLength() {
+        return body.length();
+      }
+
+      @Override
+      public void writeTo(BufferedSink sink) throws IOException {
+        try (InputStream in = body.stream()) {
+          sink.writeAll(Okio.source(in));
+        }
+      }
+    };
   }
 }

@@ -52,7 +52,7 @@ final class Hub {
             credentials,
             connections,
             membership,
-            new SubscriptionAuthorizer(TracedHttpClient.create(telemetry), settings.apiUrl()));
+            new SubscriptionAuthorizer(TracedHttpClient.jdk(telemetry), settings.apiUrl()));
     this.checks = new ConnectionChecks(settings, metrics, credentials, connections);
   }
 

@@ -8,20 +8,19 @@ import dev.uat.router.provider.Provider;
 import dev.uat.router.provider.ProviderException;
 import dev.uat.router.provider.Timeouts;
 import dev.uat.telemetry.Telemetry;
+import dev.uat.telemetry.TracedHttpClient;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
-import io.opentelemetry.instrumentation.javahttpclient.JavaHttpClientTelemetry;
 import io.opentelemetry.sdk.trace.IdGenerator;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import okhttp3.Call;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,15 +35,8 @@ final class ProviderInstances {
   private ProviderInstances() {}
 
   /** The HTTP client of one provider instance: traced, with its own connect timeout. */
-  static HttpClient httpClient(Telemetry telemetry, Duration connectTimeout) {
-    HttpClient plain =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(connectTimeout)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .executor(Executors.newVirtualThreadPerTaskExecutor())
-            .build();
-    return JavaHttpClientTelemetry.create(telemetry.openTelemetry()).newHttpClient(plain);
+  static Call.Factory httpClient(Telemetry telemetry, Duration connectTimeout) {
+    return TracedHttpClient.create(telemetry, connectTimeout);
   }
 
   /** The one provider of the flat settings ({@code auto} probes Ollama, else echo). */

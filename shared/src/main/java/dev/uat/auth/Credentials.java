@@ -61,7 +61,7 @@ public final class Credentials {
    */
   public static Credentials remote(TokenVerifier verifier, String apiUrl, Telemetry telemetry) {
     return new Credentials(
-        verifier, new RemoteCredentialBackend(apiUrl, TracedHttpClient.create(telemetry)));
+        verifier, new RemoteCredentialBackend(apiUrl, TracedHttpClient.jdk(telemetry)));
   }
 
   /** With the re-check period, cache budget, and time sources (tests). */

@@ -36,7 +36,7 @@ public final class HttpEventBus implements EventBus {
   private volatile TokenIssuer.Token token;
 
   public HttpEventBus(Telemetry telemetry, String realtimeUrl, TokenIssuer issuer) {
-    this.http = TracedHttpClient.create(telemetry);
+    this.http = TracedHttpClient.jdk(telemetry);
     this.endpoint = URI.create(Urls.stripSlash(realtimeUrl) + "/internal/events");
     this.issuer = requireNonNull(issuer, "issuer");
     this.serviceName = telemetry.serviceName();

@@ -1,8 +1,8 @@
 package dev.uat.router.provider;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.util.Optional;
+import okhttp3.Call;
 
 /** What the HTTP providers share: their name, their upstream and its timeouts. Thread-safe. */
 abstract class HttpProvider implements Provider {
@@ -16,7 +16,7 @@ abstract class HttpProvider implements Provider {
    * @param client the (traced) HTTP client to call with
    * @param timeouts how long calls may take
    */
-  HttpProvider(String name, String baseUrl, String apiKey, HttpClient client, Timeouts timeouts) {
+  HttpProvider(String name, String baseUrl, String apiKey, Call.Factory client, Timeouts timeouts) {
     this.name = name;
     this.http = new UpstreamHttp(name, UpstreamHttp.baseUri(baseUrl), client, apiKey);
     this.timeouts = timeouts;

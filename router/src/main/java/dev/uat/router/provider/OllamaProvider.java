@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.uat.web.Json;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import okhttp3.Call;
 
 /**
  * Ollama through its native API: {@code POST /api/chat} (whole, or streamed as NDJSON), {@code GET
@@ -28,7 +28,7 @@ public final class OllamaProvider extends HttpProvider {
    * @param client the (traced) HTTP client to call with
    * @param timeouts how long calls may take
    */
-  public OllamaProvider(String baseUrl, HttpClient client, Timeouts timeouts) {
+  public OllamaProvider(String baseUrl, Call.Factory client, Timeouts timeouts) {
     super(NAME, baseUrl, null, client, timeouts);
   }
 

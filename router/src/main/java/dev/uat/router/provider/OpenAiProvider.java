@@ -10,13 +10,13 @@ import dev.uat.router.openai.ModelList;
 import dev.uat.web.Json;
 import dev.uat.web.Sse;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import okhttp3.Call;
 
 /**
  * Any OpenAI-compatible server (OpenAI, vLLM, llama.cpp, LM Studio, LiteLLM, …): {@code POST
@@ -40,7 +40,7 @@ public final class OpenAiProvider extends HttpProvider {
    * @param client the (traced) HTTP client to call with
    * @param timeouts how long calls may take
    */
-  public OpenAiProvider(String baseUrl, String apiKey, HttpClient client, Timeouts timeouts) {
+  public OpenAiProvider(String baseUrl, String apiKey, Call.Factory client, Timeouts timeouts) {
     super(NAME, baseUrl, apiKey, client, timeouts);
   }
 

@@ -5,29 +5,34 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.router.provider.ProviderException.Kind;
+import dev.uat.telemetry.TracedHttpClient;
 import dev.uat.web.Json;
 import dev.uat.web.Urls;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
 
 /**
- * JSON over HTTP to one upstream, with every failure turned into a {@link ProviderException} that
- * names the provider and says what happened. Streamed answers are read line by line under two
- * deadlines (first piece, whole call) enforced by a shared timer that closes the connection.
+ * JSON over HTTP to one upstream, on the router's pooled okhttp client (calls block the calling
+ * thread), with every failure turned into a {@link ProviderException} that names the provider and
+ * says what happened. A kept-alive connection the upstream closed before answering is retried once
+ * on a fresh one by okhttp itself. Streamed answers are read line by line under two deadlines
+ * (first piece, whole call) enforced by a shared timer that closes the connection.
  */
 final class UpstreamHttp {
   private static final int MAX_UPSTREAM_MESSAGE = 300;
@@ -45,10 +50,12 @@ final class UpstreamHttp {
 
   private final String provider;
   private final URI base;
-  private final HttpClient client;
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  private final Call.Factory client;
   private final String authorization; // null for none
 
-  UpstreamHttp(String provider, URI base, HttpClient client, String bearerToken) {
+  UpstreamHttp(String provider, URI base, Call.Factory client, String bearerToken) {
     this.provider = requireNonNull(provider, "provider");
     this.base = requireNonNull(base, "base");
     this.client = requireNonNull(client, "client");
@@ -90,16 +97,12 @@ final class UpstreamHttp {
   }
 
   <T> T get(String path, Duration timeout, Class<T> type) {
-    return send(request(path, timeout).GET().build(), type, false);
+    return send(request(path).get().build(), timeout, type, false);
   }
 
   <T> T post(String path, Object body, Duration timeout, Class<T> type) {
-    HttpRequest request =
-        request(path, timeout)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body)))
-            .build();
-    return send(request, type, true);
+    Request request = request(path).post(RequestBody.create(Json.write(body), JSON)).build();
+    return send(request, timeout, type, true);
   }
 
   /**
@@ -109,60 +112,57 @@ final class UpstreamHttp {
    */
   Lines postStream(String path, Object body, Timeouts timeouts, String accept) {
     long start = System.nanoTime();
-    HttpRequest request =
-        request(path, timeouts.firstToken())
-            .setHeader("Accept", accept)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(Json.write(body)))
+    Request request =
+        request(path)
+            .header("Accept", accept)
+            .post(RequestBody.create(Json.write(body), JSON))
             .build();
-    String what = "POST " + request.uri().getPath();
-    HttpResponse<InputStream> response;
+    String what = "POST " + request.url().encodedPath();
+    Call call = client.newCall(request);
+    Response response;
     try {
-      response = sendOnce(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (IOException | InterruptedException e) {
+      response = TracedHttpClient.execute(call, timeouts.firstToken());
+    } catch (IOException e) {
       throw failure(e, what, timeouts.firstToken());
     }
-    int status = response.statusCode();
+    int status = response.code();
     if (status / 100 != 2) {
       byte[] errorBody;
-      try (InputStream in = response.body()) {
+      try (response;
+          InputStream in = response.body().byteStream()) {
         errorBody = in.readNBytes(MAX_ERROR_BODY);
       } catch (IOException e) {
         errorBody = new byte[0];
       }
       throw statusFailure(status, what, errorBody, true, retryAfter(response));
     }
-    return new Lines(response.body(), what, timeouts, start);
+    return new Lines(call, response.body().byteStream(), what, timeouts, start);
   }
 
-  private HttpRequest.Builder request(String path, Duration timeout) {
-    HttpRequest.Builder builder =
-        HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(timeout)
-            .header("Accept", "application/json");
+  private Request.Builder request(String path) {
+    Request.Builder builder =
+        new Request.Builder().url(base + path).header("Accept", "application/json");
     if (authorization != null) {
       builder.header("Authorization", authorization);
     }
     return builder;
   }
 
-  private <T> T send(HttpRequest request, Class<T> type, boolean modelCall) {
-    String what = request.method() + " " + request.uri().getPath();
-    HttpResponse<InputStream> response;
+  private <T> T send(Request request, Duration timeout, Class<T> type, boolean modelCall) {
+    String what = request.method() + " " + request.url().encodedPath();
+    int status;
+    long retryAfter;
     byte[] body;
-    try {
-      response = sendOnce(request, HttpResponse.BodyHandlers.ofInputStream());
-      try (InputStream in = response.body()) {
-        body =
-            in.readNBytes(
-                response.statusCode() / 100 == 2 ? MAX_RESPONSE_BYTES + 1 : MAX_ERROR_BODY);
-      }
-    } catch (IOException | InterruptedException e) {
-      throw failure(e, what, request.timeout().orElseThrow());
+    try (Response response = TracedHttpClient.execute(client.newCall(request), timeout);
+        InputStream in = response.body().byteStream()) {
+      status = response.code();
+      retryAfter = retryAfter(response);
+      body = in.readNBytes(status / 100 == 2 ? MAX_RESPONSE_BYTES + 1 : MAX_ERROR_BODY);
+    } catch (IOException e) {
+      throw failure(e, what, timeout);
     }
-    int status = response.statusCode();
     if (status / 100 != 2) {
-      throw statusFailure(status, what, body, modelCall, retryAfter(response));
+      throw statusFailure(status, what, body, modelCall, retryAfter);
     }
     if (body.length > MAX_RESPONSE_BYTES) {
       throw fail(
@@ -180,56 +180,20 @@ final class UpstreamHttp {
     }
   }
 
-  /**
-   * Sends, and sends again once when a kept-alive connection turned out to be closed by the server
-   * before it answered (the upstream closed an idle connection just as it was reused). Like
-   * okhttp's retry on connection failure, this is done for POST too: the server answered nothing,
-   * so the request is sent on a fresh connection rather than reported as the upstream's failure.
-   */
-  private <T> HttpResponse<T> sendOnce(HttpRequest request, HttpResponse.BodyHandler<T> handler)
-      throws IOException, InterruptedException {
-    try {
-      return client.send(request, handler);
-    } catch (IOException e) {
-      if (!staleConnection(e)) {
-        throw e;
-      }
-      return client.send(request, handler);
-    }
-  }
-
-  /** The signs of a reused connection the server had closed: no byte of an answer came back. */
-  static boolean staleConnection(IOException e) {
-    if (e instanceof HttpTimeoutException || e instanceof ConnectException) {
-      return false;
-    }
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      String m = t.getMessage();
-      if (t instanceof java.io.EOFException
-          || (m != null
-              && (m.contains("received no bytes")
-                  || m.contains("Connection reset")
-                  || m.contains("connection was closed")))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private ProviderException failure(Exception e, String what, Duration timeout) {
-    if (e instanceof HttpConnectTimeoutException) {
-      return fail(Kind.UNAVAILABLE, "timeout", "could not connect (timed out)", e);
-    }
-    if (e instanceof HttpTimeoutException) {
+  private ProviderException failure(IOException e, String what, Duration timeout) {
+    if (e instanceof TracedHttpClient.ResponseTimeoutException) {
       return fail(
           Kind.TIMEOUT, "timeout", "did not answer " + what + " within " + seconds(timeout), e);
+    }
+    if (e instanceof SocketTimeoutException) {
+      // no read timeout is set: only connecting can time out
+      return fail(Kind.UNAVAILABLE, "timeout", "could not connect (timed out)", e);
     }
     if (e instanceof ConnectException) {
       return fail(
           Kind.UNAVAILABLE, e.getClass().getName(), "is not reachable (" + reason(e) + ")", e);
     }
-    if (e instanceof InterruptedException) {
-      Thread.currentThread().interrupt();
+    if (e instanceof InterruptedIOException) {
       return fail(Kind.FAILED, e.getClass().getName(), "call was interrupted", e);
     }
     return fail(
@@ -261,19 +225,16 @@ final class UpstreamHttp {
         retryAfter);
   }
 
-  private static long retryAfter(HttpResponse<?> response) {
-    return response
-        .headers()
-        .firstValue("Retry-After")
-        .map(
-            v -> {
-              try {
-                return Math.max(0, Long.parseLong(v.strip()));
-              } catch (NumberFormatException e) {
-                return -1L;
-              }
-            })
-        .orElse(-1L);
+  private static long retryAfter(Response response) {
+    String v = response.header("Retry-After");
+    if (v == null) {
+      return -1L;
+    }
+    try {
+      return Math.max(0, Long.parseLong(v.strip()));
+    } catch (NumberFormatException e) {
+      return -1L;
+    }
   }
 
   /** A failure worded "<provider> at <base> <what happened>". */
@@ -331,11 +292,13 @@ final class UpstreamHttp {
   }
 
   /**
-   * The lines of a streamed answer. A timer closes the connection when the first piece or the whole
-   * answer is late; the reader then fails with {@link Kind#TIMEOUT}. Not thread-safe except {@link
-   * #close()}.
+   * The lines of a streamed answer. A timer cancels the call (closing its socket) when the first
+   * piece or the whole answer is late; the reader then fails with {@link Kind#TIMEOUT}. Closing
+   * after the end of the answer gives the connection back to the pool (okhttp reads the rest of the
+   * body for up to 100 ms, else drops the connection). Not thread-safe except {@link #close()}.
    */
   final class Lines implements AutoCloseable {
+    private final Call call;
     private final InputStream in;
     private final BufferedReader reader;
     private final String what;
@@ -345,7 +308,8 @@ final class UpstreamHttp {
     private final ScheduledFuture<?> totalDeadline;
     private volatile boolean closed;
 
-    private Lines(InputStream in, String what, Timeouts timeouts, long startNanos) {
+    private Lines(Call call, InputStream in, String what, Timeouts timeouts, long startNanos) {
+      this.call = call;
       this.in = in;
       this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 8192);
       this.what = what;
@@ -365,6 +329,7 @@ final class UpstreamHttp {
 
     private void expire(String which) {
       timedOut = which;
+      call.cancel(); // closes the socket: a read blocked on it fails at once
       closeQuietly();
     }
 
