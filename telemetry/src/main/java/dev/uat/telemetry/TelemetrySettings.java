@@ -51,7 +51,16 @@ public record TelemetrySettings(
    */
   public static final String QUEUE_SIZE = "32768";
 
+  /** Spans per export request: at most one batch every {@value #BATCH_DELAY_MILLIS} ms at load. */
   public static final String EXPORT_BATCH_SIZE = "2048";
+
+  /**
+   * How long one export may take (OTLP exporter and batch processor alike), in ms. The SDK's
+   * defaults (10 s for the exporter, 30 s for the processor) let a backend that accepts and never
+   * answers hold the processor's one worker that long while the queue fills; 2 s is ample for a
+   * batch of {@value #EXPORT_BATCH_SIZE} spans (~400 KB) to a Collector on the local network.
+   */
+  public static final String EXPORT_TIMEOUT_MILLIS = "2000";
 
   public TelemetrySettings {
     requireNonNull(serviceName, "serviceName");
@@ -76,6 +85,8 @@ public record TelemetrySettings(
     d.put("otel.bsp.schedule.delay", BATCH_DELAY_MILLIS);
     d.put("otel.bsp.max.queue.size", QUEUE_SIZE);
     d.put("otel.bsp.max.export.batch.size", EXPORT_BATCH_SIZE);
+    d.put("otel.bsp.export.timeout", EXPORT_TIMEOUT_MILLIS);
+    d.put("otel.exporter.otlp.timeout", EXPORT_TIMEOUT_MILLIS);
     d.put("otel.metrics.exporter", "none"); // read by /metrics instead
     d.put("otel.logs.exporter", "none");
     d.put("otel.metric.export.interval", "60000");
@@ -101,6 +112,23 @@ public record TelemetrySettings(
       o.put("otel.exporter.otlp.endpoint", otlpGrpcEndpoint);
     }
     return o;
+  }
+
+  /**
+   * True when {@code configured} (our defaults with the environment on top) sends spans over
+   * OTLP/HTTP ({@code http/protobuf}) to {@link #otlpEndpoint()}: no traces exporter other than
+   * {@code otlp}, no other protocol, no other endpoint. Only then may an in-process exporter stand
+   * in for it ({@link Telemetry#create(TelemetrySettings,
+   * io.opentelemetry.sdk.trace.export.SpanExporter)}).
+   */
+  boolean exportsToDefaultEndpoint(ConfigProperties configured) {
+    String protocol =
+        configured.getString(
+            "otel.exporter.otlp.traces.protocol",
+            configured.getString("otel.exporter.otlp.protocol", "http/protobuf"));
+    return protocol.trim().toLowerCase(Locale.ROOT).equals("http/protobuf")
+        && configured.getString("otel.exporter.otlp.traces.endpoint") == null
+        && Objects.equals(configured.getString("otel.exporter.otlp.endpoint"), otlpEndpoint);
   }
 
   /** Settings that win over the environment. */
