@@ -45,13 +45,19 @@ public record TelemetrySettings(
   public static final String BATCH_DELAY_MILLIS = "200";
 
   /**
-   * Span queue per component. The SDK default (2048) silently dropped half of the spans at 60k
-   * spans/s here (DEPENDENCIES.md); drops are counted on {@code /metrics} as {@code
-   * processedSpans_total{dropped="true"}} (and the queue's fill as {@code queueSize}).
+   * Span queue per component, sized for the load. A chat makes ~21 spans, 12 of them in the api
+   * (measured: 69,292 api spans for 5,733 chats). At the chat rate this work aims for (~1,500
+   * chats/s on 2 cores) the api ends ~18,000 spans/s, 3,600 per {@value #BATCH_DELAY_MILLIS} ms
+   * delay; 8,192 spans hold 0.45 s of that at the peak and 3 s at today's loaded rates, while the
+   * worker exports a full batch as soon as one is queued. The SDK default (2,048) silently dropped
+   * half of the spans at 60k spans/s here (DEPENDENCIES.md); the earlier 32,768 let four queues
+   * hold ~150 MB of a 256 MiB heap while a backend hung (docs/reliability.md, finding 2). Drops are
+   * counted on {@code /metrics} as {@code processedSpans_total{dropped="true"}} (and the queue's
+   * fill as {@code queueSize}).
    */
-  public static final String QUEUE_SIZE = "32768";
+  public static final String QUEUE_SIZE = "8192";
 
-  /** Spans per export request: at most one batch every {@value #BATCH_DELAY_MILLIS} ms at load. */
+  /** Spans per export request: the api's 3,600 spans of one delay at the peak go in two. */
   public static final String EXPORT_BATCH_SIZE = "2048";
 
   /**
