@@ -26,6 +26,7 @@ import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TelemetrySettings;
 import dev.uat.web.Closer;
 import dev.uat.web.Urls;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +49,9 @@ import org.slf4j.LoggerFactory;
  *   <li>one signing key in memory: the router and realtime verify tokens with it instead of
  *       fetching the api's JWKS;
  *   <li>one event bus in the process (or the Redis bus when {@code redis-url} is set): the api
- *       publishes on it, realtime delivers from it, and the router hears revocations on it.
+ *       publishes on it, realtime delivers from it, and the router hears revocations on it;
+ *   <li>spans handed to the embedded observatory in process rather than over OTLP/HTTP on loopback
+ *       (see {@link #telemetry}), when no {@code otlp-endpoint} is given.
  * </ul>
  *
  * <p>Every other hop is real HTTP on loopback in both modes, so traces cross real boundaries. Not
@@ -102,6 +105,7 @@ final class Wiring {
   private final Mode mode;
   private final Map<String, Telemetry> telemetries = new HashMap<>();
   private JwtKeys keys;
+  private Observatory observatory; // the all-in-one's, once started
   private RealtimeEvents sharedEvents;
   private boolean dataDirectoryReady;
 
@@ -125,6 +129,7 @@ final class Wiring {
       case OBSERVATORY -> {
         ObservatorySettings s = observatorySettings(config);
         Observatory o = closer.register(Observatory.start(s, telemetry(component, false)));
+        observatory = o;
         yield new Started(component, o, s, o.queryUrl());
       }
       case ROUTER -> {
@@ -334,7 +339,10 @@ final class Wiring {
   /**
    * A component's SDK, one per service: OTLP/HTTP to {@code otlp-endpoint} (default: the
    * observatory's receiver on loopback), or OTLP/gRPC when the protocol says grpc. In the
-   * all-in-one the service name is forced (one environment, five services).
+   * all-in-one the service name is forced (one environment, five services), and, when no {@code
+   * otlp-endpoint} is given, spans go to the embedded observatory in process ({@link
+   * Observatory#inProcessExporter()}: no protobuf, no loopback HTTP; on the SDK's export thread)
+   * unless its journal is on or the {@code OTEL_*} environment names another exporter or endpoint.
    */
   private Telemetry telemetry(Component component, boolean traces) {
     return telemetries.computeIfAbsent(
@@ -346,9 +354,16 @@ final class Wiring {
               config
                   .get("otlp-endpoint")
                   .orElse("http://127.0.0.1:" + config.port("otlp-grpc-port"));
-          return closer.register(
-              Telemetry.create(
-                  new TelemetrySettings(service, otlp, mode == Mode.ALL_IN_ONE, traces, otlpGrpc)));
+          TelemetrySettings settings =
+              new TelemetrySettings(service, otlp, mode == Mode.ALL_IN_ONE, traces, otlpGrpc);
+          SpanExporter local =
+              traces
+                      && mode == Mode.ALL_IN_ONE
+                      && observatory != null
+                      && config.get("otlp-endpoint").isEmpty()
+                  ? observatory.inProcessExporter().orElse(null)
+                  : null;
+          return closer.register(Telemetry.create(settings, local));
         });
   }
 }

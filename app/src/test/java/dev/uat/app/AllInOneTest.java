@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,6 +36,27 @@ class AllInOneTest {
   void chatRequestProducesOneTraceAcrossAllServices() throws Exception {
     JsonNode trace = scenario.run("ada@example.com");
     ChatTrace.assertTree(trace);
+  }
+
+  @Test
+  void componentsHandTheirSpansToTheEmbeddedObservatoryInProcess() throws Exception {
+    scenario.run("grace@example.com");
+    var client = java.net.http.HttpClient.newHttpClient();
+    String metrics =
+        client
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(platform.observatory().queryUrl() + "/metrics"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+    Matcher inProcess =
+        Pattern.compile(
+                "uat_observatory_spans_received_total\\{[^}]*receiver=\"in_process\"[^}]*} (\\S+)")
+            .matcher(metrics);
+    assertThat(inProcess.find()).as(metrics).isTrue();
+    assertThat(Double.parseDouble(inProcess.group(1))).isPositive();
+    assertThat(metrics).doesNotContain("receiver=\"otlp_http\"");
   }
 
   @Test

@@ -25,6 +25,7 @@ import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Closer;
 import dev.uat.web.Service;
 import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -63,8 +64,8 @@ import java.util.Optional;
  * .store.bytes}, {@code .store.limit}, {@code .store.index}, {@code .store.services}, {@code
  * .store.traces}, {@code .store.spans}, {@code .ingest.refused}, {@code .ingest.in_flight}, {@code
  * .ingest.in_flight.limit}, {@code .ingest.truncated}, {@code .derived.dropped}, {@code
- * .journal.dropped}, {@code .alerts.firing}) and the spanmetrics. Its traces must be off: a traced
- * ingest would export spans about each export, to itself.
+ * .journal.dropped}, {@code .in_process.dropped}, {@code .alerts.firing}) and the spanmetrics. Its
+ * traces must be off: a traced ingest would export spans about each export, to itself.
  */
 public final class Observatory implements AutoCloseable {
 
@@ -360,6 +361,17 @@ public final class Observatory implements AutoCloseable {
   /** The alert evaluator (its state is also at {@code GET /api/alerts}). */
   public AlertEvaluator alerts() {
     return alerts;
+  }
+
+  /**
+   * A new exporter for an OpenTelemetry SDK in this JVM that hands its spans to this observatory in
+   * process, converted straight into stored spans on the SDK's export thread (no protobuf, no HTTP;
+   * {@link dev.uat.observatory.ingest.InProcessExporter}); one per SDK. Empty while persistence is
+   * on: the journal records request bodies, which in-process spans do not have, so those SDKs
+   * should export over OTLP to {@link #otlpUrl()} instead.
+   */
+  public Optional<SpanExporter> inProcessExporter() {
+    return pipeline.journaled() ? Optional.empty() : Optional.of(pipeline.newInProcessExporter());
   }
 
   /** Spans received but not yet counted in the RED and GenAI metrics. */

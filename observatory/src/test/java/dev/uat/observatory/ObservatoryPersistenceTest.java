@@ -82,6 +82,16 @@ class ObservatoryPersistenceTest {
   }
 
   @Test
+  void noInProcessExporterWhileTheJournalIsOnItRecordsRequestBodies() {
+    try (TestObservatory persisted = start(true)) {
+      assertThat(persisted.observatory().inProcessExporter()).isEmpty();
+    }
+    try (TestObservatory memoryOnly = start(false)) {
+      assertThat(memoryOnly.observatory().inProcessExporter()).isPresent();
+    }
+  }
+
+  @Test
   void theAlertRulesFileIsWrittenWithTheShippedDefaultsAndKeptWhenEdited() throws Exception {
     try (TestObservatory firstFixture = start(false)) {
       Observatory first = firstFixture.observatory();

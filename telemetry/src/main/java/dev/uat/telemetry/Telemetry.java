@@ -7,12 +7,14 @@ import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.common.ComponentLoader;
 import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.prometheus.PrometheusMetricReader;
 import io.opentelemetry.instrumentation.runtimetelemetry.RuntimeTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.HttpSenderProvider;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.semconv.ServiceAttributes;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +31,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * properties, on top of our defaults (see {@link TelemetrySettings}). Metrics are read on demand by
  * the component's {@code /metrics} endpoint; spans go to OTLP/HTTP on the JDK's HTTP client, or to
  * OTLP/gRPC when {@code OTEL_EXPORTER_OTLP_PROTOCOL=grpc} (that needs a gRPC sender on the class
- * path: {@code opentelemetry-exporter-sender-okhttp}; OTLP/HTTP stays on the JDK client even then).
+ * path: {@code opentelemetry-exporter-sender-okhttp}; OTLP/HTTP stays on the JDK client even then),
+ * or to an exporter given to {@link #create(TelemetrySettings, SpanExporter)} (the all-in-one's
+ * in-process hand-over to the embedded observatory).
  *
  * <p>Thread-safe. {@link #close()} flushes pending spans.
  */
@@ -98,7 +102,23 @@ public final class Telemetry implements AutoCloseable {
 
   /** Builds the SDK from {@code settings} and the {@code OTEL_*} environment. */
   public static Telemetry create(TelemetrySettings settings) {
+    return create(settings, null);
+  }
+
+  /**
+   * Builds the SDK from {@code settings} and the {@code OTEL_*} environment, with spans going to
+   * {@code local} instead of over OTLP/HTTP to {@link TelemetrySettings#otlpEndpoint()}: the
+   * all-in-one hands its spans to the embedded observatory in process. The batch span processor,
+   * its settings ({@code OTEL_BSP_*}) and its drop counts stay as they are; only the exporter at
+   * its end changes. The environment still wins: when it chose another exporter, protocol or
+   * endpoint ({@code OTEL_TRACES_EXPORTER}, {@code OTEL_EXPORTER_OTLP_*}), spans go where it says
+   * and {@code local} is shut down unused. The SDK shuts {@code local} down when it closes.
+   *
+   * @param local the exporter for spans meant for the default endpoint; null for OTLP
+   */
+  public static Telemetry create(TelemetrySettings settings, SpanExporter local) {
     requireNonNull(settings, "settings");
+    AtomicBoolean localUsed = new AtomicBoolean();
     PrometheusMetricReader reader =
         PrometheusMetricReader.builder().setOtelScopeLabelsEnabled(false).build();
     AtomicBoolean readerRegistered = new AtomicBoolean();
@@ -116,6 +136,17 @@ public final class Telemetry implements AutoCloseable {
                   }
                   return resource;
                 })
+            .addSpanExporterCustomizer(
+                (exporter, config) -> {
+                  if (local != null
+                      && exporter instanceof OtlpHttpSpanExporter
+                      && settings.exportsToDefaultEndpoint(config)) {
+                    exporter.shutdown(); // built by the autoconfiguration, never used
+                    localUsed.set(true);
+                    return local;
+                  }
+                  return exporter;
+                })
             .addMeterProviderCustomizer(
                 (builder, config) -> {
                   readerRegistered.set(true);
@@ -123,6 +154,9 @@ public final class Telemetry implements AutoCloseable {
                 })
             .disableShutdownHook()
             .build();
+    if (local != null && !localUsed.get()) {
+      local.shutdown();
+    }
     return new Telemetry(
         name.get(), auto.getOpenTelemetrySdk(), readerRegistered.get() ? reader : null);
   }

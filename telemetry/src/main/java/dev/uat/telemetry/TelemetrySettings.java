@@ -45,13 +45,28 @@ public record TelemetrySettings(
   public static final String BATCH_DELAY_MILLIS = "200";
 
   /**
-   * Span queue per component. The SDK default (2048) silently dropped half of the spans at 60k
-   * spans/s here (DEPENDENCIES.md); drops are counted on {@code /metrics} as {@code
-   * processedSpans_total{dropped="true"}} (and the queue's fill as {@code queueSize}).
+   * Span queue per component, sized for the load. A chat makes ~21 spans, 12 of them in the api
+   * (measured: 69,292 api spans for 5,733 chats). At the chat rate this work aims for (~1,500
+   * chats/s on 2 cores) the api ends ~18,000 spans/s, 3,600 per {@value #BATCH_DELAY_MILLIS} ms
+   * delay; 8,192 spans hold 0.45 s of that at the peak and 3 s at today's loaded rates, while the
+   * worker exports a full batch as soon as one is queued. The SDK default (2,048) silently dropped
+   * half of the spans at 60k spans/s here (DEPENDENCIES.md); the earlier 32,768 let four queues
+   * hold ~150 MB of a 256 MiB heap while a backend hung (docs/reliability.md, finding 2). Drops are
+   * counted on {@code /metrics} as {@code processedSpans_total{dropped="true"}} (and the queue's
+   * fill as {@code queueSize}).
    */
-  public static final String QUEUE_SIZE = "32768";
+  public static final String QUEUE_SIZE = "8192";
 
+  /** Spans per export request: the api's 3,600 spans of one delay at the peak go in two. */
   public static final String EXPORT_BATCH_SIZE = "2048";
+
+  /**
+   * How long one export may take (OTLP exporter and batch processor alike), in ms. The SDK's
+   * defaults (10 s for the exporter, 30 s for the processor) let a backend that accepts and never
+   * answers hold the processor's one worker that long while the queue fills; 2 s is ample for a
+   * batch of {@value #EXPORT_BATCH_SIZE} spans (~400 KB) to a Collector on the local network.
+   */
+  public static final String EXPORT_TIMEOUT_MILLIS = "2000";
 
   public TelemetrySettings {
     requireNonNull(serviceName, "serviceName");
@@ -76,6 +91,8 @@ public record TelemetrySettings(
     d.put("otel.bsp.schedule.delay", BATCH_DELAY_MILLIS);
     d.put("otel.bsp.max.queue.size", QUEUE_SIZE);
     d.put("otel.bsp.max.export.batch.size", EXPORT_BATCH_SIZE);
+    d.put("otel.bsp.export.timeout", EXPORT_TIMEOUT_MILLIS);
+    d.put("otel.exporter.otlp.timeout", EXPORT_TIMEOUT_MILLIS);
     d.put("otel.metrics.exporter", "none"); // read by /metrics instead
     d.put("otel.logs.exporter", "none");
     d.put("otel.metric.export.interval", "60000");
@@ -101,6 +118,23 @@ public record TelemetrySettings(
       o.put("otel.exporter.otlp.endpoint", otlpGrpcEndpoint);
     }
     return o;
+  }
+
+  /**
+   * True when {@code configured} (our defaults with the environment on top) sends spans over
+   * OTLP/HTTP ({@code http/protobuf}) to {@link #otlpEndpoint()}: no traces exporter other than
+   * {@code otlp}, no other protocol, no other endpoint. Only then may an in-process exporter stand
+   * in for it ({@link Telemetry#create(TelemetrySettings,
+   * io.opentelemetry.sdk.trace.export.SpanExporter)}).
+   */
+  boolean exportsToDefaultEndpoint(ConfigProperties configured) {
+    String protocol =
+        configured.getString(
+            "otel.exporter.otlp.traces.protocol",
+            configured.getString("otel.exporter.otlp.protocol", "http/protobuf"));
+    return protocol.trim().toLowerCase(Locale.ROOT).equals("http/protobuf")
+        && configured.getString("otel.exporter.otlp.traces.endpoint") == null
+        && Objects.equals(configured.getString("otel.exporter.otlp.endpoint"), otlpEndpoint);
   }
 
   /** Settings that win over the environment. */

@@ -9,6 +9,8 @@ import ch.qos.logback.core.read.ListAppender;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.instrumentation.logback.mdc.v1_0.OpenTelemetryAppender;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +23,8 @@ class TelemetryTest {
     System.clearProperty("otel.service.name");
     System.clearProperty("otel.sdk.disabled");
     System.clearProperty("otel.traces.sampler");
+    System.clearProperty("otel.exporter.otlp.traces.endpoint");
+    System.clearProperty("otel.exporter.otlp.protocol");
   }
 
   private static TelemetrySettings settings(boolean allInOne) {
@@ -58,6 +62,37 @@ class TelemetryTest {
       assertThat(span.isRecording()).as("default: parent-based always-on").isTrue();
       span.end();
     }
+  }
+
+  @Test
+  void spansMeantForTheDefaultEndpointGoToTheLocalExporter() {
+    InMemorySpanExporter local = InMemorySpanExporter.create();
+    try (Telemetry t = Telemetry.create(settings(true), local)) {
+      t.tracer().spanBuilder("chat").startSpan().end();
+      t.flush(5_000);
+      assertThat(local.getFinishedSpanItems())
+          .extracting(SpanData::getName)
+          .containsExactly("chat");
+    }
+  }
+
+  @Test
+  void anEndpointOrProtocolFromTheEnvironmentWinsOverTheLocalExporter() {
+    System.setProperty("otel.exporter.otlp.traces.endpoint", "http://127.0.0.1:1/v1/traces");
+    InMemorySpanExporter local = InMemorySpanExporter.create();
+    try (Telemetry t = Telemetry.create(settings(true), local)) {
+      t.tracer().spanBuilder("chat").startSpan().end();
+      t.flush(100);
+    }
+    assertThat(local.getFinishedSpanItems()).isEmpty();
+
+    System.clearProperty("otel.exporter.otlp.traces.endpoint");
+    System.setProperty("otel.exporter.otlp.protocol", "grpc");
+    try (Telemetry t = Telemetry.create(settings(true), local)) {
+      t.tracer().spanBuilder("chat").startSpan().end();
+      t.flush(100);
+    }
+    assertThat(local.getFinishedSpanItems()).isEmpty();
   }
 
   @Test

@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@code reason}), {@code uat.observatory.ingest.in_flight}, {@code .in_flight.peak} and {@code
  * .in_flight.limit} (bytes), {@code uat.observatory.ingest.truncated} (values cut, by {@code
  * field}), {@code uat.observatory.derived.dropped} (spans not fed to the listeners), {@code
- * uat.observatory.derived.queue} (spans waiting for them). Thread-safe.
+ * uat.observatory.derived.queue} (spans waiting for them), {@code
+ * uat.observatory.in_process.dropped} (spans of {@link InProcessExporter}s dropped, by {@code
+ * reason}). Thread-safe.
  */
 public final class Pipeline implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
@@ -88,6 +90,9 @@ public final class Pipeline implements AutoCloseable {
   private final Limits limits;
   private final LongCounter refused;
   private final LongCounter derivedDropped;
+  private final LongCounter inProcessDropped;
+  private final ReceiverMetrics inProcessMetrics;
+  private final SpanDataConverter converter = new SpanDataConverter();
   private final List<AutoCloseable> gauges;
   private volatile boolean closed;
 
@@ -124,6 +129,15 @@ public final class Pipeline implements AutoCloseable {
             .setUnit("{span}")
             .setDescription("Spans stored but not counted in RED and GenAI metrics: queue full")
             .build();
+    this.inProcessDropped =
+        meter
+            .counterBuilder("uat.observatory.in_process.dropped")
+            .setUnit("{span}")
+            .setDescription(
+                "Spans of this process's own components dropped before the store: in-flight"
+                    + " budget taken (busy), batch larger than it (too_large), or closing")
+            .build();
+    this.inProcessMetrics = new ReceiverMetrics(meter, InProcessExporter.RECEIVER);
     this.gauges =
         List.of(
             meter
@@ -319,6 +333,32 @@ public final class Pipeline implements AutoCloseable {
     if (j != null && body.length > 0) {
       j.append(format, body, receivedMillis, spans.size());
     }
+  }
+
+  /**
+   * Cuts what is too long, stores {@code spans} and passes them on, like {@link #deliver(List,
+   * Format, byte[], long, long)} but with no request body: what the in-process exporter ({@link
+   * InProcessExporter}) hands over. Such spans are not journaled. Never blocks on the listeners.
+   */
+  public void deliver(List<Span> spans, long receivedMillis, long spanBytes) {
+    if (!spans.isEmpty()) {
+      List<Span> stored = limits.apply(spans);
+      storage.spanConsumer().accept(stored);
+      enqueue(stored, receivedMillis, Math.max(spanBytes, 1));
+    }
+  }
+
+  /**
+   * A new exporter that delivers an SDK's spans here, in process ({@link InProcessExporter}): one
+   * per SDK, since the SDK shuts its exporter down when it closes.
+   */
+  public InProcessExporter newInProcessExporter() {
+    return new InProcessExporter(this, converter, inProcessMetrics, inProcessDropped);
+  }
+
+  /** True when request bodies also go to a journal ({@link #attach}). */
+  public boolean journaled() {
+    return journal != null;
   }
 
   /** Stores spans replayed from the journal and feeds the listeners at once, on this thread. */

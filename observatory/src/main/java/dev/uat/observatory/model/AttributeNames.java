@@ -44,7 +44,10 @@ public final class AttributeNames {
 
   // --- on the observatory's own metrics ---
 
-  /** Which receiver took the spans ({@code otlp_http}, {@code otlp_grpc}, {@code zipkin}). */
+  /**
+   * Which receiver took the spans ({@code otlp_http}, {@code otlp_grpc}, {@code zipkin}, {@code
+   * in_process}).
+   */
   public static final AttributeKey<String> RECEIVER =
       AttributeKey.stringKey("uat.observatory.receiver");
 

@@ -80,7 +80,19 @@ public final class SpanMatcher {
 
   /** The Jaeger {@code span.kind} tag value; null for an unspecified kind. */
   public static String kindTag(SpanKind kind) {
-    return kind == SpanKind.UNSPECIFIED ? null : kind.name().toLowerCase(Locale.ROOT);
+    return KIND_TAGS[kind.ordinal()];
+  }
+
+  /** {@link #kindTag} by ordinal, made once: the Bloom filter asks for it for every stored span. */
+  private static final String[] KIND_TAGS = kindTags();
+
+  private static String[] kindTags() {
+    String[] tags = new String[SpanKind.values().length];
+    for (SpanKind kind : SpanKind.values()) {
+      tags[kind.ordinal()] =
+          kind == SpanKind.UNSPECIFIED ? null : kind.name().toLowerCase(Locale.ROOT);
+    }
+    return tags;
   }
 
   private static String emptyAsNull(String s) {
