@@ -343,12 +343,14 @@ public final class RouterOverheadBenchmark {
       double[] d = medians.get("direct");
       System.out.printf(
           Locale.ROOT,
-          "added %s (%s − direct): p50 %.0f µs, p99 %.0f µs, p99 ÷ p50 %.1f%n",
+          "added %s (%s − direct): p50 %.0f µs, p99 %.0f µs, p99 ÷ p50 %.1f, allocated %.1f KiB"
+              + " per request%n",
           label,
           mode,
           m[0] - d[0],
           m[2] - d[2],
-          m[2] / m[0]);
+          m[2] / m[0],
+          m[8] - d[8]);
     }
   }
 
