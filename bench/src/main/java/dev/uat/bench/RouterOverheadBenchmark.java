@@ -41,6 +41,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import okhttp3.ConnectionPool;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
 
 /**
  * The router's own cost, measured the way a user feels it: an open-loop load at a fixed rate
@@ -60,8 +66,21 @@ import java.util.concurrent.locks.LockSupport;
  * Latency is measured from each request's scheduled send time, so a stalled server cannot hide its
  * queue (no coordinated omission).
  *
- * <p>Run: {@code java -cp 'bench/target/classes:bench/target/lib/*' -XX:+UseSerialGC -Xmx512m
- * dev.uat.bench.RouterOverheadBenchmark [rate] [seconds-per-round] [rounds]}.
+ * <p>Then two closed loops with a cheap client (okhttp, one pooled keep-alive connection per
+ * caller, so the client's own cost stays small beside the router's): one connection (one request at
+ * a time: the router's hop and work alone, no queueing) and {@code connections} (default 16)
+ * virtual-thread callers back to back, each on its own connection, for {@code seconds} per mode and
+ * round — the load under which the tail (GC pauses, lock convoys, flushes on request threads)
+ * shows. Each prints p50/p90/p99/p99.9 per mode, the router's own time ({@code
+ * X-Router-Overhead-Micros}) and the bytes the whole JVM allocated per request (a figure the
+ * machine's load does not change: router-miss minus direct is what the router allocates).
+ *
+ * <p>Run: {@code java -cp 'bench/target/classes:bench/target/lib/*' -XX:+UseSerialGC -Xmx256m
+ * dev.uat.bench.RouterOverheadBenchmark [rate] [seconds-per-round] [rounds] [connections]}; a rate
+ * of 0 runs the closed loops only. The flags are the launcher's heap and collector
+ * (app/jvm.options); add {@code -XX:StartFlightRecording=settings=profile,filename=router.jfr
+ * -Xlog:gc*:file=gc.log} to find stalls. {@code bench/scripts/router-vs-baseline.sh} runs it
+ * against a baseline commit.
  */
 public final class RouterOverheadBenchmark {
   private static final byte[] ANSWER =
@@ -89,6 +108,7 @@ public final class RouterOverheadBenchmark {
     int rate = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    int connections = args.length > 3 ? Integer.parseInt(args[3]) : 16;
 
     HttpServer fake = fakeProvider();
     String fakeUrl = "http://127.0.0.1:" + fake.getAddress().getPort();
@@ -136,6 +156,43 @@ public final class RouterOverheadBenchmark {
         rounds,
         Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.vm.version"));
+    if (rate > 0) {
+      openLoopTable(client, modes, rate, seconds, rounds);
+    }
+
+    // closed loops on okhttp: one connection (no queueing: the router's hop and work alone), then
+    // `connections` callers back to back (the tail under concurrency)
+    OkHttpClient ok =
+        new OkHttpClient.Builder()
+            .connectionPool(new ConnectionPool(2 * connections + 4, 5, TimeUnit.MINUTES))
+            .retryOnConnectionFailure(false)
+            .build();
+    Map<String, Request> okModes = new LinkedHashMap<>();
+    okModes.put("direct", okRequest(fakeUrl + "/v1/chat/completions", null, null));
+    okModes.put("router-miss", okRequest(router.url() + "/v1/chat/completions", token, "no-store"));
+    okModes.put("router-hit", okRequest(router.url() + "/v1/chat/completions", token, null));
+    for (Request r : okModes.values()) {
+      closedLoop(ok, r, connections, Math.max(2, seconds / 2)); // warm-up
+    }
+    closedLoopTable("one at a time", ok, okModes, 1, seconds, rounds);
+    closedLoopTable(connections + " connections", ok, okModes, connections, seconds, rounds);
+    ok.connectionPool().evictAll();
+
+    if (rate > 0) {
+      fallback(client, router.url(), token, rate, seconds);
+    }
+
+    router.close();
+    telemetry.close();
+    fake.stop(0);
+    Files.deleteIfExists(config);
+    System.exit(0);
+  }
+
+  /** The open loop at {@code rate} req/s: alternating rounds, a table of medians. */
+  private static void openLoopTable(
+      HttpClient client, Map<String, HttpRequest> modes, int rate, int seconds, int rounds)
+      throws InterruptedException {
     for (Map.Entry<String, HttpRequest> m : modes.entrySet()) {
       run(client, m.getValue(), rate, Math.max(5, seconds)); // warm-up
     }
@@ -178,53 +235,17 @@ public final class RouterOverheadBenchmark {
           m[0] - direct[0],
           m[2] - direct[2]);
     }
+  }
 
-    // one request at a time: no queueing, so the difference is the router's hop and work alone
-    int sequential = rate * seconds / 4;
-    Map<String, Result[]> seq = new LinkedHashMap<>();
-    for (int round = 0; round < rounds; round++) {
-      for (Map.Entry<String, HttpRequest> m : modes.entrySet()) {
-        Result r = sequential(client, m.getValue(), sequential);
-        seq.computeIfAbsent(m.getKey(), k -> new Result[rounds])[round] = r;
-        System.out.printf(Locale.ROOT, "sequential round %d %-12s %s%n", round + 1, m.getKey(), r);
-      }
-    }
-    System.out.println();
-    System.out.println(
-        "| one at a time | p50 µs | p90 µs | p99 µs | p99.9 µs | router's own p50 / p99 µs |");
-    System.out.println("|---|---|---|---|---|---|");
-    Map<String, double[]> seqMedians = new LinkedHashMap<>();
-    for (Map.Entry<String, Result[]> e : seq.entrySet()) {
-      double[] m = Result.medians(e.getValue());
-      seqMedians.put(e.getKey(), m);
-      System.out.printf(
-          Locale.ROOT,
-          "| %s | %.0f | %.0f | %.0f | %.0f | %s |%n",
-          e.getKey(),
-          m[0],
-          m[1],
-          m[2],
-          m[3],
-          e.getKey().startsWith("router")
-              ? String.format(Locale.ROOT, "%.0f / %.0f", m[5], m[6])
-              : "—");
-    }
-    for (String mode : new String[] {"router-miss", "router-hit"}) {
-      double[] m = seqMedians.get(mode);
-      double[] d = seqMedians.get("direct");
-      System.out.printf(
-          Locale.ROOT,
-          "added one at a time (%s − direct): p50 %.0f µs, p99 %.0f µs%n",
-          mode,
-          m[0] - d[0],
-          m[2] - d[2]);
-    }
-
+  /** The fallback success rate with the primary down behind the alias {@code failover}. */
+  private static void fallback(
+      HttpClient client, String routerUrl, String token, int rate, int seconds)
+      throws InterruptedException {
     // fallback: the primary refuses connections; its circuit opens after a few requests
     int n = rate * seconds;
     HttpRequest failover =
         request(
-            router.url() + "/v1/chat/completions",
+            routerUrl + "/v1/chat/completions",
             BODY.replace("bench-model", "failover"),
             token,
             "no-store");
@@ -237,12 +258,6 @@ public final class RouterOverheadBenchmark {
         sent,
         100.0 * (sent - f.errors) / sent,
         f);
-
-    router.close();
-    telemetry.close();
-    fake.stop(0);
-    Files.deleteIfExists(config);
-    System.exit(0);
   }
 
   private static HttpRequest request(String url, String body, String token, String cache) {
@@ -260,28 +275,151 @@ public final class RouterOverheadBenchmark {
     return b.build();
   }
 
-  /** Sends {@code n} requests one after another from one thread. */
-  private static Result sequential(HttpClient client, HttpRequest request, int n) {
-    long[] latency = new long[n];
-    long[] overhead = new long[n];
-    int errors = 0;
-    for (int i = 0; i < n; i++) {
-      long t0 = System.nanoTime();
-      try {
-        HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        latency[i] = System.nanoTime() - t0;
-        overhead[i] =
-            r.headers().firstValue("X-Router-Overhead-Micros").map(Long::parseLong).orElse(-1L);
-        if (r.statusCode() != 200) {
-          errors++;
-        }
-      } catch (IOException | InterruptedException e) {
-        latency[i] = System.nanoTime() - t0;
-        overhead[i] = -1;
-        errors++;
+  private static final MediaType JSON = MediaType.get("application/json");
+
+  /** Bytes allocated by all threads: the client's, the fake upstream's and the router's. */
+  private static final com.sun.management.ThreadMXBean ALLOCATION =
+      (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+  private static Request okRequest(String url, String token, String cache) {
+    Request.Builder b = new Request.Builder().url(url).post(RequestBody.create(BODY, JSON));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (cache != null) {
+      b.header("Cache-Control", cache);
+    }
+    return b.build();
+  }
+
+  /**
+   * Runs every mode in alternating rounds of {@link #closedLoop}, prints each round, a table of the
+   * medians over rounds and what the router adds over {@code direct}.
+   */
+  private static void closedLoopTable(
+      String label,
+      OkHttpClient client,
+      Map<String, Request> modes,
+      int connections,
+      int seconds,
+      int rounds)
+      throws InterruptedException {
+    Map<String, Result[]> results = new LinkedHashMap<>();
+    for (int round = 0; round < rounds; round++) {
+      for (Map.Entry<String, Request> m : modes.entrySet()) {
+        Result r = closedLoop(client, m.getValue(), connections, seconds);
+        results.computeIfAbsent(m.getKey(), k -> new Result[rounds])[round] = r;
+        System.out.printf(Locale.ROOT, "%s round %d %-12s %s%n", label, round + 1, m.getKey(), r);
       }
     }
-    return new Result(latency, overhead, errors, 0);
+    System.out.println();
+    System.out.println(
+        "| "
+            + label
+            + " | p50 µs | p90 µs | p99 µs | p99.9 µs | p99 ÷ p50 | req/s | KiB allocated per"
+            + " request | router's own p50 / p99 µs |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|");
+    Map<String, double[]> medians = new LinkedHashMap<>();
+    for (Map.Entry<String, Result[]> e : results.entrySet()) {
+      double[] m = Result.medians(e.getValue());
+      medians.put(e.getKey(), m);
+      System.out.printf(
+          Locale.ROOT,
+          "| %s | %.0f | %.0f | %.0f | %.0f | %.1f | %.0f | %.1f | %s |%n",
+          e.getKey(),
+          m[0],
+          m[1],
+          m[2],
+          m[3],
+          m[2] / m[0],
+          m[7],
+          m[8],
+          e.getKey().startsWith("router")
+              ? String.format(Locale.ROOT, "%.0f / %.0f", m[5], m[6])
+              : "—");
+    }
+    for (String mode : new String[] {"router-miss", "router-hit"}) {
+      double[] m = medians.get(mode);
+      double[] d = medians.get("direct");
+      System.out.printf(
+          Locale.ROOT,
+          "added %s (%s − direct): p50 %.0f µs, p99 %.0f µs, p99 ÷ p50 %.1f, allocated %.1f KiB"
+              + " per request%n",
+          label,
+          mode,
+          m[0] - d[0],
+          m[2] - d[2],
+          m[2] / m[0],
+          m[8] - d[8]);
+    }
+  }
+
+  /**
+   * {@code connections} virtual threads, each sending {@code request} back to back for {@code
+   * seconds}; the pool keeps one connection per caller.
+   */
+  private static Result closedLoop(
+      OkHttpClient client, Request request, int connections, int seconds)
+      throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    long[][] latency = new long[connections][];
+    long[][] overhead = new long[connections][];
+    int[] counts = new int[connections];
+    AtomicInteger errors = new AtomicInteger();
+    Thread[] callers = new Thread[connections];
+    long allocatedBefore = ALLOCATION.getTotalThreadAllocatedBytes();
+    long began = System.nanoTime();
+    for (int c = 0; c < connections; c++) {
+      int caller = c;
+      callers[c] =
+          Thread.startVirtualThread(
+              () -> {
+                long[] lat = new long[4096];
+                long[] own = new long[4096];
+                int n = 0;
+                while (System.nanoTime() < end) {
+                  if (n == lat.length) {
+                    lat = Arrays.copyOf(lat, n * 2);
+                    own = Arrays.copyOf(own, n * 2);
+                  }
+                  long t0 = System.nanoTime();
+                  try (Response r = client.newCall(request).execute()) {
+                    r.body().bytes();
+                    lat[n] = System.nanoTime() - t0;
+                    String o = r.header("X-Router-Overhead-Micros");
+                    own[n] = o == null ? -1 : Long.parseLong(o);
+                    if (r.code() != 200 && errors.incrementAndGet() <= 3) {
+                      System.out.println("error sample: " + r.code());
+                    }
+                  } catch (IOException e) {
+                    lat[n] = System.nanoTime() - t0;
+                    own[n] = -1;
+                    if (errors.incrementAndGet() <= 3) {
+                      System.out.println("error sample: " + e);
+                    }
+                  }
+                  n++;
+                }
+                latency[caller] = lat;
+                overhead[caller] = own;
+                counts[caller] = n;
+              });
+    }
+    for (Thread t : callers) {
+      t.join();
+    }
+    long elapsed = System.nanoTime() - began;
+    long allocated = ALLOCATION.getTotalThreadAllocatedBytes() - allocatedBefore;
+    int total = Arrays.stream(counts).sum();
+    long[] lat = new long[total];
+    long[] own = new long[total];
+    int at = 0;
+    for (int c = 0; c < connections; c++) {
+      System.arraycopy(latency[c], 0, lat, at, counts[c]);
+      System.arraycopy(overhead[c], 0, own, at, counts[c]);
+      at += counts[c];
+    }
+    return new Result(lat, own, errors.get(), 0, total * 1e9 / elapsed, (double) allocated / total);
   }
 
   /** Sends {@code rate} requests per second for {@code seconds}, each at its scheduled time. */
@@ -343,11 +481,23 @@ public final class RouterOverheadBenchmark {
           });
     }
     done.await(seconds + 30L, TimeUnit.SECONDS);
-    return new Result(latency, overhead, errors.get(), notSent.get());
+    return new Result(
+        latency,
+        overhead,
+        errors.get(),
+        notSent.get(),
+        n * 1e9 / TimeUnit.SECONDS.toNanos(seconds),
+        Double.NaN);
   }
 
   /** One round's latencies (µs) and the router's self-reported overhead (µs). */
-  record Result(long[] latency, long[] overhead, int errors, int notSent) {
+  record Result(
+      long[] latency,
+      long[] overhead,
+      int errors,
+      int notSent,
+      double perSecond,
+      double bytesPerRequest) {
     double percentile(long[] values, double p) {
       long[] sorted = Arrays.stream(values).filter(v -> v >= 0).sorted().toArray();
       if (sorted.length == 0) {
@@ -364,7 +514,9 @@ public final class RouterOverheadBenchmark {
         percentile(latency, 99.9) / 1000,
         errors,
         percentile(overhead, 50),
-        percentile(overhead, 99)
+        percentile(overhead, 99),
+        perSecond,
+        bytesPerRequest / 1024
       };
     }
 
@@ -390,12 +542,13 @@ public final class RouterOverheadBenchmark {
       double[] s = summary();
       return String.format(
           Locale.ROOT,
-          "p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, p99.9 %.0f µs, errors %d, not sent (over %d in"
-              + " flight) %d, router's own p50 %.0f µs p99 %.0f µs",
+          "p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, p99.9 %.0f µs, %.0f req/s, errors %d, not sent"
+              + " (over %d in flight) %d, router's own p50 %.0f µs p99 %.0f µs",
           s[0],
           s[1],
           s[2],
           s[3],
+          s[7],
           errors,
           MAX_IN_FLIGHT,
           notSent,

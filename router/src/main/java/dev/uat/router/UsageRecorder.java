@@ -9,6 +9,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * bytes ({@link #MAX_BYTES}, each record weighed by {@link #weight}) and returns at once (a full
  * queue drops the record and counts it as {@code uat.router.usage.records{outcome=dropped}}: a
  * database that is slow or down costs usage records, never memory); one background thread writes
- * batches of up to {@link #BATCH} in one transaction each, under a span {@code write usage} linked
- * to the requests' spans. {@link #close()} writes what is queued, for at most a few seconds.
+ * batches of up to {@link #BATCH}, gathered for at most {@link #LINGER} after their first record,
+ * in one transaction each, under a span {@code write usage} linked to the requests' spans. {@link
+ * #close()} writes what is queued, for at most a few seconds.
  */
 final class UsageRecorder implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UsageRecorder.class);
@@ -33,6 +35,11 @@ final class UsageRecorder implements AutoCloseable {
   static final long MAX_BYTES = 2L * 1024 * 1024;
 
   static final int BATCH = 500;
+
+  /** How long a batch waits for more records after its first (unless full or closing). */
+  static final Duration LINGER = Duration.ofMillis(200);
+
+  private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   static final int MAX_LINKS = 32;
 
   /** A record and the span of its request (for the batch span's links). */
@@ -43,6 +50,7 @@ final class UsageRecorder implements AutoCloseable {
   private final Tracer tracer;
   private final BlockingQueue<Entry> queue = new LinkedBlockingQueue<>();
   private final long maxBytes;
+  private final long lingerNanos;
   private final AtomicLong queuedBytes = new AtomicLong();
   private final Thread writer;
   private volatile boolean closing;
@@ -53,6 +61,17 @@ final class UsageRecorder implements AutoCloseable {
   }
 
   UsageRecorder(UsageStore store, RouterMetrics metrics, Telemetry telemetry, long maxBytes) {
+    this(store, metrics, telemetry, maxBytes, LINGER);
+  }
+
+  /** With the byte budget and the linger of a batch (tests). */
+  UsageRecorder(
+      UsageStore store,
+      RouterMetrics metrics,
+      Telemetry telemetry,
+      long maxBytes,
+      Duration linger) {
+    this.lingerNanos = linger.toNanos();
     this.maxBytes = maxBytes;
     this.store = store;
     this.metrics = metrics;
@@ -107,7 +126,7 @@ final class UsageRecorder implements AutoCloseable {
           continue;
         }
         batch.add(first);
-        queue.drainTo(batch, BATCH - 1);
+        linger(batch);
         long taken = 0;
         for (Entry e : batch) {
           taken += e.weight();
@@ -117,6 +136,28 @@ final class UsageRecorder implements AutoCloseable {
         batch.clear();
       } catch (InterruptedException e) {
         return;
+      }
+    }
+  }
+
+  /**
+   * Lets the records of the next linger ({@link #LINGER} by default) join {@code batch}, until it
+   * holds {@link #BATCH} or the recorder closes: one transaction for the requests of that moment
+   * rather than one for each, which at one request at a time was a commit (and a {@code write
+   * usage} span) per request competing with the requests for the CPU.
+   */
+  private void linger(List<Entry> batch) throws InterruptedException {
+    long deadline = System.nanoTime() + lingerNanos;
+    while (true) {
+      queue.drainTo(batch, BATCH - batch.size());
+      long left = deadline - System.nanoTime();
+      if (batch.size() >= BATCH || left <= 0 || closing) {
+        return;
+      }
+      // in slices, so that close() is noticed within one
+      Entry next = queue.poll(Math.min(left, POLL_NANOS), TimeUnit.NANOSECONDS);
+      if (next != null) {
+        batch.add(next);
       }
     }
   }

@@ -235,4 +235,49 @@ abstract class AbstractUsageTest {
               assertThat(p.getValue()).isEqualTo(3);
             });
   }
+
+  @Test
+  void recordsOfOneMomentAreWrittenInOneTransaction() throws Exception {
+    List<Integer> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
+    UsageStore counting =
+        new UsageStore() {
+          @Override
+          public void write(List<UsageRecord> batch) {
+            batches.add(batch.size());
+          }
+
+          @Override
+          public List<UsageRecord> recent(String userId, int limit) {
+            return List.of();
+          }
+
+          @Override
+          public long[] totals(String keyId, String userId, Instant since) {
+            return new long[3];
+          }
+
+          @Override
+          public void check() {}
+
+          @Override
+          public void close() {}
+        };
+    UsageRecord r =
+        new UsageRecord(
+            Instant.now(), "chat", null, "u", "m", null, null, 0, 0, false, 0, false, "ok", null);
+    RouterMetrics metrics = new RouterMetrics(fixture.otel.telemetry());
+    // a linger longer than the test: the batch is written when the recorder closes, whole
+    try (UsageRecorder recorder =
+        new UsageRecorder(
+            counting,
+            metrics,
+            fixture.otel.telemetry(),
+            UsageRecorder.MAX_BYTES,
+            Duration.ofMinutes(10))) {
+      for (int i = 0; i < 3; i++) {
+        recorder.record(r);
+      }
+    }
+    assertThat(batches).containsExactly(3);
+  }
 }

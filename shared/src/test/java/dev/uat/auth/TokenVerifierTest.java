@@ -168,6 +168,11 @@ class TokenVerifierTest {
     assertThat(TokenVerifier.bearer("bearer  abc")).isEqualTo("abc");
     assertThat(TokenVerifier.bearer("Basic abc")).isNull();
     assertThat(TokenVerifier.bearer(null)).isNull();
+    assertThat(TokenVerifier.bearer(" Bearer\t abc def ")).isEqualTo("abc def");
+    assertThat(TokenVerifier.bearer("Bearer")).isNull();
+    assertThat(TokenVerifier.bearer("Bearer ")).isNull();
+    assertThat(TokenVerifier.bearer("Bearerabc")).isNull();
+    assertThat(TokenVerifier.bearer("Bearer\u00A0abc")).isNull(); // not whitespace to \\s
   }
 
   @Test
