@@ -30,6 +30,11 @@ import java.util.concurrent.TimeUnit;
  *     [connections=10000] [subscribers=1000] [events=200] [gap between events, ms=100]
  * </pre>
  *
+ * <p>Environment: {@code UAT_BENCH_SKIP_BARE} skips the bare-Javalin memory baseline; {@code
+ * UAT_BENCH_SERVER_OPTS} adds JVM flags to the server (a GC log, JFR); {@code UAT_BENCH_SERVER_CP}
+ * puts classes before the server's class path (another commit's realtime module, for before/after:
+ * {@code bench/scripts/realtime-ab.sh}).
+ *
  * <p>The driver starts the server as a child JVM (the launcher's flags: serial GC, 256 MB heap)
  * with a realtime hub, an in-process bus, a fake api that lets everyone into {@code
  * conversation:bench}, a control endpoint that publishes and reports memory, and — for the baseline
@@ -89,7 +94,7 @@ public final class RealtimeLoad {
             "-Dotel.traces.exporter=none",
             "-Dotel.metrics.exporter=none",
             "-cp",
-            System.getProperty("java.class.path"),
+            serverClassPath(),
             RealtimeLoad.class.getName(),
             "server",
             data.toString()));
@@ -103,18 +108,20 @@ public final class RealtimeLoad {
       }
 
       // ---- baseline: the same number of bare Javalin WebSockets, in a server of its own
-      try (Server server = Server.start(cmd);
-          WebSocketDriver.Driver bare = new WebSocketDriver.Driver(server.barePort)) {
-        Stats idle = stats(http, server.control);
-        long t0 = System.nanoTime();
-        bare.open(connections, i -> "{\"type\":\"hello\"}", "hello");
-        System.out.printf(
-            Locale.ROOT,
-            "bare: %d connections open in %.1f s%n",
-            connections,
-            (System.nanoTime() - t0) / 1e9);
-        Stats withBare = stats(http, server.control);
-        report("bare Javalin/Jetty WebSocket", idle, withBare, connections);
+      if (System.getenv("UAT_BENCH_SKIP_BARE") == null) {
+        try (Server server = Server.start(cmd);
+            WebSocketDriver.Driver bare = new WebSocketDriver.Driver(server.barePort)) {
+          Stats idle = stats(http, server.control);
+          long t0 = System.nanoTime();
+          bare.open(connections, i -> "{\"type\":\"hello\"}", "hello");
+          System.out.printf(
+              Locale.ROOT,
+              "bare: %d connections open in %.1f s%n",
+              connections,
+              (System.nanoTime() - t0) / 1e9);
+          Stats withBare = stats(http, server.control);
+          report("bare Javalin/Jetty WebSocket", idle, withBare, connections);
+        }
       }
 
       // ---- the hub: authenticated connections, each in its user's channel
@@ -150,6 +157,7 @@ public final class RealtimeLoad {
           warmUp.get(1, TimeUnit.MINUTES);
           hub.latencies.clear();
           hub.received = 0;
+          String gcBefore = get(http, control + "/gc");
           long t1 = System.nanoTime();
           var run = publish(http, control, channel, events, gapMicros);
           hub.awaitEvents((long) n * events, Duration.ofSeconds(120));
@@ -172,7 +180,12 @@ public final class RealtimeLoad {
               pct(l, 99),
               pct(l, 99.9),
               l[l.length - 1] / 1000.0);
-          hub.unsubscribe(channel);
+          System.out.println(
+              "  server GC [collections, ms] before "
+                  + gcBefore
+                  + " after "
+                  + get(http, control + "/gc"));
+          hub.unsubscribe(channel, n);
           String metrics =
               http.send(
                       HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + hubPort + "/metrics"))
@@ -224,6 +237,16 @@ public final class RealtimeLoad {
     }
   }
 
+  /**
+   * The server's class path: the driver's, after {@code UAT_BENCH_SERVER_CP} when set (e.g. another
+   * commit's realtime classes, for a before/after run).
+   */
+  private static String serverClassPath() {
+    String cp = System.getProperty("java.class.path");
+    String first = System.getenv("UAT_BENCH_SERVER_CP");
+    return first == null || first.isBlank() ? cp : first + java.io.File.pathSeparator + cp;
+  }
+
   private static double pct(long[] sorted, double p) {
     int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
     return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1000.0;
@@ -243,6 +266,12 @@ public final class RealtimeLoad {
         (after.rss - before.rss) / 1024.0 / n,
         before.threads,
         after.threads);
+  }
+
+  private static String get(HttpClient http, String url) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private static Stats stats(HttpClient http, String control) throws Exception {

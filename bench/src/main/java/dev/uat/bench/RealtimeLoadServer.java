@@ -70,6 +70,22 @@ final class RealtimeLoadServer {
           reply(x, "{\"published\":" + n + "}");
         });
     control.createContext(
+        "/gc",
+        x -> {
+          StringBuilder json = new StringBuilder("{");
+          for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            json.append(json.length() > 1 ? "," : "")
+                .append('"')
+                .append(gc.getName())
+                .append("\":[")
+                .append(gc.getCollectionCount())
+                .append(',')
+                .append(gc.getCollectionTime())
+                .append(']');
+          }
+          reply(x, json.append('}').toString());
+        });
+    control.createContext(
         "/stats",
         x -> {
           for (int i = 0; i < 3; i++) {
@@ -103,6 +119,8 @@ final class RealtimeLoadServer {
                 .port(0)
                 .maxConnections(50_000)
                 .maxConnectionsPerUser(100)
+                // the driver authenticates up to 32 connections at once, all from 127.0.0.1
+                .maxUnauthenticatedPerAddress(64)
                 .build(),
             telemetry,
             RealtimeEvents.inMemory(bus),

@@ -138,9 +138,10 @@ final class WebSocketDriver {
       }
     }
 
-    void unsubscribe(String channel) throws IOException {
-      for (Client c : clients) {
-        send(c, "{\"type\":\"unsubscribe\",\"channel\":\"" + channel + "\"}");
+    /** Unsubscribes the first {@code n} clients (those {@link #subscribe} subscribed). */
+    void unsubscribe(String channel, int n) throws IOException {
+      for (int i = 0; i < n; i++) {
+        send(clients.get(i), "{\"type\":\"unsubscribe\",\"channel\":\"" + channel + "\"}");
       }
       pump(200);
     }

@@ -11,6 +11,7 @@ import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.LongUpDownCounter;
 import io.opentelemetry.api.metrics.Meter;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /** The hub's instruments (names under {@code uat.realtime.}; see docs/realtime.md). */
@@ -25,7 +26,14 @@ final class HubMetrics {
   final LongUpDownCounter active;
   final DoubleHistogram connectionDuration;
   final LongCounter messagesSent;
-  final LongCounter bytesSent;
+
+  /**
+   * Bytes written to clients, summed here and read by the meter at collection: counted once per
+   * recipient per frame, where a counter's {@code add} (attributes lookup, aggregator) would be
+   * per-recipient telemetry work on Jetty's write-completion path.
+   */
+  final LongAdder bytesSent = new LongAdder();
+
   final LongCounter disconnects;
   final DoubleHistogram broadcastDuration;
   final DoubleHistogram pubsubLag;
@@ -59,8 +67,10 @@ final class HubMetrics {
             "uat.realtime.messages.sent",
             "{message}",
             "Event frames handed to client connections.");
-    bytesSent =
-        counter("uat.realtime.bytes.sent", "By", "Bytes of frames written to client connections.");
+    m.counterBuilder("uat.realtime.bytes.sent")
+        .setUnit("By")
+        .setDescription("Bytes of frames written to client connections.")
+        .buildWithCallback(c -> c.record(bytesSent.sum()));
     disconnects =
         counter(
             "uat.realtime.disconnects",

@@ -43,6 +43,9 @@ public final class Realtime implements AutoCloseable {
   /** Request attribute carrying the client address from the upgrade to the connection. */
   private static final String CLIENT_ADDRESS = "uat.realtime.client";
 
+  /** Jetty's read buffer and initial text-message buffer per frame read (its default: 4 KiB). */
+  private static final int INPUT_BUFFER_BYTES = 1024;
+
   private final Service service;
   private final AutoCloseable[] subscriptions;
   private final ScheduledExecutorService timers;
@@ -176,6 +179,10 @@ public final class Realtime implements AutoCloseable {
         f -> {
           f.setMaxTextMessageSize(settings.maxFrameBytes());
           f.setMaxBinaryMessageSize(1024);
+          // Jetty starts every text message's string builder at this size (4 KiB by default):
+          // client frames are small (a pong is 15 bytes, a connect with its token ~700), and a
+          // larger one still arrives whole, in more reads
+          f.setInputBufferSize(INPUT_BUFFER_BYTES);
           // liveness is ours (pings and pongs in the protocol); Jetty's idle
           // timeout only catches what slips through
           f.setIdleTimeout(

@@ -95,6 +95,30 @@ class LimitsTest {
   }
 
   @Test
+  void bytesSentCountsEveryRecipientsFrame() throws Exception {
+    try (Rig rig = new Rig(s -> s);
+        WsClient a = rig.connected("bytes-a");
+        WsClient b = rig.connected("bytes-b")) {
+      String channel = "conversation:mine-bytes";
+      Rig.subscribe(a, channel);
+      Rig.subscribe(b, channel);
+      long before = bytesSent(rig);
+      rig.publisher().publish(channel, "message.created", Map.of("text", "x".repeat(1000)));
+      a.next("event");
+      b.next("event");
+      // summed as Jetty reports each write done, read by the meter at scrape time
+      await().atMost(Duration.ofSeconds(10)).until(() -> bytesSent(rig) - before >= 2 * 1000);
+    }
+  }
+
+  private static long bytesSent(Rig rig) throws Exception {
+    Matcher m =
+        Pattern.compile("(?m)^uat_realtime_bytes_sent_bytes_total(?:\\{[^}]*})? ([0-9.E]+)")
+            .matcher(Metrics.scrape(rig.realtime));
+    return m.find() ? (long) Double.parseDouble(m.group(1)) : 0;
+  }
+
+  @Test
   void connectionsPerUserAreCapped() throws Exception {
     try (Rig rig = new Rig(s -> s.maxConnectionsPerUser(2));
         WsClient a = rig.connected("many");
