@@ -9,7 +9,8 @@
 #   bench/scripts/gc-choice.sh [rounds=5] [seconds=10] [connections=16] [heap=256m]
 #
 # Variants: serial, parallel, generational ZGC (UAT_GC_VARIANTS="serial parallel zgc g1" to add
-# G1). Runs on a fresh clone: builds this tree (./uat build). Needs wrk.
+# G1; a variant NAME:FLAG,FLAG… runs with those flags instead of a collector's, e.g.
+# "small:-XX:+UseSerialGC,-Xmx192m"; its -Xmx wins over the heap argument). Runs on a fresh clone: builds this tree (./uat build). Needs wrk.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS=${1:-5}; SECS=${2:-10}; CONNS=${3:-16}; HEAP=${4:-256m}
@@ -22,8 +23,9 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WO
 JAVA_HOME=$(./uat java-home)
 ./uat build >/dev/null
 
-flags() { # variant: the collector's flags
+flags() { # variant: the collector's flags; NAME:FLAG,FLAG… gives them explicitly
   case "$1" in
+    *:*) echo "${1#*:}" | tr ',' ' ' ;;
     serial) echo "-XX:+UseSerialGC" ;;
     parallel) echo "-XX:+UseParallelGC" ;;
     zgc) echo "-XX:+UseZGC" ;; # generational since JDK 23, the only mode on 25
@@ -43,32 +45,32 @@ for v in $VARIANTS; do
   i=$((i + 1))
   # shellcheck disable=SC2046
   (umask 077; export MALLOC_ARENA_MAX=2 UAT_BCRYPT_COST=4 UAT_RATE_LIMIT_REQUESTS=0 UAT_RATE_LIMIT_CHATS=0
-   exec "$JAVA_HOME/bin/java" "${BASE_FLAGS[@]}" $(flags "$v") -Xmx"$HEAP" \
-     -Xlog:safepoint:file="$WORK/$v.safepoints":uptime -jar app/target/uat.jar \
-     up --provider echo --data "$WORK/$v-data" --port-offset $((i * 1000))) >"$WORK/$v.log" 2>&1 &
-  echo $! >"$WORK/$v.pid"
+   exec "$JAVA_HOME/bin/java" "${BASE_FLAGS[@]}" -Xmx"$HEAP" $(flags "$v") \
+     -Xlog:safepoint:file="$WORK/${v%%:*}.safepoints":uptime -jar app/target/uat.jar \
+     up --provider echo --data "$WORK/${v%%:*}-data" --port-offset $((i * 1000))) >"$WORK/${v%%:*}.log" 2>&1 &
+  echo $! >"$WORK/${v%%:*}.pid"
 done
 i=0
 for v in $VARIANTS; do
-  i=$((i + 1)); wait_up $((8000 + i * 1000)); token $((8000 + i * 1000)) >"$WORK/$v.token"
+  i=$((i + 1)); wait_up $((8000 + i * 1000)); token $((8000 + i * 1000)) >"$WORK/${v%%:*}.token"
 done
 rss_mb() { echo $(( $(ps -o rss= -p "$(cat "$WORK/$1.pid")" | tr -d ' ') / 1024 )); }
 
 # 60 s of load each (one after the other), then the RSS: the issue's "after 60 s of chat load"
 i=0
 for v in $VARIANTS; do
-  i=$((i + 1)); echo "$v: $WARM s of load at $CONNS connections…" >&2
-  load $((8000 + i * 1000)) "$(cat "$WORK/$v.token")" "$CONNS" "$WARM" >/dev/null
-  rss_mb "$v" >"$WORK/$v.rss60"
-  wc -l <"$WORK/$v.safepoints" >"$WORK/$v.skip" # pauses are counted from here on, over the rounds
+  i=$((i + 1)); echo "${v%%:*}: $WARM s of load at $CONNS connections…" >&2
+  load $((8000 + i * 1000)) "$(cat "$WORK/${v%%:*}.token")" "$CONNS" "$WARM" >/dev/null
+  rss_mb "${v%%:*}" >"$WORK/${v%%:*}.rss60"
+  wc -l <"$WORK/${v%%:*}.safepoints" >"$WORK/${v%%:*}.skip" # pauses are counted from here on, over the rounds
 done
 : >"$WORK/results"
 for r in $(seq 1 "$ROUNDS"); do
   i=0
   for v in $VARIANTS; do
-    i=$((i + 1)); port=$((8000 + i * 1000)); tok=$(cat "$WORK/$v.token")
+    i=$((i + 1)); port=$((8000 + i * 1000)); tok=$(cat "$WORK/${v%%:*}.token")
     tp=$(load "$port" "$tok" "$CONNS" "$SECS"); lat=$(load "$port" "$tok" 1 "$SECS")
-    echo "$v $tp | $lat" | tee -a "$WORK/results" >&2
+    echo "${v%%:*} $tp | $lat" | tee -a "$WORK/results" >&2
   done
 done
 
@@ -88,7 +90,8 @@ medians of $ROUNDS alternating rounds of ${SECS} s after $WARM s of load each.
 |---|---|---|---|---|---|---|---|
 MD
 for v in $VARIANTS; do
-  echo "| $v | $(field "$v" rps) | $(field "$v" p99_us) | $(lfield "$v" p50_us) | $(lfield "$v" p99_us) | $(cat "$WORK/$v.rss60") | $(rss_mb "$v") | $(pauses "$v") |"
+  n=${v%%:*}
+  echo "| $v | $(field "$n" rps) | $(field "$n" p99_us) | $(lfield "$n" p50_us) | $(lfield "$n" p99_us) | $(cat "$WORK/${v%%:*}.rss60") | $(rss_mb "${v%%:*}") | $(pauses "${v%%:*}") |"
 done
 echo
 echo "Errors in all rounds: $(errors)."
