@@ -62,6 +62,32 @@ class ForwardingTest {
   }
 
   @Test
+  void aBodyGoesOnWithADeleteAndIsRefusedOnAGet() throws Exception {
+    try (Rig rig = new Rig(s -> s)) {
+      var delete =
+          rig.send(
+              HttpRequest.newBuilder(rig.uri("/api/keys/k1"))
+                  .header("Content-Type", "application/json")
+                  .method("DELETE", HttpRequest.BodyPublishers.ofString("{\"why\":\"lost\"}"))
+                  .build());
+      assertThat(delete.statusCode()).isEqualTo(200);
+      RecordedRequest forwarded = rig.api.takeRequest();
+      assertThat(forwarded.getMethod()).isEqualTo("DELETE");
+      assertThat(forwarded.getBody().utf8()).isEqualTo("{\"why\":\"lost\"}");
+      assertThat(forwarded.getHeaders().get("Content-Type")).isEqualTo("application/json");
+
+      var get =
+          rig.send(
+              HttpRequest.newBuilder(rig.uri("/api/me"))
+                  .method("GET", HttpRequest.BodyPublishers.ofString("{}"))
+                  .build());
+      assertThat(get.statusCode()).isEqualTo(400);
+      assertThat(Rig.errorCode(get.body())).isEqualTo("body_not_allowed");
+      assertThat(rig.api.getRequestCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void routerRequestsGetTheSameForwardedFor() throws Exception {
     try (Rig rig = new Rig(s -> s.exposure(TRUSTS_ONLY_10))) {
       rig.send(
