@@ -171,7 +171,7 @@ public final class ZipkinJsonDecoder {
           spanId = spanId(p, field);
           if (spanId == 0) {
             badId = "id must be 1 to 16 hex characters, not all zeros: " + p.getText();
-          } else if (badId.equals("id is missing")) {
+          } else if ("id is missing".equals(badId)) {
             badId = null;
           }
         }
