@@ -38,7 +38,7 @@ public final class Fuzzer {
     void accept(byte[] input) throws Exception;
   }
 
-  /** One broken invariant with its input. */
+  /** One broken invariant with its input (the first 20 of a run are kept). */
   public record Finding(String what, byte[] input) {}
 
   /** What a run did. */
@@ -50,6 +50,7 @@ public final class Fuzzer {
       int maxAllocatedInputLength,
       long maxNanos,
       double seconds,
+      long broken,
       List<Finding> findings) {
     /** One line: {@code fuzz NAME inputs=… rejected=… findings=…}, as fuzz.sh collects them. */
     public String line() {
@@ -59,7 +60,7 @@ public final class Fuzzer {
           name,
           inputs,
           rejected,
-          findings.size(),
+          broken,
           maxAllocated,
           maxAllocatedInputLength,
           maxNanos / 1e6,
@@ -183,6 +184,7 @@ public final class Fuzzer {
     long maxAllocated = 0;
     int maxAllocatedLength = 0;
     long slowest = 0;
+    long brokenCount = 0;
     List<Finding> findings = new ArrayList<>();
     long thread = Thread.currentThread().threadId();
     while (wanted >= 0 ? inputs < wanted : inputs < SUITE_INPUTS && System.nanoTime() < deadline) {
@@ -222,6 +224,7 @@ public final class Fuzzer {
       }
       slowest = Math.max(slowest, nanos);
       if (broken != null) {
+        brokenCount++;
         if (findings.size() < KEPT_FINDINGS) {
           findings.add(new Finding(broken, input));
           keep(findings.size(), broken, input, thrown);
@@ -237,6 +240,7 @@ public final class Fuzzer {
             maxAllocatedLength,
             slowest,
             (System.nanoTime() - start) / 1e9,
+            brokenCount,
             List.copyOf(findings));
     System.out.println(report.line());
     for (Finding f : findings) {

@@ -2,6 +2,7 @@ package dev.uat.observatory.otlp;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.uat.observatory.testing.OtlpProtoEncoder;
 import dev.uat.observatory.testing.SyntheticTraces;
@@ -118,6 +119,37 @@ class OtlpDecoderFuzzTest {
             length -> 64 * length + 8 * MIB)
         .generator(OtlpDecoderFuzzTest::randomJsonRequest)
         .run(decoder::decode);
+  }
+
+  /**
+   * Finding (fuzz, seed 13): bytes that Jackson takes for UTF-32 but are not threw an
+   * UncheckedIOException (a 500) instead of the format error.
+   */
+  @Test
+  void aBodyThatLooksLikeUtf32ButIsNotIsAFormatError() {
+    byte[] body = {0, 0, 0, '{', 0x7f, (byte) 0xff, 0, 0, 0, 0, 0, '}'};
+
+    assertThatThrownBy(() -> new OtlpJsonDecoder().decode(body))
+        .isInstanceOf(OtlpFormatException.class)
+        .hasMessageContaining("not UTF-8");
+  }
+
+  /**
+   * Finding (fuzz, seed 13): a time written as a float with an exponent out of range ({@code
+   * 1544712661001e3090000000}) threw Jackson's NumberFormatException (a 500).
+   */
+  @Test
+  void aNumberWithAnExponentOutOfRangeIsAFormatError() {
+    byte[] body =
+        """
+        {"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c",
+          "spanId":"eee19b7ec3c1b174","startTimeUnixNano":1544712661001e3090000000}]}]}]}
+        """
+            .getBytes(UTF_8);
+
+    assertThatThrownBy(() -> new OtlpJsonDecoder().decode(body))
+        .isInstanceOf(OtlpFormatException.class)
+        .hasMessageContaining("out of range");
   }
 
   @Test

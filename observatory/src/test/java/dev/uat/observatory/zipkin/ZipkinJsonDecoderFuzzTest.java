@@ -88,6 +88,32 @@ class ZipkinJsonDecoderFuzzTest {
     assertThat(decoded.spans().getFirst().spanIdHex()).isEqualTo("a2fb4a1d1a96d313");
   }
 
+  /**
+   * Finding (fuzz, seed 13): a timestamp or duration in microseconds whose nanoseconds do not fit
+   * in a long threw an ArithmeticException (a 500); the span is now rejected, the others kept, and
+   * an annotation at such a time is dropped.
+   */
+  @Test
+  void timesOutOfRangeRejectTheSpanNotTheRequest() {
+    byte[] body =
+        """
+        [{"traceId":"463ac35c9f6413ad","id":"a2fb4a1d1a96d312","timestamp":9223372036854775807},
+         {"traceId":"463ac35c9f6413ad","id":"a2fb4a1d1a96d313","timestamp":1,
+          "duration":9223372036854775807},
+         {"traceId":"463ac35c9f6413ad","id":"a2fb4a1d1a96d314","timestamp":1472470996199000,
+          "annotations":[{"timestamp":-9223372036854775807,"value":"far"},
+                         {"timestamp":1472470996238000,"value":"ws"}]}]
+        """
+            .getBytes(UTF_8);
+
+    ZipkinJsonDecoder.Decoded decoded = new ZipkinJsonDecoder().decode(body);
+
+    assertThat(decoded.rejected()).isEqualTo(2);
+    assertThat(decoded.firstRejection()).contains("out of range");
+    assertThat(decoded.spans()).hasSize(1);
+    assertThat(decoded.spans().getFirst().events()).hasSize(1);
+  }
+
   @Test
   @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void rejectsOnlyWithItsFormatErrorWithinBounds() {
