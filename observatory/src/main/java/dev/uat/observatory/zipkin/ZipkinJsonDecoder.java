@@ -244,10 +244,11 @@ public final class ZipkinJsonDecoder {
       throw new RejectedSpan(badId != null ? badId : "traceId is missing");
     }
     long start = nanos(timestamp);
-    long end = start + nanos(Math.max(0, duration));
-    if (start == OUT_OF_RANGE || end == OUT_OF_RANGE || end < start) {
+    long length = nanos(Math.max(0, duration));
+    if (start == OUT_OF_RANGE || length == OUT_OF_RANGE || start > Long.MAX_VALUE - length) {
       throw new RejectedSpan("timestamp or duration out of range");
     }
+    long end = start + length;
     return Span.builder()
         .traceId(traceHigh, traceLow)
         .spanId(spanId)
