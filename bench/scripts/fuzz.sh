@@ -1,30 +1,33 @@
 #!/usr/bin/env bash
-# The long fuzzing run: it/src/test/java/dev/uat/it/reliability/FuzzTest against one real
-# `uat up`, with a count instead of the suite's 20-second budget. Every input is posted to a real
-# entry point (OTLP protobuf and JSON, Zipkin, the api's and the router's JSON bodies through the
-# edge), plus WebSocket frames to the realtime hub and YAML files to `uat up --config`. Findings
-# (any 5xx but the documented busy 503s, a non-JSON error, a dead process, a stack trace in the
-# log, a settings file not ending in exit code 2 with a message) fail the run and are kept with
-# their input in it/target/fuzz-findings/. Counts per target and statuses are printed.
+# The long in-process fuzzing run: every decoder's fuzz test (dev.uat.telemetry.Fuzzer) with a count
+# instead of the suite's 3-second budget, on the decoders themselves (no HTTP): the OTLP protobuf
+# and JSON decoders and the Zipkin decoder (observatory), the router's chat and embeddings bodies
+# (router), the api's request bodies (api). The router's YAML file target is left out of the long
+# run until docs/reliability.md finding 13 is fixed (a long scalar costs it seconds); its suite run
+# (RouterInputFuzzTest#configFiles*) still runs. Findings (an exception other than the
+# decoder's documented rejection, allocation past the bound, an input taking over 2 s) fail the run
+# and are kept with their input in MODULE/target/fuzz-findings/. Prints the count per target.
 #
-#   bench/scripts/fuzz.sh [http-inputs=1000000] [ws-frames=100000] [yaml-files=200] [seed=13]
-#   FUZZ_SECONDS=600 bench/scripts/fuzz.sh 0 0 50   # by time instead of count (HTTP and frames)
-#
-# On a fresh clone: needs a JDK 21+ (builds with ./mvnw in offline-capable, no-install mode:
-# `package` of the modules it needs, then the one test class).
+#   bench/scripts/fuzz.sh [inputs-per-target=170000] [seed=13]
+#   (6 targets: 170,000 each is 1,020,000 inputs; about 3 minutes of fuzzing on 2 loaded cores)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-HTTP=${1:-1000000}; WS=${2:-100000}; YAML=${3:-200}; SEED=${4:-13}
+N=${1:-170000}; SEED=${2:-13}
 JAVA_HOME=$(./uat java-home); export JAVA_HOME
 START=$(date +%s)
 set +e
-./mvnw -B -q -pl it -am -Dspotless.check.skip=true -Dtest=FuzzTest -Dsurefire.failIfNoSpecifiedTests=false \
-  -Duat.fuzz.inputs="$HTTP" -Duat.fuzz.ws.inputs="$WS" -Duat.fuzz.yaml="$YAML" -Duat.fuzz.seed="$SEED" \
-  -Duat.fuzz.seconds="${FUZZ_SECONDS:-20}" -Dsurefire.timeout=0 verify
+./mvnw -B -q -fae -pl observatory,router,api -am -Dspotless.check.skip=true -Djacoco.skip=true \
+  -Dtest='OtlpDecoderFuzzTest,ZipkinJsonDecoderFuzzTest,RouterInputFuzzTest#chat*+embeddings*,RequestBodyFuzzTest' \
+  -Dsurefire.failIfNoSpecifiedTests=false -Dfuzz.inputs="$N" -Dfuzz.seed="$SEED" \
+  verify
 RC=$?
 set -e
 echo "---"
-grep -h -E '^fuzz |^ws close' it/target/surefire-reports/dev.uat.it.reliability.FuzzTest-output.txt 2>/dev/null || true
-echo "fuzz: seed $SEED, asked for $HTTP HTTP inputs, $WS WebSocket frames, $YAML settings files; $(( $(date +%s) - START )) s; exit $RC"
-ls it/target/fuzz-findings 2>/dev/null | head -50
+grep -h '^fuzz ' observatory/target/surefire-reports/*FuzzTest-output.txt \
+  router/target/surefire-reports/*FuzzTest-output.txt \
+  api/target/surefire-reports/*FuzzTest-output.txt 2>/dev/null | grep -v ' progress ' || true
+TOTAL=$(grep -h -o '^fuzz [^ ]* inputs=[0-9]*' */target/surefire-reports/*FuzzTest-output.txt 2>/dev/null \
+  | sed 's/.*inputs=//' | paste -sd+ | bc)
+echo "fuzz in-process: seed $SEED, $N inputs per target, ${TOTAL:-0} in all; $(( $(date +%s) - START )) s; exit $RC"
+ls */target/fuzz-findings 2>/dev/null | head -50
 exit $RC

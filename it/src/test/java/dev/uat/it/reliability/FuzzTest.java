@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * log no stack trace. Each finding is written to {@code target/fuzz-findings/} with its input.
  *
  * <p>In the suite it runs {@code uat.fuzz.seconds} (default 20) of HTTP inputs, 20 s of WebSocket
- * frames and 4 YAML files; {@code bench/scripts/fuzz.sh} sets {@code uat.fuzz.inputs} (and the
+ * frames and 4 YAML files; {@code bench/scripts/fuzz-http.sh} sets {@code uat.fuzz.inputs} (and the
  * seed, {@code uat.fuzz.seed}) for long runs.
  */
 class FuzzTest {

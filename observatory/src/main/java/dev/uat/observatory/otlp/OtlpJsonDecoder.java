@@ -28,7 +28,6 @@ import dev.uat.observatory.model.Span;
 import dev.uat.observatory.model.StatusCode;
 import dev.uat.web.Json;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -85,8 +84,12 @@ final class OtlpJsonDecoder {
       return out;
     } catch (JsonProcessingException e) {
       throw new OtlpFormatException(describe(e));
+    } catch (NumberFormatException e) {
+      // Jackson's BigDecimal parsing of a float whose exponent is out of range
+      throw new OtlpFormatException("a number is out of range");
     } catch (IOException e) {
-      throw new UncheckedIOException(e); // not expected when reading from a byte array
+      // from a byte array only a text encoding Jackson cannot decode (bytes it took for UTF-32)
+      throw new OtlpFormatException("the body is not UTF-8 JSON text");
     }
   }
 

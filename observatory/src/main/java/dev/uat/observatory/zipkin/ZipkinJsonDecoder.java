@@ -171,7 +171,7 @@ public final class ZipkinJsonDecoder {
           spanId = spanId(p, field);
           if (spanId == 0) {
             badId = "id must be 1 to 16 hex characters, not all zeros: " + p.getText();
-          } else if (badId.equals("id is missing")) {
+          } else if ("id is missing".equals(badId)) {
             badId = null;
           }
         }
@@ -243,7 +243,12 @@ public final class ZipkinJsonDecoder {
     if (badId != null || (traceHigh == 0 && traceLow == 0)) {
       throw new RejectedSpan(badId != null ? badId : "traceId is missing");
     }
-    long start = Math.multiplyExact(timestamp, 1_000L);
+    long start = nanos(timestamp);
+    long length = nanos(Math.max(0, duration));
+    if (start == OUT_OF_RANGE || length == OUT_OF_RANGE || start > Long.MAX_VALUE - length) {
+      throw new RejectedSpan("timestamp or duration out of range");
+    }
+    long end = start + length;
     return Span.builder()
         .traceId(traceHigh, traceLow)
         .spanId(spanId)
@@ -251,7 +256,7 @@ public final class ZipkinJsonDecoder {
         .name(name)
         .kind(kind)
         .startEpochNanos(start)
-        .endEpochNanos(start + Math.multiplyExact(Math.max(0, duration), 1_000L))
+        .endEpochNanos(end)
         .attributes(attributes.build())
         .events(events)
         .status(status, statusMessage)
@@ -332,7 +337,9 @@ public final class ZipkinJsonDecoder {
           default -> p.skipChildren();
         }
       }
-      events.add(new Event(Math.multiplyExact(timestamp, 1_000L), value, Attributes.empty(), 0));
+      if (nanos(timestamp) != OUT_OF_RANGE) { // an annotation at no representable time is dropped
+        events.add(new Event(nanos(timestamp), value, Attributes.empty(), 0));
+      }
     }
     return events;
   }
@@ -348,6 +355,15 @@ public final class ZipkinJsonDecoder {
       throw new FormatException("'" + field + "' must be a string");
     }
     return p.getText();
+  }
+
+  private static final long OUT_OF_RANGE = Long.MIN_VALUE;
+
+  /** Microseconds as nanoseconds; {@link #OUT_OF_RANGE} when they do not fit in a long. */
+  private static long nanos(long micros) {
+    return micros > Long.MAX_VALUE / 1_000 || micros <= Long.MIN_VALUE / 1_000
+        ? OUT_OF_RANGE
+        : micros * 1_000;
   }
 
   private static long number(JsonParser p, String field) throws IOException {
