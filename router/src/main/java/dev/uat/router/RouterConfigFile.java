@@ -199,7 +199,7 @@ record RouterConfigFile(
   }
 
   private static String text(String value, Where at) {
-    if (value.isBlank()) {
+    if (value == null || value.isBlank()) {
       throw at.error("expected a non-empty text");
     }
     return value.strip();

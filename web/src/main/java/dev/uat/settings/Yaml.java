@@ -31,6 +31,14 @@ public final class Yaml {
   /** Largest settings file read: settings are small; anything bigger is a mistake. */
   public static final int MAX_BYTES = 1 << 20;
 
+  /**
+   * Longest line read. The YAML scanner keeps a run of characters without a space in one window
+   * that it copies as it grows, so its cost grows with the square of the run (the fuzzer found a
+   * 222 KB line allocating 98 MB); settings lines are short, and a longer one is refused before
+   * parsing.
+   */
+  public static final int MAX_LINE_CHARS = 16 * 1024;
+
   private static final ObjectMapper SNAKE = mapper(PropertyNamingStrategies.SNAKE_CASE);
   private static final ObjectMapper KEBAB = mapper(PropertyNamingStrategies.KEBAB_CASE);
 
@@ -58,10 +66,26 @@ public final class Yaml {
     }
   }
 
+  private static void checkLines(String yaml, String source) {
+    int line = 1;
+    int start = 0;
+    for (int i = 0; i <= yaml.length(); i++) {
+      if (i == yaml.length() || yaml.charAt(i) == '\n') {
+        if (i - start > MAX_LINE_CHARS) {
+          throw new IllegalArgumentException(
+              source + ":" + line + ": a line longer than " + MAX_LINE_CHARS + " characters");
+        }
+        line++;
+        start = i + 1;
+      }
+    }
+  }
+
   private static <T> T read(ObjectMapper mapper, String yaml, String source, Class<T> type) {
     if (yaml.length() > MAX_BYTES) {
       throw new IllegalArgumentException(source + ": larger than " + MAX_BYTES + " bytes");
     }
+    checkLines(yaml, source);
     try {
       T value = mapper.readValue(yaml, type);
       if (value == null) {

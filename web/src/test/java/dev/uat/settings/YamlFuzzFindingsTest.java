@@ -1,6 +1,7 @@
 package dev.uat.settings;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.lang.management.ManagementFactory;
@@ -31,10 +32,25 @@ class YamlFuzzFindingsTest {
     for (int i = 0; i < 3; i++) {
       allocatedReading("name: x\nurl: http://host" + "a".repeat(1000) + "\n"); // warm up
     }
-    long small = allocatedReading("name: x\nurl: http://host" + "a".repeat(50_000) + "\n");
+    int longest = Yaml.MAX_LINE_CHARS - "url: http://host".length();
+    long withinCap = allocatedReading("name: x\nurl: http://host" + "a".repeat(longest) + "\n");
     long large = allocatedReading("name: x\nurl: http://host" + "a".repeat(200_000) + "\n");
-    System.out.printf("yaml plain scalar: 50,000 chars %d B, 200,000 chars %d B%n", small, large);
+    System.out.printf(
+        "yaml plain scalar: %,d chars %d B, 200,000 chars %d B%n", longest, withinCap, large);
 
+    assertThat(withinCap).isLessThan(64L * Yaml.MAX_LINE_CHARS + (8 << 20));
     assertThat(large).isLessThan(64L * 200_000 + (8 << 20));
+  }
+
+  @Test
+  void aLineLongerThanTheCapIsRefusedWithItsLineNumber() {
+    assertThatThrownBy(
+            () ->
+                Yaml.readSnakeCase(
+                    "name: x\nurl: http://host" + "a".repeat(Yaml.MAX_LINE_CHARS) + "\n",
+                    "x.yaml",
+                    Settings.class))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("x.yaml:2: a line longer than " + Yaml.MAX_LINE_CHARS + " characters");
   }
 }
