@@ -162,6 +162,11 @@ final class RouterClient {
           json.at("/error/message").asText("the model failed while answering"));
     }
     JsonNode choice = json.path("choices").path(0);
+    if (!choice.path("message").isObject()) {
+      throw HttpError.badGateway(
+          "router_error",
+          "the LLM router's answer is not a chat completion (no choices[0].message)");
+    }
     JsonNode content = choice.path("message").path("content");
     JsonNode usage = json.path("usage");
     return new Completion(
