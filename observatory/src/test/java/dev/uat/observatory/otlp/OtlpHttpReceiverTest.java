@@ -33,7 +33,9 @@ class OtlpHttpReceiverTest {
   private static final byte[] TRACE = id(0x5b8efff798038103L, 0xd269b633813fc60cL);
   private static final String TRACE_HEX = "5b8efff798038103d269b633813fc60c";
 
-  private final HttpClient client = HttpClient.newHttpClient();
+  // HTTP/1.1 as the exporters speak it: the default client would try an h2c upgrade on each POST
+  private final HttpClient client =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private TestObservatory fixture;
   private Observatory observatory;
 
