@@ -181,7 +181,8 @@ class ClientGrowthTest {
       again.add(largeChat(100 + i));
     }
     for (var f : again) {
-      assertThat(f.get().statusCode()).isEqualTo(200);
+      var r = f.get();
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     }
   }
 
