@@ -145,7 +145,11 @@ public record RouterSettings(
       return jdbcUrl;
     }
     if (dataDir != null) {
-      return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("router") + ";AUTO_SERVER=FALSE";
+      // the router closes the database itself, after its usage writer wrote what was queued
+      // (H2's own shutdown hook would close it first, and those records would be lost)
+      return "jdbc:h2:file:"
+          + dataDir.toAbsolutePath().resolve("router")
+          + ";AUTO_SERVER=FALSE;DB_CLOSE_ON_EXIT=FALSE";
     }
     return "jdbc:h2:mem:router-" + Long.toHexString(System.nanoTime()) + ";DB_CLOSE_DELAY=-1";
   }
