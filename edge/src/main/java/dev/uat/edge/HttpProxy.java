@@ -117,15 +117,19 @@ final class HttpProxy {
     HttpServletRequest req = ctx.req();
     Request.Builder request =
         new Request.Builder().url(HttpUrl.get(target)).method(req.getMethod(), body(req, body));
+    // values pass as Jetty read them, non-ASCII bytes included (okhttp's checked add would throw
+    // on them: a 500 for a client's odd header); Jetty has already refused control characters
+    okhttp3.Headers.Builder forwarded = new okhttp3.Headers.Builder();
     for (String name : Collections.list(req.getHeaderNames())) {
       String lower = name.toLowerCase(Locale.ROOT);
       if (!NOT_FORWARDED.contains(lower) && !Forwarding.HEADERS.contains(lower)) {
         for (String value : Collections.list(req.getHeaders(name))) {
-          request.addHeader(name, value);
+          forwarded.addUnsafeNonAscii(name, value);
         }
       }
     }
-    forwarding.headers(req).forEach(request::header);
+    forwarding.headers(req).forEach(forwarded::set);
+    request.headers(forwarded.build());
 
     Response response;
     try {

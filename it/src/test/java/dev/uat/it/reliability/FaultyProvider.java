@@ -23,7 +23,10 @@ final class FaultyProvider extends RawServer {
     RATE_LIMITED,
     /** 500 with an OpenAI error body */
     ERROR,
-    /** a 200 stream that stops after its first chunk: the connection is closed */
+    /**
+     * a 200 that stops partway, the connection closed: a stream after its first chunk, a whole
+     * answer (the api asks for one when nobody reads the deltas) halfway through its body
+     */
     DROP_MID_STREAM,
     /** closes the connection as soon as the request is read */
     RESET
@@ -111,6 +114,18 @@ final class FaultyProvider extends RawServer {
                 + head0
                 + "\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":"
                 + "{\"role\":\"assistant\",\"content\":\"flaky \"},\"finish_reason\":null}]}\n\n";
+        if (!stream && m == Mode.DROP_MID_STREAM) {
+          String whole = head0 + "\"object\":\"chat.completion\",\"choices\":[{\"index\":0,";
+          out.write(
+              ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                      + (2 * whole.length())
+                      + "\r\nConnection: close\r\n\r\n"
+                      + whole)
+                  .getBytes(StandardCharsets.UTF_8));
+          out.flush();
+          Thread.sleep(50);
+          return; // closed halfway through the body
+        }
         if (!stream) {
           send(
               out,
