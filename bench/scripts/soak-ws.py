@@ -5,8 +5,8 @@ to CHANNEL (the conversation the soak's chats go to), answering pings, counting 
 killed (SIGTERM) or the deadline. An access token lives 15 minutes: a close 4001 (expired) is
 expected then, and the subscriber logs in again and resubscribes, as the web client does; any
 other close is unexpected. Prints one RESULT line with the close codes seen. All subscribers are
-one user: past the per-user connection cap (close 4029) give --subscribers 32 or less, or spread
-them over accounts (not done yet)."""
+one user, the owner of the conversation they watch, so at most 32 (the per-user connection cap,
+close 4029); soak.sh refuses more."""
 import base64, collections, json, os, signal, socket, struct, sys, threading, time, urllib.request
 
 port, email, password, channel, count, seconds = (int(sys.argv[1]), sys.argv[2], sys.argv[3],

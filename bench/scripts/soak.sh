@@ -5,14 +5,14 @@
 # connections of the process (/proc) over time, and checks that sampled chats are complete traces
 # in the embedded observatory (every span's parent present; edge, api, router and realtime in it).
 #
-#   bench/scripts/soak.sh [--minutes 30] [--subscribers 50]
+#   bench/scripts/soak.sh [--minutes 30] [--subscribers 30]
 #
 # On a fresh clone: needs a JDK 21+, wrk and python3. It builds with ./uat build when there is no
 # app/target/uat.jar yet (no install). Port offset 4370 (edge :12370). Exit status 1 when any
 # check fails. A run of less than 30 minutes is a short run: say so when recording its figures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-MINUTES=30; SUBSCRIBERS=50
+MINUTES=30; SUBSCRIBERS=30
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) MINUTES=$2; shift 2 ;;
@@ -20,6 +20,8 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--minutes N] [--subscribers N]" >&2; exit 2 ;;
   esac
 done
+# every subscriber is the same user (the conversation they watch is that user's): at most 32
+[ "$SUBSCRIBERS" -le 32 ] || { echo "--subscribers: at most 32 (the per-user connection cap, close 4029)" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 [ -f app/target/uat.jar ] || ./uat build >/dev/null
 JAVA_HOME=$(./uat java-home); export JAVA_HOME
