@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -128,12 +129,15 @@ public final class RouterOverheadBenchmark {
         routing: {discovery_interval: 1h}
         """
             .formatted(fakeUrl, dead));
+    Path data = Files.createTempDirectory("router-bench");
     JwtKeys keys = JwtKeys.ephemeral();
     String token = new TokenIssuer(keys).access("bench-user", Set.of("chat")).value();
     Telemetry telemetry = telemetry();
     Router router =
         Router.start(
-            RouterSettings.defaults().toBuilder().port(0).configFile(config).build(),
+            // the usage records go to an H2 file as under the launcher: the in-memory default
+            // (tests) keeps every row on the heap and filled the 256 MiB after ~100,000 requests
+            RouterSettings.defaults().toBuilder().port(0).configFile(config).dataDir(data).build(),
             telemetry,
             TokenVerifier.local(keys));
     HttpClient client =
@@ -186,6 +190,9 @@ public final class RouterOverheadBenchmark {
     telemetry.close();
     fake.stop(0);
     Files.deleteIfExists(config);
+    try (var files = Files.walk(data)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
     System.exit(0);
   }
 
