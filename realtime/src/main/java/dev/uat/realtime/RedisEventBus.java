@@ -13,6 +13,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -44,8 +45,12 @@ import org.slf4j.LoggerFactory;
  * it missed on another: {@link #history()} reads those streams ({@link RedisHistory}), and {@link
  * #presence()} counts subscribers across instances ({@link RedisPresence}) on the same connection.
  * Publishing is asynchronous and never throws; failures are logged and counted in {@code
- * uat.events.publish.failed}. Commands wait in a bounded queue (10,000) while Redis is unreachable.
- * Events of {@code internal:} channels (revocations) are only PUBLISHed (offset 0), never kept.
+ * uat.events.publish.failed}. While Redis is unreachable, commands wait for it in a bounded queue
+ * (10,000; past it a publication fails at once) and for at most 5 s each (then it fails): an event
+ * published then is delivered when Redis returns within those 5 s, else never, on no instance, not
+ * even to this one's own subscribers (the offsets are Redis's), and is not in the stream. Lettuce
+ * reconnects by itself (backoff up to 30 s) and the pub/sub connection subscribes again. Events of
+ * {@code internal:} channels (revocations) are only PUBLISHed (offset 0), never kept.
  *
  * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset, bytes, trimmed), {@code
  * uat:rt:{<channel>}:stream} (entries {@code 0-<offset>} with fields {@code t} and {@code p}),
@@ -204,7 +209,14 @@ public final class RedisEventBus implements EventBus {
     RedisURI uri = RedisURI.create(redisUrl);
     uri.setTimeout(Duration.ofSeconds(5));
     RedisClient client = RedisClient.create(uri);
-    client.setOptions(ClientOptions.builder().requestQueueSize(10_000).build());
+    // while Redis is unreachable, commands wait for it at most 10,000 at a time and at most the
+    // URI's timeout each (Lettuce's default, spelled out: RedisOutageTest relies on it); then
+    // they fail, and publish counts them
+    client.setOptions(
+        ClientOptions.builder()
+            .requestQueueSize(10_000)
+            .timeoutOptions(TimeoutOptions.enabled())
+            .build());
     try {
       return new RedisEventBus(client, telemetry, historySize, historyAge, channelBytes);
     } catch (RuntimeException e) {
