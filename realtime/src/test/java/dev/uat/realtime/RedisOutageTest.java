@@ -3,6 +3,9 @@ package dev.uat.realtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.events.Event;
 import dev.uat.events.EventPublisher;
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import redis.embedded.RedisServer;
 
 /**
@@ -42,6 +46,8 @@ class RedisOutageTest {
 
   /** How long a command waits for a Redis that is away (RedisEventBus: the URI's 5 s). */
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+
+  private final Logger busLog = (Logger) LoggerFactory.getLogger(RedisEventBus.class);
 
   @TempDir Path dir;
 
@@ -94,6 +100,9 @@ class RedisOutageTest {
       JsonNode seen = withN(b, 1);
       assertThat(withN(a, 1)).isEqualTo(seen);
       List<String> before = threads();
+      ListAppender<ILoggingEvent> logged = new ListAppender<>();
+      logged.start();
+      busLog.addAppender(logged);
 
       redis.stop();
 
@@ -150,6 +159,11 @@ class RedisOutageTest {
                 assertThat(failures(oneBusTelemetry)).isEqualTo(1);
                 assertThat(failures(apiTelemetry)).isEqualTo(1 + flood);
               });
+      busLog.detachAppender(logged);
+      assertThat(logged.list)
+          .as("10,102 failures, in a line every 10 s at most per bus")
+          .hasSizeBetween(1, 4)
+          .allMatch(e -> e.getFormattedMessage().contains("since the last such line"));
       // numbering is Redis's: an instance does not deliver what is published on it while Redis
       // is down, not even to its own subscribers
       assertThat(events(a)).isEmpty();
