@@ -42,7 +42,15 @@ final class Connection {
   /** Too many connections from this address have not authenticated yet. */
   static final int TOO_MANY_UNAUTHENTICATED = 4030;
 
+  /** Try again later (1013): this instance is full. */
   static final int SERVER_FULL = 1013;
+
+  /**
+   * Try again later (1013) too: the credential was good, but the user's channel could not be joined
+   * (its history, in Redis, could not be read); the client reconnects.
+   */
+  static final int UNAVAILABLE = 1013;
+
   static final int GOING_AWAY = 1001;
 
   /** What the connection tells the hub. */

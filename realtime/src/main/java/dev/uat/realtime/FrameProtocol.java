@@ -137,7 +137,8 @@ final class FrameProtocol {
    * Authenticates with an access token or an API key (through {@link Credentials}: a token of an
    * ended session or a revoked key is refused with 4003, an expired one with 4001); on success
    * joins the user's own channel. When the api cannot be asked, the client gets {@code unavailable}
-   * and may send {@code connect} again.
+   * and may send {@code connect} again; when the user's channel cannot be joined (Redis does not
+   * answer), it gets {@code unavailable} and the connection is closed with 1013.
    */
   boolean authenticate(Connection c, String token, boolean acks, JsonNode id) {
     Span span = tracer.spanBuilder("connect").startSpan();
@@ -160,16 +161,24 @@ final class FrameProtocol {
       c.lastPingNanos = System.nanoTime(); // the ping interval counts from here
       connections.authenticatedOrGone(c);
       String channel = "user:" + p.userId();
-      membership.attach(
-          c,
-          new Subscription(c, channel),
-          null,
-          position -> {
-            Map<String, Object> ok = positioned("connected", p.userId(), channel, position);
-            ok.put("ping_interval", settings.pingInterval().toSeconds());
-            ok.put("pong_timeout", settings.pongTimeout().toSeconds());
-            return Frames.withId(ok, id);
-          });
+      History.Recovery joined =
+          membership.attach(
+              c,
+              new Subscription(c, channel),
+              null,
+              position -> {
+                Map<String, Object> ok = positioned("connected", p.userId(), channel, position);
+                ok.put("ping_interval", settings.pingInterval().toSeconds());
+                ok.put("pong_timeout", settings.pongTimeout().toSeconds());
+                return Frames.withId(ok, id);
+              });
+      if (joined == null) {
+        // the client got `unavailable` and no `connected`; authenticated, it could not send
+        // `connect` again (`already_connected`): it reconnects instead
+        span.setStatus(StatusCode.ERROR, "user channel unavailable");
+        c.close(Connection.UNAVAILABLE, "unavailable, try again later");
+        return false;
+      }
       return true;
     } catch (InvalidTokenException e) {
       span.setStatus(StatusCode.ERROR, e.getMessage());

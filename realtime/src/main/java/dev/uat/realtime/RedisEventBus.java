@@ -13,6 +13,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -27,6 +28,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,9 +46,14 @@ import org.slf4j.LoggerFactory;
  * instance delivers every event with the same offset, and a client can recover on any instance what
  * it missed on another: {@link #history()} reads those streams ({@link RedisHistory}), and {@link
  * #presence()} counts subscribers across instances ({@link RedisPresence}) on the same connection.
- * Publishing is asynchronous and never throws; failures are logged and counted in {@code
- * uat.events.publish.failed}. Commands wait in a bounded queue (10,000) while Redis is unreachable.
- * Events of {@code internal:} channels (revocations) are only PUBLISHed (offset 0), never kept.
+ * Publishing is asynchronous and never throws; failures are counted in {@code
+ * uat.events.publish.failed} and logged, one line every 10 s at most. While Redis is unreachable,
+ * commands wait for it in a bounded queue (10,000; past it a publication fails at once) and for at
+ * most 5 s each (then it fails): an event published then is delivered when Redis returns within
+ * those 5 s, else never, on no instance, not even to this one's own subscribers (the offsets are
+ * Redis's), and is not in the stream. Lettuce reconnects by itself (backoff up to 30 s) and the
+ * pub/sub connection subscribes again. Events of {@code internal:} channels (revocations) are only
+ * PUBLISHed (offset 0), never kept.
  *
  * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset, bytes, trimmed), {@code
  * uat:rt:{<channel>}:stream} (entries {@code 0-<offset>} with fields {@code t} and {@code p}),
@@ -128,6 +136,10 @@ public final class RedisEventBus implements EventBus {
   private final long channelBytes;
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final LongCounter failures;
+
+  private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private final AtomicLong unlogged = new AtomicLong();
+  private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
   private final RedisHistory history;
   private final RedisPresence presence;
   private final List<PublicationSubscriber> subscribers = new CopyOnWriteArrayList<>();
@@ -204,7 +216,14 @@ public final class RedisEventBus implements EventBus {
     RedisURI uri = RedisURI.create(redisUrl);
     uri.setTimeout(Duration.ofSeconds(5));
     RedisClient client = RedisClient.create(uri);
-    client.setOptions(ClientOptions.builder().requestQueueSize(10_000).build());
+    // while Redis is unreachable, commands wait for it at most 10,000 at a time and at most the
+    // URI's timeout each (Lettuce's default, spelled out: RedisOutageTest relies on it); then
+    // they fail, and publish counts them
+    client.setOptions(
+        ClientOptions.builder()
+            .requestQueueSize(10_000)
+            .timeoutOptions(TimeoutOptions.enabled())
+            .build());
     try {
       return new RedisEventBus(client, telemetry, historySize, historyAge, channelBytes);
     } catch (RuntimeException e) {
@@ -310,9 +329,25 @@ public final class RedisEventBus implements EventBus {
     }
   }
 
+  /**
+   * Counts a failed publication; logs one line at most every {@link #LOG_EVERY_NANOS} (while Redis
+   * is away every event fails, a streamed answer's deltas too).
+   */
   private void failed(Event event, String why) {
     failures.add(1);
-    log.warn("event {} for {} not published to Redis: {}", event.event(), event.channel(), why);
+    long failed = unlogged.incrementAndGet();
+    long now = System.nanoTime();
+    long last = lastLogged.get();
+    if (now - last >= LOG_EVERY_NANOS && lastLogged.compareAndSet(last, now)) {
+      unlogged.addAndGet(-failed);
+      log.warn(
+          "event {} for {} not published to Redis: {} ({} since the last such line; the next in"
+              + " 10 s at the earliest)",
+          event.event(),
+          event.channel(),
+          why,
+          failed);
+    }
   }
 
   @Override

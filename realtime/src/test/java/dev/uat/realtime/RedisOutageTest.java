@@ -1,0 +1,363 @@
+package dev.uat.realtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.uat.events.Event;
+import dev.uat.events.EventPublisher;
+import dev.uat.telemetry.TestTelemetry;
+import dev.uat.web.WsClient;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+import redis.embedded.RedisServer;
+
+/**
+ * Redis stops under two realtime instances (and an api-side publisher) and comes back on the same
+ * port (docs/reliability.md, "Redis stops"): what a publisher, a subscriber and a client that comes
+ * back see, and that the instances reconnect by themselves. Each test has a Redis of its own (it
+ * stops it), kept on disk (an append-only file) or not.
+ */
+@Timeout(60)
+class RedisOutageTest {
+  private static final String FAILED = "uat.events.publish.failed";
+
+  /** How long a command waits for a Redis that is away (RedisEventBus: the URI's 5 s). */
+  private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+
+  private final Logger busLog = (Logger) LoggerFactory.getLogger(RedisEventBus.class);
+
+  @TempDir Path dir;
+
+  private OwnRedis redis;
+  private TestTelemetry apiTelemetry;
+  private TestTelemetry oneBusTelemetry;
+  private RedisEventBus apiBus;
+  private Rig one;
+  private Rig two;
+
+  private void start(boolean persistent) throws Exception {
+    redis = new OwnRedis(persistent ? dir : null);
+    apiTelemetry = new TestTelemetry("uat-api");
+    oneBusTelemetry = new TestTelemetry("uat-realtime");
+    apiBus = RedisEventBus.connect(redis.url, apiTelemetry.telemetry());
+    // the test clients do not answer pings: none is due while the test runs
+    one =
+        new Rig(
+            s -> s.pingInterval(Duration.ofMinutes(5)),
+            RealtimeEvents.redis(RedisEventBus.connect(redis.url, oneBusTelemetry.telemetry())),
+            "uat-realtime");
+    two =
+        new Rig(
+            s -> s.pingInterval(Duration.ofMinutes(5)),
+            RealtimeEvents.connect(redis.url, dev.uat.telemetry.Telemetry.noop("uat-realtime")),
+            "uat-realtime");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : new AutoCloseable[] {one, two, apiBus, apiTelemetry, oneBusTelemetry}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+    if (redis != null) {
+      redis.stop();
+    }
+  }
+
+  @Test
+  void publishingOnADownRedisFailsWithinTheTimeoutAndFanOutResumesWhenItReturns() throws Exception {
+    start(true);
+    String channel = "conversation:mine-outage";
+    EventPublisher api = new EventPublisher(apiBus, apiTelemetry.telemetry());
+    try (WsClient a = one.subscribed("ada", channel);
+        WsClient b = two.subscribed("bob", channel);
+        WsClient idle = one.connected("ada")) {
+      one.publisher().publish(channel, "message.created", Map.of("n", 1));
+      JsonNode seen = withN(b, 1);
+      assertThat(withN(a, 1)).isEqualTo(seen);
+      List<String> before = threads();
+      ListAppender<ILoggingEvent> logged = new ListAppender<>();
+      logged.start();
+      busLog.addAppender(logged);
+
+      redis.stop();
+
+      // (1) publishing neither blocks nor queues without bound: it returns at once; past
+      // Lettuce's 10,000 queued commands the rest fail at once, and the queued ones when their
+      // 5 s timeout passes, every one counted
+      long start = System.nanoTime();
+      one.publisher().publish(channel, "message.created", Map.of("n", 2));
+      api.publish(channel, "message.created", Map.of("n", 3));
+      int flood = 10_100;
+      for (int i = 0; i < flood; i++) {
+        apiBus.publish(
+            new Event(
+                channel, "message.created", Map.of("flood", i), null, System.currentTimeMillis()));
+      }
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .as("10,102 publications on a down Redis")
+          .isLessThan(Duration.ofSeconds(3));
+      assertThat(failures(apiTelemetry))
+          .as("refused at once: 10,000 wait already")
+          .isGreaterThanOrEqualTo(flood + 1 - 10_000);
+
+      // meanwhile the instances answer their clients, with `unavailable` where Redis is needed
+      idle.send(Rig.since(channel, seen));
+      a.send("{\"type\":\"presence\",\"channel\":\"" + channel + "\"}");
+      WsClient late = WsClient.open(one.ws);
+      late.send("{\"type\":\"connect\",\"token\":\"" + Rig.token("cy") + "\"}");
+      CompletableFuture<HttpResponse<String>> ready =
+          HttpClient.newHttpClient()
+              .sendAsync(
+                  HttpRequest.newBuilder(URI.create(one.realtime.url() + "/health/ready")).build(),
+                  HttpResponse.BodyHandlers.ofString());
+
+      JsonNode refused = idle.next();
+      assertThat(refused.get("code").asText()).as(refused.toString()).isEqualTo("unavailable");
+      idle.send("{\"type\":\"ping\"}");
+      assertThat(idle.next().get("type").asText()).isEqualTo("pong");
+      JsonNode presence = a.next("presence");
+      assertThat(presence.get("users").toString())
+          .as("this instance's subscribers alone")
+          .isEqualTo("[{\"user_id\":\"ada\",\"connections\":1}]");
+      JsonNode lateReply = late.next();
+      assertThat(lateReply.get("code").asText()).as(lateReply.toString()).isEqualTo("unavailable");
+      assertThat(late.closeCode()).isEqualTo(Connection.UNAVAILABLE);
+      late.close();
+      HttpResponse<String> readiness = ready.get(10, TimeUnit.SECONDS);
+      assertThat(readiness.statusCode()).isEqualTo(503);
+      assertThat(readiness.body()).contains("\"redis\"");
+
+      await()
+          .atMost(COMMAND_TIMEOUT.plusSeconds(5))
+          .untilAsserted(
+              () -> {
+                assertThat(failures(oneBusTelemetry)).isEqualTo(1);
+                assertThat(failures(apiTelemetry)).isEqualTo(1 + flood);
+              });
+      busLog.detachAppender(logged);
+      assertThat(logged.list)
+          .as("10,102 failures, in a line every 10 s at most per bus")
+          .hasSizeBetween(1, 4)
+          .allMatch(e -> e.getFormattedMessage().contains("since the last such line"));
+      // numbering is Redis's: an instance does not deliver what is published on it while Redis
+      // is down, not even to its own subscribers
+      assertThat(events(a)).isEmpty();
+      assertThat(events(b)).isEmpty();
+
+      // (2) Redis returns on the same port: fan-out resumes by itself, both ways
+      redis.start();
+      AtomicInteger probes = new AtomicInteger();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> crosses(one, channel, b, probes));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> crosses(two, channel, a, probes));
+      api.publish(channel, "message.created", Map.of("n", 5));
+      JsonNode fifth = withN(a, 5);
+      assertThat(withN(b, 5)).isEqualTo(fifth);
+      assertThat(fifth.get("epoch")).as("Redis kept its data").isEqualTo(seen.get("epoch"));
+
+      // (3) a client that saw event 1 recovers everything numbered since, on either instance:
+      // what was published while Redis was down never was numbered, so it is not among them
+      try (WsClient back = two.connected("ada")) {
+        back.send(Rig.since(channel, seen));
+        JsonNode reply = back.next();
+        assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
+        assertThat(reply.get("offset")).isEqualTo(fifth.get("offset"));
+        List<JsonNode> replayed = new ArrayList<>();
+        for (long o = 2; o <= fifth.get("offset").asLong(); o++) {
+          JsonNode e = back.next("event");
+          assertThat(e.get("offset").asLong()).isEqualTo(o);
+          replayed.add(e.get("data"));
+        }
+        assertThat(replayed.getLast().get("n").asInt()).isEqualTo(5);
+        assertThat(replayed.subList(0, replayed.size() - 1))
+            .as("probes only, the events of the outage are gone")
+            .allMatch(d -> d.has("probe"));
+        assertThat(back.poll(200)).isNull();
+      }
+
+      // (4) no thread left behind: besides Lettuce's fixed pools (started lazily, by the first
+      // reconnection), no new thread; and a second outage adds none at all
+      List<String> afterFirst = threads();
+      assertThat(afterFirst.stream().filter(n -> !n.startsWith("lettuce-")).count())
+          .as(afterFirst + " after, before: " + before)
+          .isLessThanOrEqualTo(before.stream().filter(n -> !n.startsWith("lettuce-")).count());
+      redis.stop();
+      redis.start();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> crosses(one, channel, b, probes) && crosses(two, channel, a, probes));
+      List<String> afterSecond = threads();
+      assertThat(afterSecond.size())
+          .as(afterSecond + " after the second outage, after the first: " + afterFirst)
+          .isLessThanOrEqualTo(afterFirst.size());
+    }
+  }
+
+  @Test
+  void redisRestartedEmptyStartsANewEpochAndRecoveryAsksForAReload() throws Exception {
+    start(false);
+    String channel = "conversation:mine-emptied";
+    try (WsClient a = one.subscribed("ada", channel);
+        WsClient b = two.subscribed("bob", channel)) {
+      one.publisher().publish(channel, "message.created", Map.of("n", 1));
+      JsonNode seen = withN(b, 1);
+      withN(a, 1);
+
+      redis.stop();
+      redis.start();
+      AtomicInteger probes = new AtomicInteger();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(250))
+          .until(() -> crosses(one, channel, b, probes));
+
+      // a client still connected reads the new epoch in the events themselves
+      new EventPublisher(apiBus, apiTelemetry.telemetry())
+          .publish(channel, "message.created", Map.of("n", 2));
+      JsonNode live = withN(b, 2);
+      assertThat(live.get("epoch")).isNotEqualTo(seen.get("epoch"));
+
+      // a client that comes back is told to reload: the stream it would recover from is gone
+      try (WsClient back = one.connected("ada")) {
+        back.send(Rig.since(channel, seen));
+        JsonNode reply = back.next();
+        assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isFalse();
+        assertThat(reply.get("epoch")).isEqualTo(live.get("epoch"));
+        assertThat(reply.get("offset")).isEqualTo(live.get("offset"));
+        assertThat(back.poll(200)).isNull();
+      }
+    }
+  }
+
+  /**
+   * Publishes a probe on {@code from}'s bus; whether any probe reached {@code to} within 500 ms (a
+   * probe published while Redis is still away may arrive later, when Lettuce replays it).
+   */
+  private static boolean crosses(Rig from, String channel, WsClient to, AtomicInteger probes)
+      throws Exception {
+    from.publisher().publish(channel, "message.created", Map.of("probe", probes.getAndIncrement()));
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+    JsonNode f;
+    while ((f = to.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000))) != null) {
+      if (f.path("type").asText().equals("event") && f.at("/data").has("probe")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The next event whose data has {@code n}, skipping probes; fails after 10 s. */
+  private static JsonNode withN(WsClient c, int n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      JsonNode e = c.next("event");
+      if (e.at("/data/n").asInt(-1) == n) {
+        return e;
+      }
+      assertThat(e.at("/data").has("probe")).as("unexpected " + e).isTrue();
+    }
+    throw new AssertionError("no event n=" + n);
+  }
+
+  /** The events queued for {@code c} now. */
+  private static List<JsonNode> events(WsClient c) throws InterruptedException {
+    List<JsonNode> out = new ArrayList<>();
+    JsonNode f;
+    while ((f = c.poll(0)) != null) {
+      if (f.path("type").asText().equals("event")) {
+        out.add(f);
+      }
+    }
+    return out;
+  }
+
+  private static long failures(TestTelemetry t) {
+    return t.metrics().stream()
+        .filter(m -> m.getName().equals(FAILED))
+        .flatMap(m -> m.getLongSumData().getPoints().stream())
+        .mapToLong(LongPointData::getValue)
+        .sum();
+  }
+
+  /**
+   * The names of this JVM's live threads but the test's own: its clients' (an HttpClient each),
+   * Awaitility's, the embedded Redis's process readers.
+   */
+  private static List<String> threads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .map(Thread::getName)
+        .filter(
+            n ->
+                !n.startsWith("HttpClient-")
+                    && !n.startsWith("awaitility")
+                    && !n.matches("Thread-\\d+")
+                    && !n.startsWith("process reaper"))
+        .sorted()
+        .toList();
+  }
+
+  /** One real Redis on a port of its own, stopped and started again on that port. */
+  private static final class OwnRedis {
+    final String url;
+    private final RedisServer server;
+
+    /** With {@code dir}: an append-only file there, so that a restart keeps the data. */
+    OwnRedis(Path dir) throws IOException {
+      int port;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
+      var builder = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"");
+      if (dir == null) {
+        builder.setting("appendonly no");
+      } else {
+        builder
+            .setting("dir " + dir.toAbsolutePath())
+            .setting("appendonly yes")
+            .setting("appendfsync always");
+      }
+      server = builder.build();
+      server.start();
+      url = "redis://127.0.0.1:" + port;
+    }
+
+    void start() throws IOException {
+      server.start();
+    }
+
+    void stop() throws IOException {
+      server.stop();
+    }
+  }
+}
