@@ -85,7 +85,7 @@ public final class RealtimeLoad {
     }
     cmd.addAll(
         List.of(
-            "-XX:+UseSerialGC",
+            "-XX:+UseParallelGC",
             "-Xms32m",
             "-Xmx256m",
             "-XX:MaxMetaspaceSize=160m",
