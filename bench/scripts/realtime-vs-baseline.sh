@@ -2,7 +2,8 @@
 # Realtime broadcast to 1,000 subscribers: this tree's realtime module against a baseline commit's,
 # in alternating rounds (one server JVM per round, the launcher's flags), so that the machine's
 # noise falls on both. The driver and the benchmark server are this tree's (bench: RealtimeLoad);
-# only the realtime classes differ (UAT_BENCH_SERVER_CP). Prints each round's lines and the median
+# the classes of realtime and of the modules under it (shared, web, telemetry) are each tree's own
+# (UAT_BENCH_SERVER_CP). Prints each round's lines and the median
 # p50/p99 per tree with the ratio (this tree ÷ baseline).
 #
 #   bench/scripts/realtime-vs-baseline.sh <baseline-ref> [rounds=3] [connections=10000] [events=200]
@@ -22,7 +23,7 @@ JAVA="$(./uat java-home)/bin/java"
 round() { # name realtime-classes: one RealtimeLoad run, its 1,000-subscriber line
   UAT_BENCH_SKIP_BARE=1 UAT_BENCH_SERVER_CP="$2" \
     "$JAVA" -Xmx2g -cp 'bench/target/classes:bench/target/lib/*' dev.uat.bench.RealtimeLoad \
-    "$CONNS" 1000 "$EVENTS" 100 2>/dev/null >"$WORK/out"
+    "$CONNS" 1000 "$EVENTS" 100 2>"$WORK/err" >"$WORK/out" || { echo "$1: RealtimeLoad failed:" >&2; tail -20 "$WORK/err" >&2; exit 1; }
   local line gc
   line=$(grep 'broadcast to 1000 ' "$WORK/out")
   gc=$(grep 'server GC' "$WORK/out" | tail -1)
@@ -31,9 +32,12 @@ round() { # name realtime-classes: one RealtimeLoad run, its 1,000-subscriber li
 }
 
 : >"$WORK/results"
+# a tree's own classes of the modules realtime is built on go first (the events interface, the web
+# server and the telemetry wiring change between commits): only the third-party jars are shared
+ours() { local m cp=""; for m in realtime shared web telemetry; do cp="$cp${cp:+:}$1/$m/target/classes"; done; echo "$cp"; }
 for r in $(seq 1 "$ROUNDS"); do
-  round baseline "$WORK/baseline/realtime/target/classes"
-  round head "$HERE/realtime/target/classes"
+  round baseline "$(ours "$WORK/baseline")"
+  round head "$(ours "$HERE")"
 done
 
 pick() { # name field(p50|p99)

@@ -33,9 +33,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Environment: {@code UAT_BENCH_SKIP_BARE} skips the bare-Javalin memory baseline; {@code
  * UAT_BENCH_SERVER_OPTS} adds JVM flags to the server (a GC log, JFR); {@code UAT_BENCH_SERVER_CP}
  * puts classes before the server's class path (another commit's realtime module, for before/after:
- * {@code bench/scripts/realtime-ab.sh}).
+ * {@code bench/scripts/realtime-vs-baseline.sh}).
  *
- * <p>The driver starts the server as a child JVM (the launcher's flags: serial GC, 256 MB heap)
+ * <p>The driver starts the server as a child JVM (the launcher's flags: parallel GC, 256 MB heap)
  * with a realtime hub, an in-process bus, a fake api that lets everyone into {@code
  * conversation:bench}, a control endpoint that publishes and reports memory, and — for the baseline
  * — a bare Javalin WebSocket endpoint ({@code /bare}) with no hub behind it. The driver is one NIO
@@ -48,7 +48,13 @@ public final class RealtimeLoad {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("server")) {
-      RealtimeLoadServer.run(Path.of(args[1]));
+      try {
+        RealtimeLoadServer.run(Path.of(args[1]));
+      } catch (Throwable e) {
+        // its control server's thread would keep the JVM, and the driver waiting, forever
+        e.printStackTrace();
+        System.exit(1);
+      }
       return;
     }
     int connections = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
