@@ -7,9 +7,10 @@
 #   bench/scripts/router-vs-baseline.sh <baseline-ref> [rounds=3] [rate=500] [seconds=5] [connections=16]
 #
 # Runs on a fresh clone: it builds both trees itself (./uat build; Maven needs Central's
-# artifacts once). Each round is one JVM per tree, with the launcher's collector and heap
-# (-XX:+UseParallelGC -Xmx256m -XX:+ExitOnOutOfMemoryError, app/jvm.options; usage records go to an
-# H2 file, as under the launcher): warm-up, open loop at `rate` req/s, closed loops
+# artifacts once). Each round is one JVM per tree, with the launcher's collector
+# (-XX:+UseParallelGC -XX:+ExitOnOutOfMemoryError, app/jvm.options) and twice its heap (512 MiB:
+# the load generator and the fake upstream share the JVM; with 256 MiB the open loop's backlog of
+# requests in flight filled it), usage records in an H2 file as under the launcher: warm-up, open loop at `rate` req/s, closed loops
 # of one connection and of `connections` callers back to back, and the fallback run (see
 # RouterOverheadBenchmark's Javadoc). The baseline runs THIS tree's benchmark class compiled
 # against its jars when it compiles there (same load generator, different router); else its own.
@@ -34,7 +35,7 @@ fi
 bench() { # name dir: one run, its summary lines appended to $WORK/results with the name in front
   local cp='bench/target/classes:bench/target/lib/*'
   [ "$1" = base ] && cp="$WORK/bench-head:$cp"
-  (cd "$2" && "$JAVA" -XX:+UseParallelGC -Xms32m -Xmx256m -XX:+ExitOnOutOfMemoryError -cp "$cp" \
+  (cd "$2" && "$JAVA" -XX:+UseParallelGC -Xms32m -Xmx512m -XX:+ExitOnOutOfMemoryError -cp "$cp" \
     dev.uat.bench.RouterOverheadBenchmark "$RATE" "$SECS" 1 "$CONNS") >"$WORK/$1.out" 2>&1
   grep -E '^(added|\| router-miss|\| router-hit|\| direct|fallback)' "$WORK/$1.out" | sed "s/^/$1 /" |
     tee -a "$WORK/results" | grep ' added ' >&2
