@@ -73,6 +73,23 @@ public final class Config {
     return new Config(values, sources, bound);
   }
 
+  /** Whether any port says 0: {@link #withFreePortsChosen()} will choose it. */
+  boolean choosesFreePorts() {
+    for (String key : PORTS) {
+      if (port(key) == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** This configuration with {@code key}'s port bound to {@code port} (tests). */
+  Config withBoundPort(String key, int port) {
+    Map<String, Integer> bound = new LinkedHashMap<>(boundPorts);
+    bound.put(key, port);
+    return new Config(values, sources, bound);
+  }
+
   /**
    * This configuration with {@code api-url}, {@code router-url} and {@code realtime-url} pointing
    * at this machine's own ports: the all-in-one's peers are always its own components.

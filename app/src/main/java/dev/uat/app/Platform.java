@@ -7,8 +7,12 @@ import dev.uat.observatory.Observatory;
 import dev.uat.realtime.Realtime;
 import dev.uat.router.Router;
 import dev.uat.web.Closer;
+import java.net.BindException;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Every component in one JVM ({@code uat up}), started through the same {@link Wiring} as {@code
@@ -17,6 +21,7 @@ import java.util.Map;
  * (one signing key in memory, one event bus) are listed in {@link Wiring}.
  */
 public final class Platform implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Platform.class);
   private final Closer closer = new Closer();
   private final Map<Wiring.Component, Wiring.Started> started =
       new EnumMap<>(Wiring.Component.class);
@@ -24,10 +29,48 @@ public final class Platform implements AutoCloseable {
 
   private Platform() {}
 
-  /** Starts every component; on failure, stops what had started and rethrows. */
+  /**
+   * Starts every component; on failure, stops what had started and rethrows. Ports that say 0 are
+   * chosen before any component starts (they refer to each other), so another process may bind one
+   * in between (an outgoing connection's ephemeral port, say): then everything started is stopped
+   * and the ports are chosen again, at most {@link #ATTEMPTS} times in all.
+   */
   public static Platform up(Config config) {
+    return up(config, Config::withFreePortsChosen);
+  }
+
+  static final int ATTEMPTS = 3;
+
+  static Platform up(Config config, UnaryOperator<Config> choosePorts) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return upOnce(choosePorts.apply(config));
+      } catch (RuntimeException e) {
+        if (attempt == ATTEMPTS || !config.choosesFreePorts() || !portTaken(e)) {
+          throw e;
+        }
+        log.info("a port chosen for the all-in-one was taken before it was bound; choosing again");
+      }
+    }
+  }
+
+  private static boolean portTaken(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        return true;
+      }
+      for (Throwable s : t.getSuppressed()) {
+        if (portTaken(s)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static Platform upOnce(Config chosen) {
     Platform p = new Platform();
-    Config c = config.withFreePortsChosen().withPeersOnLoopback();
+    Config c = chosen.withPeersOnLoopback();
     p.wiring = new Wiring(c, p.closer, Wiring.Mode.ALL_IN_ONE);
     p.closer.startOrClose(
         () -> {
