@@ -46,7 +46,7 @@ TOKEN=$(curl -sf -X POST "http://127.0.0.1:$EDGE/api/keys" -H 'Content-Type: app
   -H "Authorization: Bearer $TOKEN" -d '{"name":"soak","scopes":["chat"]}' | sed -E 's/.*"key":"([^"]+)".*/\1/')
 heap() { # old generation after the last GC (MB) and the observatory's trace store (MB)
   local old store
-  old=$(curl -s "http://127.0.0.1:$EDGE/metrics" | grep -E '^jvm_memory_used_after_last_gc_bytes.*Tenured' | awk '{printf "%d", $NF/1048576}')
+  old=$(curl -s "http://127.0.0.1:$EDGE/metrics" | grep -E '^jvm_memory_used_after_last_gc_bytes.*(Tenured|Old Gen)' | awk '{printf "%d", $NF/1048576}')
   store=$(curl -s "http://127.0.0.1:$OBS/metrics" | grep -E '^uat_observatory_store_bytes[ {]' | awk '{printf "%d", $NF/1048576}')
   echo "${old:-?} ${store:-?}"
 }
