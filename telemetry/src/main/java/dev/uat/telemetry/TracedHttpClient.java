@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
@@ -103,22 +104,51 @@ public final class TracedHttpClient {
    * @throws IOException on any other failure
    */
   public static Response execute(Call call, Duration timeout) throws IOException {
-    ScheduledFuture<?> deadline =
-        DEADLINES.schedule(call::cancel, timeout.toNanos(), TimeUnit.NANOSECONDS);
+    Deadline deadline = new Deadline(call);
+    ScheduledFuture<?> timer =
+        DEADLINES.schedule(deadline, timeout.toNanos(), TimeUnit.NANOSECONDS);
     Response response;
     try {
       response = call.execute();
     } catch (IOException e) {
-      if (!deadline.cancel(false) && call.isCanceled()) {
+      if (deadline.passed(timer)) {
         throw new ResponseTimeoutException(timeout, e);
       }
       throw e;
     }
-    if (!deadline.cancel(false)) {
+    if (deadline.passed(timer)) {
       response.close();
       throw new ResponseTimeoutException(timeout, null);
     }
     return response;
+  }
+
+  /**
+   * Cancels its call at the deadline unless the caller settled first: of the timer and the caller,
+   * exactly one wins. ({@code ScheduledFuture.cancel} cannot decide it: it still succeeds while the
+   * timer's task runs, after the task has closed the call's socket and the caller has seen that as
+   * a plain {@code SocketException}.)
+   */
+  private static final class Deadline implements Runnable {
+    private final Call call;
+    private final AtomicBoolean settled = new AtomicBoolean();
+
+    Deadline(Call call) {
+      this.call = call;
+    }
+
+    @Override
+    public void run() {
+      if (settled.compareAndSet(false, true)) {
+        call.cancel();
+      }
+    }
+
+    /** Settles for the caller: true when the deadline had already passed and cancelled the call. */
+    boolean passed(ScheduledFuture<?> timer) {
+      timer.cancel(false);
+      return !settled.compareAndSet(false, true);
+    }
   }
 
   /** No response came within the call's deadline; the call was cancelled. */

@@ -133,6 +133,34 @@ class TracedHttpClientTest {
   }
 
   @Test
+  void aDeadlineWhoseTimerIsStillRunningIsStillATimeout() {
+    // the timer's task closes the socket and is then descheduled: the caller sees a plain
+    // SocketException while the task has not finished (a loaded machine did this to the router)
+    server.enqueue(
+        new MockResponse.Builder().headersDelay(10, TimeUnit.SECONDS).body("late").build());
+    Call real = http.newCall(post("/"));
+    Call lingering =
+        (Call)
+            java.lang.reflect.Proxy.newProxyInstance(
+                Call.class.getClassLoader(),
+                new Class<?>[] {Call.class},
+                (proxy, method, args) -> {
+                  try {
+                    return method.invoke(real, args);
+                  } catch (java.lang.reflect.InvocationTargetException e) {
+                    throw e.getCause();
+                  } finally {
+                    if (method.getName().equals("cancel")) {
+                      Thread.sleep(500);
+                    }
+                  }
+                });
+
+    assertThatThrownBy(() -> TracedHttpClient.execute(lingering, Duration.ofMillis(300)))
+        .isInstanceOf(TracedHttpClient.ResponseTimeoutException.class);
+  }
+
+  @Test
   void theDeadlineEndsWithTheResponseHeadersNotTheBody() throws Exception {
     server.enqueue(
         new MockResponse.Builder().body("slow body").bodyDelay(600, TimeUnit.MILLISECONDS).build());
