@@ -180,6 +180,26 @@ final class Store {
   private static final String CONVERSATION =
       "SELECT " + CONVERSATION_COLUMNS + " FROM conversations WHERE id = ? AND user_id = ?";
 
+  // The newest rows first, read from the index in its order and only as many as asked for: the
+  // ORDER BY names the index's columns from its first, the equality-bound one included, else H2
+  // reads every row of the user or the conversation and sorts them (seen as 5,800 of 7,500 CPU
+  // samples in a soak, the list and the history growing slower with every chat). PostgreSQL
+  // reads the same index backwards either way. QueryPlanTest counts the rows read.
+  static final String CONVERSATIONS_FIRST =
+      "SELECT "
+          + CONVERSATION_COLUMNS
+          + " FROM conversations WHERE user_id = ?"
+          + " ORDER BY user_id DESC, updated_at DESC, id DESC";
+  static final String CONVERSATIONS_AFTER =
+      "SELECT "
+          + CONVERSATION_COLUMNS
+          + " FROM conversations"
+          + " WHERE user_id = ? AND updated_at <= ? AND (updated_at < ? OR id < ?)"
+          + " ORDER BY user_id DESC, updated_at DESC, id DESC";
+  static final String MESSAGE_SIZES =
+      "SELECT seq, CHAR_LENGTH(content) FROM messages WHERE conversation_id = ? AND seq < ?"
+          + " ORDER BY conversation_id DESC, seq DESC";
+
   /**
    * The user's conversations, most recently active first; after {@code (afterUpdated, afterId)}
    * (the last one of the previous page) when given.
@@ -187,21 +207,10 @@ final class Store {
   List<Conversation> conversations(String userId, int limit, Instant afterUpdated, String afterId)
       throws SQLException {
     if (afterUpdated == null) {
-      return jdbc.list(
-          "SELECT "
-              + CONVERSATION_COLUMNS
-              + " FROM conversations WHERE user_id = ?"
-              + " ORDER BY updated_at DESC, id DESC",
-          Store::conversation,
-          limit,
-          userId);
+      return jdbc.list(CONVERSATIONS_FIRST, Store::conversation, limit, userId);
     }
     return jdbc.list(
-        "SELECT "
-            + CONVERSATION_COLUMNS
-            + " FROM conversations"
-            + " WHERE user_id = ? AND (updated_at < ? OR (updated_at = ? AND id < ?))"
-            + " ORDER BY updated_at DESC, id DESC",
+        CONVERSATIONS_AFTER,
         Store::conversation,
         limit,
         userId,
@@ -291,8 +300,7 @@ final class Store {
       throws SQLException {
     return Jdbc.list(
         c,
-        "SELECT seq, CHAR_LENGTH(content) FROM messages WHERE conversation_id = ? AND seq < ?"
-            + " ORDER BY seq DESC",
+        MESSAGE_SIZES,
         r -> new MessageSize(r.getLong(1), r.getLong(2)),
         maxRows,
         conversationId,
