@@ -8,6 +8,7 @@ import dev.uat.events.EventBus;
 import dev.uat.settings.Check;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Json;
+import dev.uat.web.LogThrottle;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
@@ -28,8 +29,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,9 +136,7 @@ public final class RedisEventBus implements EventBus {
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final LongCounter failures;
 
-  private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
-  private final AtomicLong unlogged = new AtomicLong();
-  private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+  private final LogThrottle failureLog = new LogThrottle();
   private final RedisHistory history;
   private final RedisPresence presence;
   private final List<PublicationSubscriber> subscribers = new CopyOnWriteArrayList<>();
@@ -330,16 +327,13 @@ public final class RedisEventBus implements EventBus {
   }
 
   /**
-   * Counts a failed publication; logs one line at most every {@link #LOG_EVERY_NANOS} (while Redis
-   * is away every event fails, a streamed answer's deltas too).
+   * Counts a failed publication; logs one line at most every {@link LogThrottle#DEFAULT_INTERVAL}
+   * (while Redis is away every event fails, a streamed answer's deltas too).
    */
   private void failed(Event event, String why) {
     failures.add(1);
-    long failed = unlogged.incrementAndGet();
-    long now = System.nanoTime();
-    long last = lastLogged.get();
-    if (now - last >= LOG_EVERY_NANOS && lastLogged.compareAndSet(last, now)) {
-      unlogged.addAndGet(-failed);
+    long failed = failureLog.occurred();
+    if (failed > 0) {
       log.warn(
           "event {} for {} not published to Redis: {} ({} since the last such line; the next in"
               + " 10 s at the earliest)",
