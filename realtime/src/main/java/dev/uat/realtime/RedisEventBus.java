@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +52,13 @@ import org.slf4j.LoggerFactory;
  * most 5 s each (then it fails): an event published then is delivered when Redis returns within
  * those 5 s, else never, on no instance, not even to this one's own subscribers (the offsets are
  * Redis's), and is not in the stream. Lettuce reconnects by itself (backoff up to 30 s) and the
- * pub/sub connection subscribes again. Events of {@code internal:} channels (revocations) are only
- * PUBLISHed (offset 0), never kept.
+ * pub/sub connection subscribes again. A Redis that hangs (connected, answering nothing) runs the
+ * commands it was sent when it answers again, the ones that timed out too: so the script carries a
+ * deadline, {@link #PUBLISH_DEADLINE} after {@link #publish} in Redis's clock (its offset to ours
+ * measured at connect, every minute and after a refusal), and past it Redis drops the event: a
+ * publication counted failed is never delivered, whether Redis stopped or hung. Events of {@code
+ * internal:} channels (revocations) are only PUBLISHed (offset 0), never kept, and have no
+ * deadline: a revocation delivered late still ends what it revokes.
  *
  * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset, bytes, trimmed), {@code
  * uat:rt:{<channel>}:stream} (entries {@code 0-<offset>} with fields {@code t} and {@code p}),
@@ -79,14 +85,38 @@ public final class RedisEventBus implements EventBus {
   /** Longest message id whose deltas are tracked (to drop them once the message is stored). */
   static final int MAX_MESSAGE_ID = 64;
 
+  /** How long a command waits for Redis before it fails (Lettuce's command timeout). */
+  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * How long after {@link #publish} Redis still runs the publication: half a second less than
+   * {@link #COMMAND_TIMEOUT}, so that an answer reaches the publisher before its timeout, and a
+   * publication counted failed is never delivered (the margin covers the clock offset's error too).
+   */
+  static final Duration PUBLISH_DEADLINE = COMMAND_TIMEOUT.minusMillis(500);
+
+  private static final long PUBLISH_DEADLINE_MILLIS = PUBLISH_DEADLINE.toMillis();
+
+  /** How often the offset of Redis's clock to this process's is measured again. */
+  static final Duration CLOCK_CHECK_INTERVAL = Duration.ofSeconds(60);
+
+  /** Longest round trip whose clock measurement is believed: its error is half of it at most. */
+  static final Duration CLOCK_CHECK_MAX_ROUND_TRIP = Duration.ofMillis(200);
+
   // KEYS: meta, stream, deltas (the offsets of one message's deltas, when ARGV[8] is 'd' or 'c').
   // ARGV: epoch candidate, max length, payload, ttl seconds, pub/sub channel, time (ms), max
-  // payload bytes of the stream, kind ('d' a delta, 'c' a stored message, '-' anything else).
-  // The meta hash counts the payload bytes kept ('bytes') and the newest offset trimmed by a
-  // limit ('trimmed': recovery from before it fails; dropped deltas are not trimmed). Returns the
-  // offset.
+  // payload bytes of the stream, kind ('d' a delta, 'c' a stored message, '-' anything else),
+  // deadline (ms, Redis's clock). The meta hash counts the payload bytes kept ('bytes') and the
+  // newest offset trimmed by a limit ('trimmed': recovery from before it fails; dropped deltas are
+  // not trimmed). Returns the offset, or -1 (and does nothing) past the deadline: a Redis that hung
+  // runs, when it answers again, the commands it was sent meanwhile, whose publishers have counted
+  // them failed (RedisHangTest). TIME before the writes needs effects replication (Redis 5+).
   private static final String PUBLISH_SCRIPT =
       """
+      local now = redis.call('TIME')
+      if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[9]) then
+        return -1
+      end
       local epoch = redis.call('HGET', KEYS[1], 'epoch')
       if not epoch then
         epoch = ARGV[1]
@@ -137,6 +167,13 @@ public final class RedisEventBus implements EventBus {
   private final LongCounter failures;
 
   private final LogThrottle failureLog = new LogThrottle();
+
+  /** Redis's clock minus this process's, in ms, measured over one round trip. */
+  private volatile long redisClockOffsetMillis;
+
+  private volatile long clockCheckedNanos;
+  private volatile boolean clockMeasured;
+  private final AtomicBoolean checkingClock = new AtomicBoolean();
   private final RedisHistory history;
   private final RedisPresence presence;
   private final List<PublicationSubscriber> subscribers = new CopyOnWriteArrayList<>();
@@ -159,6 +196,8 @@ public final class RedisEventBus implements EventBus {
     this.async = connection.async();
     this.sync = connection.sync();
     this.scriptSha = sync.scriptLoad(PUBLISH_SCRIPT);
+    long sent = System.currentTimeMillis();
+    clockOffset(sent, sync.time());
     this.historySize = historySize;
     this.historyAge = historyAge;
     this.channelBytes = channelBytes;
@@ -211,7 +250,7 @@ public final class RedisEventBus implements EventBus {
     Check.positive(historyAge, "historyAge");
     Check.atLeast(channelBytes, 1024, "channelBytes");
     RedisURI uri = RedisURI.create(redisUrl);
-    uri.setTimeout(Duration.ofSeconds(5));
+    uri.setTimeout(COMMAND_TIMEOUT);
     RedisClient client = RedisClient.create(uri);
     // while Redis is unreachable, commands wait for it at most 10,000 at a time and at most the
     // URI's timeout each (Lettuce's default, spelled out: RedisOutageTest relies on it); then
@@ -301,8 +340,12 @@ public final class RedisEventBus implements EventBus {
         PUBSUB,
         Long.toString(event.timestampMillis()),
         Long.toString(channelBytes),
-        kind
+        kind,
+        Long.toString(System.currentTimeMillis() + redisClockOffsetMillis + PUBLISH_DEADLINE_MILLIS)
       };
+      if (System.nanoTime() - clockCheckedNanos > CLOCK_CHECK_INTERVAL.toNanos()) {
+        checkClock();
+      }
       CompletionStage<Long> sent =
           async.<Long>evalsha(scriptSha, ScriptOutputType.INTEGER, keys, args);
       sent.whenComplete(
@@ -315,15 +358,69 @@ public final class RedisEventBus implements EventBus {
                       (o, e) -> {
                         if (e != null) {
                           failed(event, e.toString());
+                        } else {
+                          checkDeadline(event, o);
                         }
                       });
             } else if (error != null) {
               failed(event, error.toString());
+            } else {
+              checkDeadline(event, offset);
             }
           });
     } catch (RuntimeException e) {
       failed(event, e.toString());
     }
+  }
+
+  /** A publication Redis refused as too late ({@code -1}) failed; the clocks are compared again. */
+  private void checkDeadline(Event event, Long offset) {
+    if (offset != null && offset < 0) {
+      failed(
+          event,
+          "it reached Redis more than "
+              + PUBLISH_DEADLINE.toMillis()
+              + " ms after it was published (Redis did not answer meanwhile), so it was dropped");
+      checkClock();
+    }
+  }
+
+  /** Measures the clocks' offset again, in the background; one measurement at a time. */
+  private void checkClock() {
+    if (!checkingClock.compareAndSet(false, true)) {
+      return;
+    }
+    clockCheckedNanos = System.nanoTime();
+    try {
+      long sent = System.currentTimeMillis();
+      async
+          .time()
+          .whenComplete(
+              (time, error) -> {
+                if (error == null) {
+                  clockOffset(sent, time);
+                }
+                checkingClock.set(false);
+              });
+    } catch (RuntimeException e) {
+      checkingClock.set(false);
+    }
+  }
+
+  /**
+   * Sets the clocks' offset from Redis's {@code TIME} answer to a request sent at {@code sent}; an
+   * answer that took longer than {@link #CLOCK_CHECK_MAX_ROUND_TRIP} (Redis busy with a backlog) is
+   * not believed, but at connect.
+   */
+  private void clockOffset(long sent, List<String> time) {
+    long received = System.currentTimeMillis();
+    if (clockMeasured && received - sent > CLOCK_CHECK_MAX_ROUND_TRIP.toMillis()) {
+      return;
+    }
+    long redisMillis = Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
+    redisClockOffsetMillis = redisMillis - (sent + received) / 2;
+    clockCheckedNanos = System.nanoTime();
+    clockMeasured = true;
   }
 
   /**

@@ -188,17 +188,18 @@ class RedisOutageTest {
         back.send(Rig.since(channel, seen));
         JsonNode reply = back.next();
         assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
-        assertThat(reply.get("offset")).isEqualTo(fifth.get("offset"));
+        // a probe still on its way when n=5 was published may be numbered after it
+        long last = reply.get("offset").asLong();
+        assertThat(last).isGreaterThanOrEqualTo(fifth.get("offset").asLong());
         List<JsonNode> replayed = new ArrayList<>();
-        for (long o = 2; o <= fifth.get("offset").asLong(); o++) {
+        for (long o = 2; o <= last; o++) {
           JsonNode e = back.next("event");
           assertThat(e.get("offset").asLong()).isEqualTo(o);
           replayed.add(e.get("data"));
         }
-        assertThat(replayed.getLast().get("n").asInt()).isEqualTo(5);
-        assertThat(replayed.subList(0, replayed.size() - 1))
+        assertThat(replayed.stream().filter(d -> !d.has("probe")).map(d -> d.get("n")).toList())
             .as("probes only, the events of the outage are gone")
-            .allMatch(d -> d.has("probe"));
+            .containsExactly(fifth.get("data").get("n"));
         assertThat(back.poll(200)).isNull();
       }
 
