@@ -143,6 +143,12 @@ final class FrameProtocol {
   boolean authenticate(Connection c, String token, boolean acks, JsonNode id) {
     Span span = tracer.spanBuilder("connect").startSpan();
     try (Scope ignored = span.makeCurrent()) {
+      if (!headerSafe(token)) {
+        // the JWT library's base64url decoder skips characters outside its alphabet, so such a
+        // token may verify; the hub then presents it in an Authorization header (to the api, for
+        // re-checks and conversations), which cannot carry them (FrameProtocolFuzzTest)
+        throw new InvalidTokenException("characters no credential has");
+      }
       Principal p = credentials.authenticateCredential(token);
       if (!Instant.now().isBefore(p.expiresAt())) {
         throw new InvalidTokenException(InvalidTokenException.Reason.EXPIRED, "the token expired");
@@ -303,6 +309,23 @@ final class FrameProtocol {
     if (s != null) {
       s.acked(offset.asLong(), System.nanoTime());
     }
+  }
+
+  /**
+   * Whether {@code credential} (absent: the credentials decide) has only visible ASCII characters,
+   * as every access token (base64url and dots) and API key does, and an HTTP header can carry.
+   */
+  static boolean headerSafe(String credential) {
+    if (credential == null) {
+      return true;
+    }
+    for (int i = 0; i < credential.length(); i++) {
+      char ch = credential.charAt(i);
+      if (ch <= 0x20 || ch >= 0x7F) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String truncate(String s) {

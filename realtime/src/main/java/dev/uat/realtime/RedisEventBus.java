@@ -8,6 +8,7 @@ import dev.uat.events.EventBus;
 import dev.uat.settings.Check;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Json;
+import dev.uat.web.LogThrottle;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
@@ -28,8 +29,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +52,13 @@ import org.slf4j.LoggerFactory;
  * most 5 s each (then it fails): an event published then is delivered when Redis returns within
  * those 5 s, else never, on no instance, not even to this one's own subscribers (the offsets are
  * Redis's), and is not in the stream. Lettuce reconnects by itself (backoff up to 30 s) and the
- * pub/sub connection subscribes again. Events of {@code internal:} channels (revocations) are only
- * PUBLISHed (offset 0), never kept.
+ * pub/sub connection subscribes again. A Redis that hangs (connected, answering nothing) runs the
+ * commands it was sent when it answers again, the ones that timed out too: so the script carries a
+ * deadline, {@link #PUBLISH_DEADLINE} after {@link #publish} in Redis's clock (its offset to ours
+ * measured at connect, every minute and after a refusal), and past it Redis drops the event: a
+ * publication counted failed is never delivered, whether Redis stopped or hung. Events of {@code
+ * internal:} channels (revocations) are only PUBLISHed (offset 0), never kept, and have no
+ * deadline: a revocation delivered late still ends what it revokes.
  *
  * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset, bytes, trimmed), {@code
  * uat:rt:{<channel>}:stream} (entries {@code 0-<offset>} with fields {@code t} and {@code p}),
@@ -80,14 +85,38 @@ public final class RedisEventBus implements EventBus {
   /** Longest message id whose deltas are tracked (to drop them once the message is stored). */
   static final int MAX_MESSAGE_ID = 64;
 
+  /** How long a command waits for Redis before it fails (Lettuce's command timeout). */
+  static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * How long after {@link #publish} Redis still runs the publication: half a second less than
+   * {@link #COMMAND_TIMEOUT}, so that an answer reaches the publisher before its timeout, and a
+   * publication counted failed is never delivered (the margin covers the clock offset's error too).
+   */
+  static final Duration PUBLISH_DEADLINE = COMMAND_TIMEOUT.minusMillis(500);
+
+  private static final long PUBLISH_DEADLINE_MILLIS = PUBLISH_DEADLINE.toMillis();
+
+  /** How often the offset of Redis's clock to this process's is measured again. */
+  static final Duration CLOCK_CHECK_INTERVAL = Duration.ofSeconds(60);
+
+  /** Longest round trip whose clock measurement is believed: its error is half of it at most. */
+  static final Duration CLOCK_CHECK_MAX_ROUND_TRIP = Duration.ofMillis(200);
+
   // KEYS: meta, stream, deltas (the offsets of one message's deltas, when ARGV[8] is 'd' or 'c').
   // ARGV: epoch candidate, max length, payload, ttl seconds, pub/sub channel, time (ms), max
-  // payload bytes of the stream, kind ('d' a delta, 'c' a stored message, '-' anything else).
-  // The meta hash counts the payload bytes kept ('bytes') and the newest offset trimmed by a
-  // limit ('trimmed': recovery from before it fails; dropped deltas are not trimmed). Returns the
-  // offset.
+  // payload bytes of the stream, kind ('d' a delta, 'c' a stored message, '-' anything else),
+  // deadline (ms, Redis's clock). The meta hash counts the payload bytes kept ('bytes') and the
+  // newest offset trimmed by a limit ('trimmed': recovery from before it fails; dropped deltas are
+  // not trimmed). Returns the offset, or -1 (and does nothing) past the deadline: a Redis that hung
+  // runs, when it answers again, the commands it was sent meanwhile, whose publishers have counted
+  // them failed (RedisHangTest). TIME before the writes needs effects replication (Redis 5+).
   private static final String PUBLISH_SCRIPT =
       """
+      local now = redis.call('TIME')
+      if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[9]) then
+        return -1
+      end
       local epoch = redis.call('HGET', KEYS[1], 'epoch')
       if not epoch then
         epoch = ARGV[1]
@@ -137,9 +166,14 @@ public final class RedisEventBus implements EventBus {
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final LongCounter failures;
 
-  private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
-  private final AtomicLong unlogged = new AtomicLong();
-  private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+  private final LogThrottle failureLog = new LogThrottle();
+
+  /** Redis's clock minus this process's, in ms, measured over one round trip. */
+  private volatile long redisClockOffsetMillis;
+
+  private volatile long clockCheckedNanos;
+  private volatile boolean clockMeasured;
+  private final AtomicBoolean checkingClock = new AtomicBoolean();
   private final RedisHistory history;
   private final RedisPresence presence;
   private final List<PublicationSubscriber> subscribers = new CopyOnWriteArrayList<>();
@@ -162,6 +196,8 @@ public final class RedisEventBus implements EventBus {
     this.async = connection.async();
     this.sync = connection.sync();
     this.scriptSha = sync.scriptLoad(PUBLISH_SCRIPT);
+    long sent = System.currentTimeMillis();
+    clockOffset(sent, sync.time());
     this.historySize = historySize;
     this.historyAge = historyAge;
     this.channelBytes = channelBytes;
@@ -214,7 +250,7 @@ public final class RedisEventBus implements EventBus {
     Check.positive(historyAge, "historyAge");
     Check.atLeast(channelBytes, 1024, "channelBytes");
     RedisURI uri = RedisURI.create(redisUrl);
-    uri.setTimeout(Duration.ofSeconds(5));
+    uri.setTimeout(COMMAND_TIMEOUT);
     RedisClient client = RedisClient.create(uri);
     // while Redis is unreachable, commands wait for it at most 10,000 at a time and at most the
     // URI's timeout each (Lettuce's default, spelled out: RedisOutageTest relies on it); then
@@ -304,8 +340,12 @@ public final class RedisEventBus implements EventBus {
         PUBSUB,
         Long.toString(event.timestampMillis()),
         Long.toString(channelBytes),
-        kind
+        kind,
+        Long.toString(System.currentTimeMillis() + redisClockOffsetMillis + PUBLISH_DEADLINE_MILLIS)
       };
+      if (System.nanoTime() - clockCheckedNanos > CLOCK_CHECK_INTERVAL.toNanos()) {
+        checkClock();
+      }
       CompletionStage<Long> sent =
           async.<Long>evalsha(scriptSha, ScriptOutputType.INTEGER, keys, args);
       sent.whenComplete(
@@ -318,10 +358,14 @@ public final class RedisEventBus implements EventBus {
                       (o, e) -> {
                         if (e != null) {
                           failed(event, e.toString());
+                        } else {
+                          checkDeadline(event, o);
                         }
                       });
             } else if (error != null) {
               failed(event, error.toString());
+            } else {
+              checkDeadline(event, offset);
             }
           });
     } catch (RuntimeException e) {
@@ -329,17 +373,64 @@ public final class RedisEventBus implements EventBus {
     }
   }
 
+  /** A publication Redis refused as too late ({@code -1}) failed; the clocks are compared again. */
+  private void checkDeadline(Event event, Long offset) {
+    if (offset != null && offset < 0) {
+      failed(
+          event,
+          "it reached Redis more than "
+              + PUBLISH_DEADLINE.toMillis()
+              + " ms after it was published (Redis did not answer meanwhile), so it was dropped");
+      checkClock();
+    }
+  }
+
+  /** Measures the clocks' offset again, in the background; one measurement at a time. */
+  private void checkClock() {
+    if (!checkingClock.compareAndSet(false, true)) {
+      return;
+    }
+    clockCheckedNanos = System.nanoTime();
+    try {
+      long sent = System.currentTimeMillis();
+      async
+          .time()
+          .whenComplete(
+              (time, error) -> {
+                if (error == null) {
+                  clockOffset(sent, time);
+                }
+                checkingClock.set(false);
+              });
+    } catch (RuntimeException e) {
+      checkingClock.set(false);
+    }
+  }
+
   /**
-   * Counts a failed publication; logs one line at most every {@link #LOG_EVERY_NANOS} (while Redis
-   * is away every event fails, a streamed answer's deltas too).
+   * Sets the clocks' offset from Redis's {@code TIME} answer to a request sent at {@code sent}; an
+   * answer that took longer than {@link #CLOCK_CHECK_MAX_ROUND_TRIP} (Redis busy with a backlog) is
+   * not believed, but at connect.
+   */
+  private void clockOffset(long sent, List<String> time) {
+    long received = System.currentTimeMillis();
+    if (clockMeasured && received - sent > CLOCK_CHECK_MAX_ROUND_TRIP.toMillis()) {
+      return;
+    }
+    long redisMillis = Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
+    redisClockOffsetMillis = redisMillis - (sent + received) / 2;
+    clockCheckedNanos = System.nanoTime();
+    clockMeasured = true;
+  }
+
+  /**
+   * Counts a failed publication; logs one line at most every {@link LogThrottle#DEFAULT_INTERVAL}
+   * (while Redis is away every event fails, a streamed answer's deltas too).
    */
   private void failed(Event event, String why) {
     failures.add(1);
-    long failed = unlogged.incrementAndGet();
-    long now = System.nanoTime();
-    long last = lastLogged.get();
-    if (now - last >= LOG_EVERY_NANOS && lastLogged.compareAndSet(last, now)) {
-      unlogged.addAndGet(-failed);
+    long failed = failureLog.occurred();
+    if (failed > 0) {
       log.warn(
           "event {} for {} not published to Redis: {} ({} since the last such line; the next in"
               + " 10 s at the earliest)",

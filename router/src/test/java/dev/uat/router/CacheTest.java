@@ -2,6 +2,7 @@ package dev.uat.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.uat.web.FrozenProcess;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
@@ -320,6 +321,60 @@ class CacheTest {
                         .isEqualTo(port);
                   });
         });
+  }
+
+  /**
+   * A Redis that hangs (accepts connections and bytes, answers nothing): every lookup gives up
+   * after the cache's own timeout ({@link RedisResponseCache#TIMEOUT}, not Lettuce's minute), so a
+   * chat is answered, as a miss, that much later; readiness says 503 as soon; when Redis answers
+   * again the cache hits again on the same connection.
+   */
+  @Test
+  void redisThatHangsMakesMissesWithinTheCacheTimeout() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    RedisServer redis = new RedisServer(port);
+    redis.start();
+    try (FrozenProcess frozen = FrozenProcess.find("redis-server", port)) {
+      router = router("redis://127.0.0.1:" + port);
+      connected(router);
+      assertThat(chat(router, "Hello?").headers().firstValue("X-Router-Cache")).hasValue("miss");
+      redisValues("redis://127.0.0.1:" + port).await(v -> v.size() == 1);
+      assertThat(chat(router, "Hello?").headers().firstValue("X-Router-Cache")).hasValue("hit");
+
+      frozen.freeze();
+      for (int i = 0; i < 4; i++) {
+        long start = System.nanoTime();
+        var answer = chat(router, "Hello?");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.headers().firstValue("X-Router-Cache")).hasValue("miss");
+        assertThat(content(answer)).isEqualTo("Hi there!");
+        // the lookup's 250 ms, and a loaded machine's share
+        assertThat(took).as("chat %d on a hanging Redis", i).isLessThan(Duration.ofSeconds(2));
+      }
+      long start = System.nanoTime();
+      assertThat(Http.get(router.url() + "/health/ready").statusCode()).isEqualTo(503);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+      assertThat(ollama.requests("/api/chat")).hasSize(5);
+
+      frozen.thaw();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(250))
+          .until(
+              () ->
+                  chat(router, "Hello?")
+                      .headers()
+                      .firstValue("X-Router-Cache")
+                      .orElseThrow()
+                      .equals("hit"));
+      connected(router);
+    } finally {
+      redis.stop();
+    }
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.uat.web;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 
 /**
@@ -21,8 +20,7 @@ final class DatabaseOutage {
   /** HikariCP's message for a pooled connection the server closed (it carries no SQL state). */
   private static final String HIKARI_CLOSED = "Connection is closed";
 
-  private static final long LOG_EVERY_NANOS = 10_000_000_000L;
-  private static final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+  private static final LogThrottle throttle = new LogThrottle();
 
   private DatabaseOutage() {}
 
@@ -63,9 +61,7 @@ final class DatabaseOutage {
 
   /** One warning line (no stack trace), at most every ten seconds. */
   static void log(Logger log, String request, Throwable e) {
-    long now = System.nanoTime();
-    long last = lastLogged.get();
-    if (now - last >= LOG_EVERY_NANOS && lastLogged.compareAndSet(last, now)) {
+    if (throttle.occurred() > 0) {
       Throwable root = e;
       while (root.getCause() != null && root.getCause() != root) {
         root = root.getCause();

@@ -1,0 +1,314 @@
+package dev.uat.realtime;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.uat.events.Event;
+import dev.uat.events.EventPublisher;
+import dev.uat.telemetry.TestTelemetry;
+import dev.uat.web.FrozenProcess;
+import dev.uat.web.WsClient;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.embedded.RedisServer;
+
+/**
+ * Redis hangs under two realtime instances (and an api-side publisher): it accepts connections and
+ * bytes but answers nothing (frozen with SIGSTOP), then answers again (SIGCONT)
+ * (docs/reliability.md, "Redis stops"). Unlike a stopped Redis, no connection breaks, so Lettuce
+ * neither notices nor reconnects: only the command timeout bounds the wait.
+ */
+@Timeout(60)
+class RedisHangTest {
+  private static final String FAILED = "uat.events.publish.failed";
+
+  /** How long a command waits for a Redis that does not answer (RedisEventBus: the URI's 5 s). */
+  private static final Duration COMMAND_TIMEOUT = RedisEventBus.COMMAND_TIMEOUT;
+
+  /** What a loaded machine adds to a documented bound. */
+  private static final Duration SLACK = Duration.ofMillis(1_500);
+
+  /** How soon fan-out resumes once Redis answers again (docs/reliability.md §4). */
+  private static final Duration RESUMES_WITHIN = Duration.ofSeconds(30);
+
+  private RedisServer server;
+  private FrozenProcess redis;
+  private TestTelemetry apiTelemetry;
+  private TestTelemetry oneBusTelemetry;
+  private RedisEventBus apiBus;
+  private Rig one;
+  private Rig two;
+
+  @BeforeEach
+  void start() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    server =
+        RedisServer.newRedisServer()
+            .port(port)
+            .bind("127.0.0.1")
+            .setting("save \"\"")
+            .setting("appendonly no")
+            .build();
+    server.start();
+    redis = FrozenProcess.find("redis-server", port);
+    String url = "redis://127.0.0.1:" + port;
+    apiTelemetry = new TestTelemetry("uat-api");
+    oneBusTelemetry = new TestTelemetry("uat-realtime");
+    apiBus = RedisEventBus.connect(url, apiTelemetry.telemetry());
+    one =
+        new Rig(
+            s -> s.pingInterval(Duration.ofMinutes(5)),
+            RealtimeEvents.redis(RedisEventBus.connect(url, oneBusTelemetry.telemetry())),
+            "uat-realtime");
+    two =
+        new Rig(
+            s -> s.pingInterval(Duration.ofMinutes(5)),
+            RealtimeEvents.connect(url, dev.uat.telemetry.Telemetry.noop("uat-realtime")),
+            "uat-realtime");
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (redis != null) {
+      redis.close(); // thawed first: closing a client waits for its connection
+    }
+    for (AutoCloseable c : new AutoCloseable[] {one, two, apiBus, apiTelemetry, oneBusTelemetry}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+    if (server != null) {
+      server.stop();
+    }
+  }
+
+  @Test
+  void aHangingRedisFailsPublicationsWithinTheTimeoutNeverDeliversThemAndFanOutResumes()
+      throws Exception {
+    String channel = "conversation:mine-hang";
+    EventPublisher api = new EventPublisher(apiBus, apiTelemetry.telemetry());
+    try (WsClient a = one.subscribed("ada", channel);
+        WsClient b = two.subscribed("bob", channel);
+        WsClient idle = one.connected("ada")) {
+      one.publisher().publish(channel, "message.created", Map.of("n", 1));
+      JsonNode seen = withN(b, 1);
+      assertThat(withN(a, 1)).isEqualTo(seen);
+      List<String> before = threads();
+
+      redis.freeze();
+
+      // (1) publishers are not held: publish returns at once, whatever Redis does
+      long published = System.nanoTime();
+      one.publisher().publish(channel, "message.created", Map.of("n", 2));
+      api.publish(channel, "message.created", Map.of("n", 3));
+      int flood = 10_100;
+      for (int i = 0; i < flood; i++) {
+        apiBus.publish(
+            new Event(
+                "conversation:mine-flood",
+                "message.created",
+                Map.of("flood", i),
+                null,
+                System.currentTimeMillis()));
+      }
+      long lastPublished = System.nanoTime();
+      assertThat(Duration.ofNanos(lastPublished - published))
+          .as("10,102 publications on a hanging Redis")
+          .isLessThan(Duration.ofSeconds(3));
+
+      // (2) meanwhile: open sockets answer at once where Redis is not needed, and within the
+      // command timeout where it is
+      long asked = System.nanoTime();
+      CompletableFuture<Long> readyAfter = new CompletableFuture<>();
+      CompletableFuture<HttpResponse<String>> ready =
+          HttpClient.newHttpClient()
+              .sendAsync(
+                  HttpRequest.newBuilder(URI.create(one.realtime.url() + "/health/ready")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .whenComplete((r, e) -> readyAfter.complete(ms(asked)));
+      WsClient late = WsClient.open(one.ws);
+      late.send("{\"type\":\"connect\",\"token\":\"" + Rig.token("cy") + "\"}");
+      idle.send(Rig.since(channel, seen));
+      for (WsClient c : List.of(a, b)) {
+        long t = System.nanoTime();
+        c.send("{\"type\":\"ping\"}");
+        assertThat(c.next().get("type").asText()).isEqualTo("pong");
+        assertThat(ms(t)).as("pong while Redis hangs").isLessThan(1_000);
+      }
+
+      await()
+          .atMost(COMMAND_TIMEOUT.plus(SLACK))
+          .pollInterval(Duration.ofMillis(50))
+          .untilAsserted(
+              () -> {
+                assertThat(failures(oneBusTelemetry)).isEqualTo(1);
+                assertThat(failures(apiTelemetry)).isEqualTo(1 + flood);
+              });
+      assertThat(ms(lastPublished))
+          .as("every publication counted failed within the timeout of the last")
+          .isLessThan(COMMAND_TIMEOUT.plus(SLACK).toMillis());
+
+      JsonNode refused = idle.next();
+      assertThat(refused.get("code").asText()).as(refused.toString()).isEqualTo("unavailable");
+      assertThat(ms(asked)).isLessThan(COMMAND_TIMEOUT.plus(SLACK).toMillis());
+      idle.send("{\"type\":\"ping\"}");
+      assertThat(idle.next().get("type").asText()).isEqualTo("pong");
+      JsonNode lateReply = late.next();
+      assertThat(lateReply.get("code").asText()).as(lateReply.toString()).isEqualTo("unavailable");
+      assertThat(late.closeCode()).isEqualTo(Connection.UNAVAILABLE);
+      late.close();
+      HttpResponse<String> readiness = ready.get(COMMAND_TIMEOUT.plus(SLACK).toSeconds(), SECONDS);
+      assertThat(readiness.statusCode()).isEqualTo(503);
+      assertThat(readiness.body()).contains("\"redis\"").contains("timed out");
+      assertThat(readyAfter.get()).isLessThan(COMMAND_TIMEOUT.plus(SLACK).toMillis());
+      assertThat(events(a)).isEmpty();
+      assertThat(events(b)).isEmpty();
+
+      // no thread per waiting command or connection: the only new ones are Lettuce's fixed
+      // computation pools, which the first timeout starts
+      List<String> during = new ArrayList<>(threads());
+      before.forEach(during::remove);
+      assertThat(during).allMatch(n -> n.startsWith("lettuce-eventExecutorLoop-"), "Lettuce's");
+
+      // (3) Redis answers again: the connections never broke, fan-out resumes at once; what it
+      // was sent meanwhile runs now, and every publication counted failed is refused (too late):
+      // delivered nowhere, in no stream
+      redis.thaw();
+      long thawed = System.nanoTime();
+      AtomicInteger probes = new AtomicInteger();
+      List<JsonNode> others = new ArrayList<>();
+      awaitFanOut(one, channel, b, probes, others);
+      awaitFanOut(two, channel, a, probes, others);
+      assertThat(ms(thawed)).as("fan-out resumed").isLessThan(RESUMES_WITHIN.toMillis());
+      api.publish(channel, "message.created", Map.of("n", 5));
+      JsonNode fifth = withN(a, 5);
+      assertThat(withN(b, 5)).isEqualTo(fifth);
+      assertThat(fifth.get("epoch")).isEqualTo(seen.get("epoch"));
+      // (a probe still on its way from another connection may come after n=5)
+      others.addAll(events(a).stream().filter(e -> !e.at("/data").has("probe")).toList());
+      others.addAll(events(b).stream().filter(e -> !e.at("/data").has("probe")).toList());
+      assertThat(others).as("events published while Redis hung").isEmpty();
+      assertThat(failures(apiTelemetry)).as("no more failures").isEqualTo(1 + flood);
+
+      // (4) a client that saw event 1 recovers everything numbered since: probes only
+      try (WsClient back = two.connected("ada")) {
+        back.send(Rig.since(channel, seen));
+        JsonNode reply = back.next();
+        assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
+        // a probe still on its way when n=5 was published may be numbered after it
+        long last = reply.get("offset").asLong();
+        assertThat(last).isGreaterThanOrEqualTo(fifth.get("offset").asLong());
+        List<JsonNode> replayed = new ArrayList<>();
+        for (long o = seen.get("offset").asLong() + 1; o <= last; o++) {
+          JsonNode e = back.next("event");
+          assertThat(e.get("offset").asLong()).isEqualTo(o);
+          replayed.add(e.get("data"));
+        }
+        assertThat(replayed.stream().filter(d -> !d.has("probe")).map(d -> d.get("n")).toList())
+            .as("probes only: what was published while Redis hung was never numbered")
+            .containsExactly(fifth.get("data").get("n"));
+        assertThat(back.poll(200)).isNull();
+      }
+    }
+  }
+
+  private static long ms(long since) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+  }
+
+  /**
+   * Waits at most {@link #RESUMES_WITHIN} until a probe published on {@code from}'s bus reaches
+   * {@code to}; the other events {@code to} receives meanwhile go to {@code others}.
+   */
+  private static void awaitFanOut(
+      Rig from, String channel, WsClient to, AtomicInteger probes, List<JsonNode> others) {
+    await()
+        .atMost(RESUMES_WITHIN)
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> crosses(from, channel, to, probes, others));
+  }
+
+  /** Publishes a probe on {@code from}'s bus; whether any probe reached {@code to} in 500 ms. */
+  private static boolean crosses(
+      Rig from, String channel, WsClient to, AtomicInteger probes, List<JsonNode> others)
+      throws Exception {
+    from.publisher().publish(channel, "message.created", Map.of("probe", probes.getAndIncrement()));
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+    JsonNode f;
+    while ((f = to.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000))) != null) {
+      if (f.path("type").asText().equals("event")) {
+        if (f.at("/data").has("probe")) {
+          return true;
+        }
+        others.add(f);
+      }
+    }
+    return false;
+  }
+
+  /** The next event whose data has {@code n}, skipping probes; fails after 10 s. */
+  private static JsonNode withN(WsClient c, int n) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      JsonNode e = c.next("event");
+      if (e.at("/data/n").asInt(-1) == n) {
+        return e;
+      }
+      assertThat(e.at("/data").has("probe")).as("unexpected " + e).isTrue();
+    }
+    throw new AssertionError("no event n=" + n);
+  }
+
+  private static List<JsonNode> events(WsClient c) throws InterruptedException {
+    List<JsonNode> out = new ArrayList<>();
+    JsonNode f;
+    while ((f = c.poll(0)) != null) {
+      if (f.path("type").asText().equals("event")) {
+        out.add(f);
+      }
+    }
+    return out;
+  }
+
+  private static long failures(TestTelemetry t) {
+    return t.metrics().stream()
+        .filter(m -> m.getName().equals(FAILED))
+        .flatMap(m -> m.getLongSumData().getPoints().stream())
+        .mapToLong(LongPointData::getValue)
+        .sum();
+  }
+
+  private static List<String> threads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .map(Thread::getName)
+        .filter(
+            n ->
+                !n.startsWith("HttpClient-")
+                    && !n.startsWith("awaitility")
+                    && !n.matches("Thread-\\d+")
+                    && !n.startsWith("process reaper"))
+        .sorted()
+        .toList();
+  }
+}
