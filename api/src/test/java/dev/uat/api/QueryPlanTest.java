@@ -102,6 +102,76 @@ class QueryPlanTest {
         11, Store.CONVERSATIONS_AFTER, 5, userId, last.updatedAt(), last.updatedAt(), last.id());
   }
 
+  @Test
+  void pagingThroughConversationsWithTheSameTimeReturnsEachOnceInOrder() throws Exception {
+    Instant same = Instant.parse("2026-06-01T00:00:00Z");
+    store.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("UPDATE conversations SET updated_at = ? WHERE id <> ?")) {
+            s.setTimestamp(1, java.sql.Timestamp.from(same));
+            s.setString(2, busy);
+            s.executeUpdate();
+          }
+          return null;
+        });
+    List<String> expected = new java.util.ArrayList<>();
+    expected.add(busy); // its messages made it the newest; the rest tie, by id, descending
+    store.conversations(userId, ROWS, null, null).stream()
+        .map(Store.Conversation::id)
+        .filter(id -> !id.equals(busy))
+        .sorted(java.util.Comparator.reverseOrder())
+        .forEach(expected::add);
+
+    List<String> paged = new java.util.ArrayList<>();
+    Store.Conversation last = null;
+    for (int page = 0; page <= ROWS / 7 + 1; page++) {
+      List<Store.Conversation> got =
+          last == null
+              ? store.conversations(userId, 7, null, null)
+              : store.conversations(userId, 7, last.updatedAt(), last.id());
+      if (got.isEmpty()) {
+        break;
+      }
+      got.forEach(c -> paged.add(c.id()));
+      last = got.getLast();
+    }
+
+    assertThat(paged).hasSize(ROWS).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void theAuditListReadsOnlyItsPageWhateverTheFilter() throws Exception {
+    // ten events of Ada's, older than a thousand failed logins of nobody's
+    store.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "INSERT INTO audit_events (id, user_id, event, created_at) VALUES (?, ?, ?, ?)")) {
+            for (int i = 0; i < 10 + ROWS; i++) {
+              s.setString(1, Store.newId());
+              s.setString(2, i < 10 ? userId : null);
+              s.setString(3, i < 10 ? "key.created" : "login.failed");
+              s.setTimestamp(4, java.sql.Timestamp.from(Instant.now()));
+              s.executeUpdate();
+            }
+          }
+          return null;
+        });
+    Audit audit = new Audit(new Jdbc(db));
+
+    List<Audit.Entry> mine = audit.list(0, 5, userId, null);
+    List<Audit.Entry> created = audit.list(0, 5, null, "key.created");
+
+    assertThat(mine).hasSize(5).allMatch(e -> e.event().equals("key.created"));
+    assertThat(mine.getFirst().seq()).isGreaterThan(mine.getLast().seq());
+    assertThat(created).isEqualTo(mine);
+    assertReadsAtMost(6, Audit.listSql(true, false), 5, Long.MAX_VALUE, userId);
+    assertReadsAtMost(6, Audit.listSql(false, true), 5, Long.MAX_VALUE, "key.created");
+    assertReadsAtMost(6, Audit.listSql(false, false), 5, Long.MAX_VALUE);
+    assertReadsAtMost(6, Audit.listSql(true, true), 5, Long.MAX_VALUE, userId, "key.created");
+  }
+
   /** H2 read at most {@code rows} rows to answer {@code sql} for its first {@code maxRows}. */
   private void assertReadsAtMost(long rows, String sql, int maxRows, Object... params)
       throws Exception {
