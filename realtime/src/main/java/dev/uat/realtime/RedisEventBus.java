@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,11 +55,11 @@ import org.slf4j.LoggerFactory;
  * Redis's), and is not in the stream. Lettuce reconnects by itself (backoff up to 30 s) and the
  * pub/sub connection subscribes again. A Redis that hangs (connected, answering nothing) runs the
  * commands it was sent when it answers again, the ones that timed out too: so the script carries a
- * deadline, {@link #PUBLISH_DEADLINE} after {@link #publish} in Redis's clock (its offset to ours
- * measured at connect, every minute and after a refusal), and past it Redis drops the event: a
- * publication counted failed is never delivered, whether Redis stopped or hung. Events of {@code
- * internal:} channels (revocations) are only PUBLISHed (offset 0), never kept, and have no
- * deadline: a revocation delivered late still ends what it revokes.
+ * deadline, {@link #PUBLISH_DEADLINE} after {@link #publish} in Redis's clock ({@link RedisClock}:
+ * measured at connect, every minute and after a refusal, carried forward by our monotonic clock),
+ * and past it Redis drops the event: a publication counted failed is never delivered, whether Redis
+ * stopped or hung. Events of {@code internal:} channels (revocations) are only PUBLISHed (offset
+ * 0), never kept, and have no deadline: a revocation delivered late still ends what it revokes.
  *
  * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset, bytes, trimmed), {@code
  * uat:rt:{<channel>}:stream} (entries {@code 0-<offset>} with fields {@code t} and {@code p}),
@@ -75,6 +76,17 @@ public final class RedisEventBus implements EventBus {
 
   /** Largest event (serialized) that is published; bigger ones are refused and counted. */
   static final int MAX_EVENT_BYTES = 1024 * 1024;
+
+  /**
+   * Bytes of publications waiting for Redis, at most, each charged three bytes per character (its
+   * UTF-8 encoding at most): past it a publication fails at once (counted, like any other). Lettuce
+   * bounds its queue by commands, not bytes, and a hanging Redis leaves every written command
+   * waiting for its timeout: without this, chats during a 5-s hang could hold 10,000 events of up
+   * to a MiB each.
+   */
+  static final long MAX_PENDING_BYTES = 32L * 1024 * 1024;
+
+  private final AtomicLong pendingBytes = new AtomicLong();
 
   /**
    * Bytes of payload one channel's stream keeps by default (its oldest entries go first): a Redis
@@ -99,9 +111,6 @@ public final class RedisEventBus implements EventBus {
 
   /** How often the offset of Redis's clock to this process's is measured again. */
   static final Duration CLOCK_CHECK_INTERVAL = Duration.ofSeconds(60);
-
-  /** Longest round trip whose clock measurement is believed: its error is half of it at most. */
-  static final Duration CLOCK_CHECK_MAX_ROUND_TRIP = Duration.ofMillis(200);
 
   // KEYS: meta, stream, deltas (the offsets of one message's deltas, when ARGV[8] is 'd' or 'c').
   // ARGV: epoch candidate, max length, payload, ttl seconds, pub/sub channel, time (ms), max
@@ -168,11 +177,10 @@ public final class RedisEventBus implements EventBus {
 
   private final LogThrottle failureLog = new LogThrottle();
 
-  /** Redis's clock minus this process's, in ms, measured over one round trip. */
-  private volatile long redisClockOffsetMillis;
+  /** Redis's clock, carried forward by this process's monotonic clock. */
+  private final RedisClock redisClock = new RedisClock();
 
   private volatile long clockCheckedNanos;
-  private volatile boolean clockMeasured;
   private final AtomicBoolean checkingClock = new AtomicBoolean();
   private final RedisHistory history;
   private final RedisPresence presence;
@@ -196,8 +204,12 @@ public final class RedisEventBus implements EventBus {
     this.async = connection.async();
     this.sync = connection.sync();
     this.scriptSha = sync.scriptLoad(PUBLISH_SCRIPT);
-    long sent = System.currentTimeMillis();
-    clockOffset(sent, sync.time());
+    for (int i = 0; i < 3; i++) { // the first is believed whatever it took; a quick one replaces it
+      long sent = System.nanoTime();
+      List<String> time = sync.time();
+      redisClock.measured(sent, System.nanoTime(), time);
+    }
+    clockCheckedNanos = System.nanoTime();
     this.historySize = historySize;
     this.historyAge = historyAge;
     this.channelBytes = channelBytes;
@@ -302,75 +314,103 @@ public final class RedisEventBus implements EventBus {
         failed(event, "larger than " + MAX_EVENT_BYTES + " bytes");
         return;
       }
-      if (event.channel().startsWith(Delivery.INTERNAL)) {
-        // the platform's own signals (revocations): to every instance, never into a stream
-        async
-            .publish(PUBSUB, "{\"offset\":0,\"epoch\":\"\"," + payload.substring(1))
-            .whenComplete(
-                (n, error) -> {
-                  if (error != null) {
-                    failed(event, error.toString());
-                  }
-                });
+      long cost = 3L * payload.length();
+      if (pendingBytes.addAndGet(cost) > MAX_PENDING_BYTES) {
+        pendingBytes.addAndGet(-cost);
+        failed(
+            event,
+            "more than " + MAX_PENDING_BYTES / (1024 * 1024) + " MiB of events wait for Redis");
         return;
       }
-      String kind = "-";
-      String message = null;
-      if (Streams.DELTA.equals(event.event()) || Streams.CREATED.equals(event.event())) {
-        JsonNode data = Streams.tree(event.data());
-        JsonNode id =
-            Streams.DELTA.equals(event.event())
-                ? data.get("message_id")
-                : data.path("message").get("id");
-        if (id != null && id.isValueNode() && id.asText().length() <= MAX_MESSAGE_ID) {
-          message = id.asText();
-          kind = Streams.DELTA.equals(event.event()) ? "d" : "c";
-        }
+      try {
+        send(event, payload, cost);
+      } catch (RuntimeException e) {
+        pendingBytes.addAndGet(-cost);
+        throw e;
       }
-      String[] keys = {
-        metaKey(event.channel()),
-        streamKey(event.channel()),
-        deltasKey(event.channel(), message == null ? "" : message)
-      };
-      String[] args = {
-        MemoryHistory.newEpoch(),
-        Integer.toString(historySize),
-        payload,
-        Long.toString(Math.max(1, historyAge.toSeconds())),
-        PUBSUB,
-        Long.toString(event.timestampMillis()),
-        Long.toString(channelBytes),
-        kind,
-        Long.toString(System.currentTimeMillis() + redisClockOffsetMillis + PUBLISH_DEADLINE_MILLIS)
-      };
-      if (System.nanoTime() - clockCheckedNanos > CLOCK_CHECK_INTERVAL.toNanos()) {
-        checkClock();
+    } catch (RuntimeException e) {
+      failed(event, e.toString());
+    }
+  }
+
+  /** Sends a publication within the pending budget; gives {@code cost} back when it settles. */
+  private void send(Event event, String payload, long cost) {
+    if (event.channel().startsWith(Delivery.INTERNAL)) {
+      // the platform's own signals (revocations): to every instance, never into a stream
+      async
+          .publish(PUBSUB, "{\"offset\":0,\"epoch\":\"\"," + payload.substring(1))
+          .whenComplete(
+              (n, error) -> {
+                pendingBytes.addAndGet(-cost);
+                if (error != null) {
+                  failed(event, error.toString());
+                }
+              });
+      return;
+    }
+    String kind = "-";
+    String message = null;
+    if (Streams.DELTA.equals(event.event()) || Streams.CREATED.equals(event.event())) {
+      JsonNode data = Streams.tree(event.data());
+      JsonNode id =
+          Streams.DELTA.equals(event.event())
+              ? data.get("message_id")
+              : data.path("message").get("id");
+      if (id != null && id.isValueNode() && id.asText().length() <= MAX_MESSAGE_ID) {
+        message = id.asText();
+        kind = Streams.DELTA.equals(event.event()) ? "d" : "c";
       }
-      CompletionStage<Long> sent =
-          async.<Long>evalsha(scriptSha, ScriptOutputType.INTEGER, keys, args);
-      sent.whenComplete(
-          (offset, error) -> {
-            if (error instanceof RedisNoScriptException) {
-              // Redis restarted and forgot the script: send it whole
+    }
+    String[] keys = {
+      metaKey(event.channel()),
+      streamKey(event.channel()),
+      deltasKey(event.channel(), message == null ? "" : message)
+    };
+    String[] args = {
+      MemoryHistory.newEpoch(),
+      Integer.toString(historySize),
+      payload,
+      Long.toString(Math.max(1, historyAge.toSeconds())),
+      PUBSUB,
+      Long.toString(event.timestampMillis()),
+      Long.toString(channelBytes),
+      kind,
+      Long.toString(redisClock.millisAt(System.nanoTime()) + PUBLISH_DEADLINE_MILLIS)
+    };
+    if (System.nanoTime() - clockCheckedNanos > CLOCK_CHECK_INTERVAL.toNanos()) {
+      checkClock();
+    }
+    CompletionStage<Long> sent =
+        async.<Long>evalsha(scriptSha, ScriptOutputType.INTEGER, keys, args);
+    sent.whenComplete(
+        (offset, error) -> {
+          if (error instanceof RedisNoScriptException) {
+            // Redis restarted and forgot the script: send it whole
+            try {
               async
                   .<Long>eval(PUBLISH_SCRIPT, ScriptOutputType.INTEGER, keys, args)
                   .whenComplete(
                       (o, e) -> {
+                        pendingBytes.addAndGet(-cost);
                         if (e != null) {
                           failed(event, e.toString());
                         } else {
                           checkDeadline(event, o);
                         }
                       });
-            } else if (error != null) {
+            } catch (RuntimeException e) {
+              pendingBytes.addAndGet(-cost);
+              failed(event, e.toString());
+            }
+          } else {
+            pendingBytes.addAndGet(-cost);
+            if (error != null) {
               failed(event, error.toString());
             } else {
               checkDeadline(event, offset);
             }
-          });
-    } catch (RuntimeException e) {
-      failed(event, e.toString());
-    }
+          }
+        });
   }
 
   /** A publication Redis refused as too late ({@code -1}) failed; the clocks are compared again. */
@@ -392,35 +432,19 @@ public final class RedisEventBus implements EventBus {
     }
     clockCheckedNanos = System.nanoTime();
     try {
-      long sent = System.currentTimeMillis();
+      long sent = System.nanoTime();
       async
           .time()
           .whenComplete(
               (time, error) -> {
                 if (error == null) {
-                  clockOffset(sent, time);
+                  redisClock.measured(sent, System.nanoTime(), time);
                 }
                 checkingClock.set(false);
               });
     } catch (RuntimeException e) {
       checkingClock.set(false);
     }
-  }
-
-  /**
-   * Sets the clocks' offset from Redis's {@code TIME} answer to a request sent at {@code sent}; an
-   * answer that took longer than {@link #CLOCK_CHECK_MAX_ROUND_TRIP} (Redis busy with a backlog) is
-   * not believed, but at connect.
-   */
-  private void clockOffset(long sent, List<String> time) {
-    long received = System.currentTimeMillis();
-    if (clockMeasured && received - sent > CLOCK_CHECK_MAX_ROUND_TRIP.toMillis()) {
-      return;
-    }
-    long redisMillis = Long.parseLong(time.get(0)) * 1000 + Long.parseLong(time.get(1)) / 1000;
-    redisClockOffsetMillis = redisMillis - (sent + received) / 2;
-    clockCheckedNanos = System.nanoTime();
-    clockMeasured = true;
   }
 
   /**

@@ -241,6 +241,44 @@ class RedisHangTest {
    * Waits at most {@link #RESUMES_WITHIN} until a probe published on {@code from}'s bus reaches
    * {@code to}; the other events {@code to} receives meanwhile go to {@code others}.
    */
+  @Test
+  void whatWaitsForAHangingRedisIsBoundedInBytes() throws Exception {
+    redis.freeze();
+    String text = "x".repeat(300_000); // charged about 0.9 MB each (3 bytes per character)
+    long fit = RedisEventBus.MAX_PENDING_BYTES / (3L * text.length()); // at most this many wait
+    int sent = (int) fit * 2;
+
+    long start = System.nanoTime();
+    for (int i = 0; i < sent; i++) {
+      apiBus.publish(
+          new Event(
+              "conversation:big",
+              "message.created",
+              Map.of("text", text, "n", i),
+              null,
+              System.currentTimeMillis()));
+    }
+
+    // past the budget they fail at once, long before the command timeout
+    await().atMost(Duration.ofSeconds(2)).until(() -> failures(apiTelemetry) >= sent - fit);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(COMMAND_TIMEOUT);
+    // the ones that waited fail at the timeout and give their bytes back
+    await()
+        .atMost(COMMAND_TIMEOUT.plus(SLACK).plus(SLACK))
+        .until(() -> failures(apiTelemetry) == sent);
+    for (int i = 0; i < fit - 1; i++) {
+      apiBus.publish(
+          new Event(
+              "conversation:big",
+              "message.created",
+              Map.of("text", text, "n", i),
+              null,
+              System.currentTimeMillis()));
+    }
+    Thread.sleep(1_000);
+    assertThat(failures(apiTelemetry)).as("within the budget again: they wait").isEqualTo(sent);
+  }
+
   private static void awaitFanOut(
       Rig from, String channel, WsClient to, AtomicInteger probes, List<JsonNode> others) {
     await()

@@ -57,12 +57,13 @@ public final class LogThrottle {
    * last one let through (this one included, so at least 1): the caller logs one line then.
    */
   public long occurred() {
-    long count = unlogged.incrementAndGet();
+    unlogged.incrementAndGet();
     long now = nanoClock.getAsLong();
     long last = lastLogged.get();
     if (now - last >= intervalNanos && lastLogged.compareAndSet(last, now)) {
-      unlogged.addAndGet(-count);
-      return count;
+      // what is counted when the line is let through, not when this occurrence was: a thread
+      // descheduled between the two would else hand back a stale count (twice-counted occurrences)
+      return Math.max(1, unlogged.getAndSet(0));
     }
     return 0;
   }
