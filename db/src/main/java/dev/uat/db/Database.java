@@ -59,10 +59,12 @@ public final class Database implements AutoCloseable {
 
   private final HikariDataSource pool;
   private final DataSource traced;
+  private final H2Housekeeping housekeeping; // null unless an embedded H2 file, WRITE_DELAY=0
 
-  private Database(HikariDataSource pool, DataSource traced) {
+  private Database(HikariDataSource pool, DataSource traced, H2Housekeeping housekeeping) {
     this.pool = pool;
     this.traced = traced;
+    this.housekeeping = housekeeping;
   }
 
   /** Connects, migrates and returns the database; on failure nothing stays open. */
@@ -101,7 +103,8 @@ public final class Database implements AutoCloseable {
             .setDataSourceInstrumenterEnabled(false)
             .build()
             .wrap(pool);
-    return new Database(pool, traced);
+    return new Database(
+        pool, traced, H2Housekeeping.startIfNeeded(pool, settings.jdbcUrl(), settings.poolName()));
   }
 
   /** A pooled connection whose statements are traced; close it to return it. */
@@ -120,6 +123,9 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    if (housekeeping != null) {
+      housekeeping.close();
+    }
     pool.close();
   }
 }
