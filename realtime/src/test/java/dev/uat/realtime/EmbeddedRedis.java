@@ -19,18 +19,7 @@ final class EmbeddedRedis {
   static synchronized String url() {
     if (url == null) {
       try {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-          port = s.getLocalPort();
-        }
-        RedisServer redis =
-            RedisServer.newRedisServer()
-                .port(port)
-                .bind("127.0.0.1")
-                .setting("save \"\"")
-                .setting("appendonly no")
-                .build();
-        redis.start();
+        RedisServer redis = started();
         Runtime.getRuntime()
             .addShutdownHook(
                 new Thread(
@@ -41,11 +30,28 @@ final class EmbeddedRedis {
                         // the JVM is going away
                       }
                     }));
-        url = "redis://127.0.0.1:" + port;
+        url = "redis://127.0.0.1:" + redis.ports().getFirst();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
     }
     return url;
+  }
+
+  /** A Redis of the caller's own (no persistence) on a free loopback port, started; it stops it. */
+  static RedisServer started() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    RedisServer redis =
+        RedisServer.newRedisServer()
+            .port(port)
+            .bind("127.0.0.1")
+            .setting("save \"\"")
+            .setting("appendonly no")
+            .build();
+    redis.start();
+    return redis;
   }
 }
