@@ -17,18 +17,25 @@ load() { # port token connections seconds: one wrk run of POST /api/chat, its RE
   UAT_TOKEN=$2 wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"$4"s -s bench/scripts/chat.lua "http://127.0.0.1:$1/api/chat" | grep RESULT
 }
 
-alternate() { # rounds seconds connections  nameA portA tokenA  nameB portB tokenB
-  local rounds=$1 secs=$2 conns=$3; shift 3
+alternate() { # rounds seconds connections  name port token  [name port token …]
+  # every platform is warmed up alike first (WARMUP_SECS at the connections, 5 s at one): the JIT
+  # keeps compiling for a minute or more, so a platform that sat idle while the others ran starts
+  # its rounds colder; then each round measures every platform once, in order
+  local rounds=$1 secs=$2 conns=$3 warm=${WARMUP_SECS:-10}; shift 3
+  local -a names=() ports=() tokens=()
+  while [ $# -ge 3 ]; do names+=("$1"); ports+=("$2"); tokens+=("$3"); shift 3; done
   echo "warming up…" >&2
-  load "$2" "$3" "$conns" 10 >/dev/null; load "$5" "$6" "$conns" 10 >/dev/null
-  load "$2" "$3" 1 5 >/dev/null; load "$5" "$6" 1 5 >/dev/null
+  local i r tp lat
+  for i in "${!names[@]}"; do
+    load "${ports[i]}" "${tokens[i]}" "$conns" "$warm" >/dev/null
+    load "${ports[i]}" "${tokens[i]}" 1 5 >/dev/null
+  done
   : >"$WORK/results"
-  local r tp lat
   for r in $(seq 1 "$rounds"); do
-    tp=$(load "$2" "$3" "$conns" "$secs"); lat=$(load "$2" "$3" 1 "$secs")
-    echo "$1 $tp | $lat" | tee -a "$WORK/results" >&2
-    tp=$(load "$5" "$6" "$conns" "$secs"); lat=$(load "$5" "$6" 1 "$secs")
-    echo "$4 $tp | $lat" | tee -a "$WORK/results" >&2
+    for i in "${!names[@]}"; do
+      tp=$(load "${ports[i]}" "${tokens[i]}" "$conns" "$secs"); lat=$(load "${ports[i]}" "${tokens[i]}" 1 "$secs")
+      echo "${names[i]} $tp | $lat" | tee -a "$WORK/results" >&2
+    done
   done
 }
 
