@@ -144,9 +144,9 @@ final class FrameProtocol {
     Span span = tracer.spanBuilder("connect").startSpan();
     try (Scope ignored = span.makeCurrent()) {
       if (!headerSafe(token)) {
-        // the JWT library's base64url decoder skips characters outside its alphabet, so such a
-        // token may verify; the hub then presents it in an Authorization header (to the api, for
-        // re-checks and conversations), which cannot carry them (FrameProtocolFuzzTest)
+        // the hub presents the credential in an Authorization header (to the api, for re-checks
+        // and conversations), which cannot carry such characters: refused here for API keys too
+        // (TokenVerifier refuses access tokens that are not exactly base64url and dots)
         throw new InvalidTokenException("characters no credential has");
       }
       Principal p = credentials.authenticateCredential(token);

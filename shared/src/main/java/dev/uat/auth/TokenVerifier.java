@@ -161,6 +161,9 @@ public final class TokenVerifier {
     if (token.length() > 8192) {
       throw new InvalidTokenException("token too long");
     }
+    if (!compactForm(token)) {
+      throw new InvalidTokenException("malformed token");
+    }
     try {
       return p.process(token, null);
     } catch (BadJWTException e) { // expired, wrong audience, ...
@@ -179,6 +182,29 @@ public final class TokenVerifier {
     } catch (RuntimeException e) { // e.g. the remote key set is unreachable
       throw new InvalidTokenException("token could not be verified: " + e.getMessage());
     }
+  }
+
+  /**
+   * Whether {@code token} has the form of every token the platform issues: three base64url parts
+   * (no padding) joined by two dots. The JWT library decodes base64url leniently, skipping what is
+   * outside the alphabet, so without this a token with spaces, control or non-ASCII characters
+   * added to a valid one verified, and was then passed on in headers that cannot carry it.
+   */
+  static boolean compactForm(String token) {
+    int dots = 0;
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c == '.') {
+        dots++;
+      } else if (!((c >= 'A' && c <= 'Z')
+          || (c >= 'a' && c <= 'z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '_')) {
+        return false;
+      }
+    }
+    return dots == 2;
   }
 
   private static DefaultJWTProcessor<SecurityContext> processor(

@@ -102,6 +102,26 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aValidTokenWithCharactersNoTokenHasIsRejected() throws Exception {
+    String token = issuer.access("user-1", Set.of("chat")).value();
+    // the JWT library's base64url decoder skips these; in the signature (not part of what is
+    // signed) they left a token that verified
+    for (int at : List.of(token.indexOf('.') + 5, token.lastIndexOf('.') + 5)) {
+      for (String junk : List.of(" ", "\t", "\n", "\u0000", "!", "=", "é", "\u202e", "+", "/")) {
+        String spoiled = token.substring(0, at) + junk + token.substring(at);
+        assertThatThrownBy(() -> verifier.verifyAccess(spoiled))
+            .as("junk %s at %d", junk.codePointAt(0), at)
+            .isInstanceOf(InvalidTokenException.class)
+            .hasMessage("malformed token");
+      }
+    }
+    assertThatThrownBy(() -> verifier.verifyAccess(token + ".more"))
+        .isInstanceOf(InvalidTokenException.class)
+        .hasMessage("malformed token");
+    assertThat(verifier.verifyAccess(token).userId()).isEqualTo("user-1");
+  }
+
+  @Test
   void tokenSignedByAnotherKeyIsRejected() {
     var other = new TokenIssuer(JwtKeys.ephemeral()).access("user-1", Set.of("chat"));
     assertThatThrownBy(() -> verifier.verifyAccess(other.value()))
