@@ -1,5 +1,11 @@
 package dev.uat.realtime;
 
+import static dev.uat.realtime.RedisFaults.RESUMES_WITHIN;
+import static dev.uat.realtime.RedisFaults.awaitFanOut;
+import static dev.uat.realtime.RedisFaults.events;
+import static dev.uat.realtime.RedisFaults.failures;
+import static dev.uat.realtime.RedisFaults.threads;
+import static dev.uat.realtime.RedisFaults.withN;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,7 +16,6 @@ import dev.uat.events.EventPublisher;
 import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.FrozenProcess;
 import dev.uat.web.WsClient;
-import io.opentelemetry.sdk.metrics.data.LongPointData;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,16 +41,11 @@ import redis.embedded.RedisServer;
  */
 @Timeout(60)
 class RedisHangTest {
-  private static final String FAILED = "uat.events.publish.failed";
-
   /** How long a command waits for a Redis that does not answer (RedisEventBus: the URI's 5 s). */
   private static final Duration COMMAND_TIMEOUT = RedisEventBus.COMMAND_TIMEOUT;
 
   /** What a loaded machine adds to a documented bound. */
   private static final Duration SLACK = Duration.ofMillis(1_500);
-
-  /** How soon fan-out resumes once Redis answers again (docs/reliability.md §4). */
-  private static final Duration RESUMES_WITHIN = Duration.ofSeconds(30);
 
   private RedisServer server;
   private FrozenProcess redis;
@@ -225,10 +225,6 @@ class RedisHangTest {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
   }
 
-  /**
-   * Waits at most {@link #RESUMES_WITHIN} until a probe published on {@code from}'s bus reaches
-   * {@code to}; the other events {@code to} receives meanwhile go to {@code others}.
-   */
   @Test
   void whatWaitsForAHangingRedisIsBoundedInBytes() throws Exception {
     redis.freeze();
@@ -261,76 +257,5 @@ class RedisHangTest {
               null,
               System.currentTimeMillis()));
     }
-  }
-
-  private static void awaitFanOut(
-      Rig from, String channel, WsClient to, AtomicInteger probes, List<JsonNode> others) {
-    await()
-        .atMost(RESUMES_WITHIN)
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> crosses(from, channel, to, probes, others));
-  }
-
-  /** Publishes a probe on {@code from}'s bus; whether any probe reached {@code to} in 500 ms. */
-  private static boolean crosses(
-      Rig from, String channel, WsClient to, AtomicInteger probes, List<JsonNode> others)
-      throws Exception {
-    from.publisher().publish(channel, "message.created", Map.of("probe", probes.getAndIncrement()));
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-    JsonNode f;
-    while ((f = to.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000))) != null) {
-      if (f.path("type").asText().equals("event")) {
-        if (f.at("/data").has("probe")) {
-          return true;
-        }
-        others.add(f);
-      }
-    }
-    return false;
-  }
-
-  /** The next event whose data has {@code n}, skipping probes; fails after 10 s. */
-  private static JsonNode withN(WsClient c, int n) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      JsonNode e = c.next("event");
-      if (e.at("/data/n").asInt(-1) == n) {
-        return e;
-      }
-      assertThat(e.at("/data").has("probe")).as("unexpected " + e).isTrue();
-    }
-    throw new AssertionError("no event n=" + n);
-  }
-
-  private static List<JsonNode> events(WsClient c) throws InterruptedException {
-    List<JsonNode> out = new ArrayList<>();
-    JsonNode f;
-    while ((f = c.poll(0)) != null) {
-      if (f.path("type").asText().equals("event")) {
-        out.add(f);
-      }
-    }
-    return out;
-  }
-
-  private static long failures(TestTelemetry t) {
-    return t.metrics().stream()
-        .filter(m -> m.getName().equals(FAILED))
-        .flatMap(m -> m.getLongSumData().getPoints().stream())
-        .mapToLong(LongPointData::getValue)
-        .sum();
-  }
-
-  private static List<String> threads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .map(Thread::getName)
-        .filter(
-            n ->
-                !n.startsWith("HttpClient-")
-                    && !n.startsWith("awaitility")
-                    && !n.matches("Thread-\\d+")
-                    && !n.startsWith("process reaper"))
-        .sorted()
-        .toList();
   }
 }

@@ -1,5 +1,10 @@
 package dev.uat.realtime;
 
+import static dev.uat.realtime.RedisFaults.awaitFanOut;
+import static dev.uat.realtime.RedisFaults.events;
+import static dev.uat.realtime.RedisFaults.failures;
+import static dev.uat.realtime.RedisFaults.threads;
+import static dev.uat.realtime.RedisFaults.withN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,7 +16,6 @@ import dev.uat.events.Event;
 import dev.uat.events.EventPublisher;
 import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.WsClient;
-import io.opentelemetry.sdk.metrics.data.LongPointData;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -42,13 +46,8 @@ import redis.embedded.RedisServer;
  */
 @Timeout(60)
 class RedisOutageTest {
-  private static final String FAILED = "uat.events.publish.failed";
-
   /** How long a command waits for a Redis that is away (RedisEventBus: the URI's 5 s). */
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
-
-  /** How soon fan-out resumes once Redis answers again (docs/reliability.md §4). */
-  private static final Duration RESUMES_WITHIN = Duration.ofSeconds(30);
 
   private final Logger busLog = (Logger) LoggerFactory.getLogger(RedisEventBus.class);
 
@@ -175,8 +174,8 @@ class RedisOutageTest {
       // (2) Redis returns on the same port: fan-out resumes by itself, both ways
       redis.start();
       AtomicInteger probes = new AtomicInteger();
-      awaitFanOut(one, channel, b, probes);
-      awaitFanOut(two, channel, a, probes);
+      awaitFanOut(one, channel, b, probes, new ArrayList<>());
+      awaitFanOut(two, channel, a, probes, new ArrayList<>());
       api.publish(channel, "message.created", Map.of("n", 5));
       JsonNode fifth = withN(a, 5);
       assertThat(withN(b, 5)).isEqualTo(fifth);
@@ -211,8 +210,8 @@ class RedisOutageTest {
           .isLessThanOrEqualTo(before.stream().filter(n -> !n.startsWith("lettuce-")).count());
       redis.stop();
       redis.start();
-      awaitFanOut(one, channel, b, probes);
-      awaitFanOut(two, channel, a, probes);
+      awaitFanOut(one, channel, b, probes, new ArrayList<>());
+      awaitFanOut(two, channel, a, probes, new ArrayList<>());
       List<String> afterSecond = threads();
       assertThat(afterSecond.size())
           .as(afterSecond + " after the second outage, after the first: " + afterFirst)
@@ -233,7 +232,7 @@ class RedisOutageTest {
       redis.stop();
       redis.start();
       AtomicInteger probes = new AtomicInteger();
-      awaitFanOut(one, channel, b, probes);
+      awaitFanOut(one, channel, b, probes, new ArrayList<>());
 
       // a client still connected reads the new epoch in the events themselves
       new EventPublisher(apiBus, apiTelemetry.telemetry())
@@ -251,85 +250,6 @@ class RedisOutageTest {
         assertThat(back.poll(200)).isNull();
       }
     }
-  }
-
-  /**
-   * Waits at most {@link #RESUMES_WITHIN} (Lettuce's reconnection backoff is capped at 30 s) until
-   * a probe published on {@code from}'s bus reaches {@code to}: fan-out from one instance to the
-   * other has resumed.
-   */
-  private static void awaitFanOut(Rig from, String channel, WsClient to, AtomicInteger probes) {
-    await()
-        .atMost(RESUMES_WITHIN)
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> crosses(from, channel, to, probes));
-  }
-
-  /**
-   * Publishes a probe on {@code from}'s bus; whether any probe reached {@code to} within 500 ms (a
-   * probe published while Redis is still away may arrive later, when Lettuce replays it).
-   */
-  private static boolean crosses(Rig from, String channel, WsClient to, AtomicInteger probes)
-      throws Exception {
-    from.publisher().publish(channel, "message.created", Map.of("probe", probes.getAndIncrement()));
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-    JsonNode f;
-    while ((f = to.poll(Math.max(1, (deadline - System.nanoTime()) / 1_000_000))) != null) {
-      if (f.path("type").asText().equals("event") && f.at("/data").has("probe")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The next event whose data has {@code n}, skipping probes; fails after 10 s. */
-  private static JsonNode withN(WsClient c, int n) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      JsonNode e = c.next("event");
-      if (e.at("/data/n").asInt(-1) == n) {
-        return e;
-      }
-      assertThat(e.at("/data").has("probe")).as("unexpected " + e).isTrue();
-    }
-    throw new AssertionError("no event n=" + n);
-  }
-
-  /** The events queued for {@code c} now. */
-  private static List<JsonNode> events(WsClient c) throws InterruptedException {
-    List<JsonNode> out = new ArrayList<>();
-    JsonNode f;
-    while ((f = c.poll(0)) != null) {
-      if (f.path("type").asText().equals("event")) {
-        out.add(f);
-      }
-    }
-    return out;
-  }
-
-  private static long failures(TestTelemetry t) {
-    return t.metrics().stream()
-        .filter(m -> m.getName().equals(FAILED))
-        .flatMap(m -> m.getLongSumData().getPoints().stream())
-        .mapToLong(LongPointData::getValue)
-        .sum();
-  }
-
-  /**
-   * The names of this JVM's live threads but the test's own: its clients' (an HttpClient each),
-   * Awaitility's, the embedded Redis's process readers.
-   */
-  private static List<String> threads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .map(Thread::getName)
-        .filter(
-            n ->
-                !n.startsWith("HttpClient-")
-                    && !n.startsWith("awaitility")
-                    && !n.matches("Thread-\\d+")
-                    && !n.startsWith("process reaper"))
-        .sorted()
-        .toList();
   }
 
   /** One real Redis on a port of its own, stopped and started again on that port. */
