@@ -33,11 +33,13 @@ flags() { # variant: the collector's flags; NAME:FLAG,FLAG… gives them explici
     *) echo "unknown variant $1" >&2; exit 2 ;;
   esac
 }
-# the launcher's flags without its collector and heap cap
+# the launcher's flags without its collector and heap cap (its initial heap stays: without it
+# the JVM starts at 1/64 of the machine's memory, the whole cap here, and the RSS read is not
+# the launcher's)
 BASE_FLAGS=()
 while IFS= read -r line || [ -n "$line" ]; do
   line=${line%%#*}; line=${line//[[:space:]]/}
-  case "$line" in ''|-XX:+Use*GC|-Xmx*|-Xms*) ;; *) BASE_FLAGS+=("$line") ;; esac
+  case "$line" in ''|-XX:+Use*GC|-Xmx*) ;; *) BASE_FLAGS+=("$line") ;; esac
 done <app/jvm.options
 
 i=0
