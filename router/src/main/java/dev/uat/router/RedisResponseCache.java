@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.uat.router.provider.ChatResponse;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.Json;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SetArgs;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -19,16 +21,20 @@ import io.opentelemetry.semconv.ErrorAttributes;
 import io.opentelemetry.semconv.ServerAttributes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The shared cache for several router instances: Redis through Lettuce, one multiplexed connection.
- * {@code GET} waits at most {@link #TIMEOUT}; {@code SET … PX} is sent without waiting. Each
- * command is a CLIENT span ({@code db.system.name=redis}) — no maintained Lettuce instrumentation
- * is served here. A Redis that is down makes misses, never errors; the connection is retried at
- * most every {@link #RECONNECT_INTERVAL}.
+ * {@code GET} waits at most {@link #TIMEOUT}; {@code SET … PX} is sent without waiting and given up
+ * after the same time. Each command is a CLIENT span ({@code db.system.name=redis}) — no maintained
+ * Lettuce instrumentation is served here. A Redis that is down makes misses, never errors; the
+ * connection is retried at most every {@link #RECONNECT_INTERVAL}. A Redis that fails a command (it
+ * hangs, or went away under an open connection) is skipped for {@link #COOL_OFF}: chats miss at
+ * once instead of each waiting {@link #TIMEOUT}, then one lookup probes it again. Answers waiting
+ * to be stored are bounded in bytes ({@link #MAX_PENDING_BYTES}); past that they are not cached.
  */
 final class RedisResponseCache implements ResponseCache {
   private static final Logger log = LoggerFactory.getLogger(RedisResponseCache.class);
@@ -36,6 +42,15 @@ final class RedisResponseCache implements ResponseCache {
   static final Duration TIMEOUT = Duration.ofMillis(250);
   static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(5);
   static final String PREFIX = "uat:router:cache:";
+
+  /** How long the cache is skipped after Redis failed a command. */
+  static final Duration COOL_OFF = Duration.ofSeconds(5);
+
+  /**
+   * What {@code SET}s Redis has not acknowledged may hold (their values charged at 3 bytes a
+   * character, the most UTF-8 takes): within {@link #TIMEOUT} a busy router sends many.
+   */
+  static final long MAX_PENDING_BYTES = 8L << 20;
 
   private final RedisClient client;
   private final RedisURI uri;
@@ -47,10 +62,19 @@ final class RedisResponseCache implements ResponseCache {
   private volatile StatefulRedisConnection<String, String> connection;
   private volatile long lastAttempt;
 
+  /** {@link System#nanoTime()} until which Redis is skipped; 0 while it answers. */
+  private final AtomicLong skipUntil = new AtomicLong();
+
+  private final AtomicLong pendingBytes = new AtomicLong();
+
   RedisResponseCache(String url, Duration ttl, Telemetry telemetry) {
     this.uri = RedisURI.create(url);
     this.uri.setTimeout(TIMEOUT);
     this.client = RedisClient.create();
+    // asynchronous commands time out too (Lettuce's default waits for ever): a SET sent to a
+    // hanging Redis gives its bytes back after TIMEOUT
+    this.client.setOptions(
+        ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled(TIMEOUT)).build());
     this.ttl = ttl;
     this.tracer = telemetry.tracer();
     Attributes common =
@@ -93,9 +117,37 @@ final class RedisResponseCache implements ResponseCache {
     }
   }
 
+  /**
+   * Whether to send Redis a command now: yes while it answers; after a failure not until {@link
+   * #COOL_OFF} has passed, and then only to the one caller that wins the probe.
+   */
+  private boolean answering() {
+    long until = skipUntil.get();
+    if (until == 0) {
+      return true;
+    }
+    long now = System.nanoTime();
+    return now - until >= 0 && skipUntil.compareAndSet(until, skipFrom(now));
+  }
+
+  private static long skipFrom(long now) {
+    long until = now + COOL_OFF.toNanos();
+    return until == 0 ? 1 : until;
+  }
+
+  private void failed() {
+    skipUntil.set(skipFrom(System.nanoTime()));
+  }
+
+  private void answered() {
+    if (skipUntil.get() != 0) {
+      skipUntil.set(0);
+    }
+  }
+
   @Override
   public ChatResponse get(String key) {
-    StatefulRedisConnection<String, String> c = connection();
+    StatefulRedisConnection<String, String> c = answering() ? connection() : null;
     if (c == null) {
       return null;
     }
@@ -106,7 +158,14 @@ final class RedisResponseCache implements ResponseCache {
             .setAllAttributes(getAttributes)
             .startSpan();
     try {
-      String json = c.sync().get(PREFIX + key);
+      String json;
+      try {
+        json = c.sync().get(PREFIX + key);
+      } catch (RuntimeException e) {
+        failed();
+        throw e;
+      }
+      answered();
       return json == null ? null : Json.MAPPER.readValue(json, Cached.class).toResponse();
     } catch (Exception e) {
       span.recordException(e);
@@ -120,8 +179,14 @@ final class RedisResponseCache implements ResponseCache {
 
   @Override
   public void put(String key, ChatResponse answer) {
-    StatefulRedisConnection<String, String> c = connection();
+    StatefulRedisConnection<String, String> c = skipUntil.get() == 0 ? connection() : null;
     if (c == null) {
+      return;
+    }
+    String json = Json.writeString(Cached.of(answer));
+    long bytes = 3L * (json.length() + PREFIX.length() + key.length());
+    if (pendingBytes.addAndGet(bytes) > MAX_PENDING_BYTES) {
+      pendingBytes.addAndGet(-bytes);
       return;
     }
     Span span =
@@ -132,10 +197,14 @@ final class RedisResponseCache implements ResponseCache {
             .startSpan();
     try {
       c.async()
-          .set(PREFIX + key, Json.writeString(Cached.of(answer)), SetArgs.Builder.px(ttl))
+          .set(PREFIX + key, json, SetArgs.Builder.px(ttl))
           .whenComplete(
               (ok, error) -> {
-                if (error != null) {
+                pendingBytes.addAndGet(-bytes);
+                if (error == null) {
+                  answered();
+                } else {
+                  failed();
                   span.recordException(error);
                   span.setStatus(StatusCode.ERROR, error.getMessage());
                   span.setAttribute(ErrorAttributes.ERROR_TYPE, error.getClass().getName());
@@ -143,9 +212,15 @@ final class RedisResponseCache implements ResponseCache {
                 span.end();
               });
     } catch (RuntimeException e) {
+      pendingBytes.addAndGet(-bytes);
       span.setStatus(StatusCode.ERROR, e.getMessage());
       span.end();
     }
+  }
+
+  /** The bytes charged to {@code SET}s Redis has not acknowledged yet. */
+  long pendingBytes() {
+    return pendingBytes.get();
   }
 
   @Override

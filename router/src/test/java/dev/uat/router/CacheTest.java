@@ -2,6 +2,7 @@ package dev.uat.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.uat.router.provider.ChatResponse;
 import dev.uat.web.FrozenProcess;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
@@ -324,10 +325,12 @@ class CacheTest {
   }
 
   /**
-   * A Redis that hangs (accepts connections and bytes, answers nothing): every lookup gives up
-   * after the cache's own timeout ({@link RedisResponseCache#TIMEOUT}, not Lettuce's minute), so a
-   * chat is answered, as a miss, that much later; readiness says 503 as soon; when Redis answers
-   * again the cache hits again on the same connection.
+   * A Redis that hangs (accepts connections and bytes, answers nothing): the first lookup gives up
+   * after the cache's own timeout ({@link RedisResponseCache#TIMEOUT}, not Lettuce's minute), so
+   * that chat is answered, as a miss, that much later; then the cache is skipped for {@link
+   * RedisResponseCache#COOL_OFF} (no command is sent, chats miss at once); readiness says 503 as
+   * soon; when Redis answers again one lookup finds it and the cache hits again on the same
+   * connection.
    */
   @Test
   void redisThatHangsMakesMissesWithinTheCacheTimeout() throws Exception {
@@ -345,6 +348,8 @@ class CacheTest {
       assertThat(chat(router, "Hello?").headers().firstValue("X-Router-Cache")).hasValue("hit");
 
       frozen.freeze();
+      long gets = redisCommands("GET");
+      long sets = redisCommands("SET");
       for (int i = 0; i < 4; i++) {
         long start = System.nanoTime();
         var answer = chat(router, "Hello?");
@@ -355,6 +360,9 @@ class CacheTest {
         // the lookup's 250 ms, and a loaded machine's share
         assertThat(took).as("chat %d on a hanging Redis", i).isLessThan(Duration.ofSeconds(2));
       }
+      // one lookup waited; the other chats, within the cool-off, sent Redis nothing
+      assertThat(redisCommands("GET")).isEqualTo(gets + 1);
+      assertThat(redisCommands("SET")).isEqualTo(sets);
       long start = System.nanoTime();
       assertThat(Http.get(router.url() + "/health/ready").statusCode()).isEqualTo(503);
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
@@ -375,6 +383,54 @@ class CacheTest {
     } finally {
       redis.stop();
     }
+  }
+
+  /**
+   * Answers sent to a Redis that does not acknowledge them wait in the connection: at most {@link
+   * RedisResponseCache#MAX_PENDING_BYTES} of them (the rest are not cached), each given up after
+   * {@link RedisResponseCache#TIMEOUT}, which gives its bytes back.
+   */
+  @Test
+  void answersWaitingForAHangingRedisAreBoundedInBytes() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    RedisServer redis = new RedisServer(port);
+    redis.start();
+    try (FrozenProcess frozen = FrozenProcess.find("redis-server", port);
+        RedisResponseCache cache =
+            new RedisResponseCache(
+                "redis://127.0.0.1:" + port, Duration.ofMinutes(1), fixture.otel.telemetry())) {
+      cache.check();
+      frozen.freeze();
+      String text = "x".repeat(300_000); // charged about 0.9 MB each
+      for (int i = 0; i < 30; i++) {
+        cache.put(
+            "key-" + i, new ChatResponse(ChatResponse.newId(), "m", text, "stop", 1, 1, 0, false));
+        assertThat(cache.pendingBytes()).isLessThanOrEqualTo(RedisResponseCache.MAX_PENDING_BYTES);
+      }
+      assertThat(cache.pendingBytes())
+          .isGreaterThan(RedisResponseCache.MAX_PENDING_BYTES - 3L * (text.length() + 200));
+      org.awaitility.Awaitility.await()
+          .atMost(RedisResponseCache.TIMEOUT.plus(Duration.ofSeconds(3)))
+          .until(() -> cache.pendingBytes() == 0);
+      long gets = redisCommands("GET");
+      assertThat(cache.get("key-0")).as("skipped after the failures").isNull();
+      assertThat(redisCommands("GET")).isEqualTo(gets);
+      frozen.thaw();
+    } finally {
+      redis.stop();
+    }
+  }
+
+  /** How many Redis commands named {@code op} the router sent (its CLIENT spans). */
+  private long redisCommands(String op) {
+    return fixture.otel.spans().stream()
+        .filter(s -> s.getName().equals(op) && s.getKind() == SpanKind.CLIENT)
+        .filter(
+            s -> "redis".equals(s.getAttributes().get(AttributeKey.stringKey("db.system.name"))))
+        .count();
   }
 
   @Test
