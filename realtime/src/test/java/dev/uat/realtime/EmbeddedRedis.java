@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import redis.embedded.RedisServer;
 
 /**
@@ -40,17 +41,29 @@ final class EmbeddedRedis {
 
   /** A Redis of the caller's own (no persistence) on a free loopback port, started; it stops it. */
   static RedisServer started() throws IOException {
+    return started(null);
+  }
+
+  /**
+   * A Redis of the caller's own on a free loopback port, started; it stops it (and may start it
+   * again on that port). With {@code aofDir}: an append-only file there, written on every command,
+   * so that a restart keeps the data.
+   */
+  static RedisServer started(Path aofDir) throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
-    RedisServer redis =
-        RedisServer.newRedisServer()
-            .port(port)
-            .bind("127.0.0.1")
-            .setting("save \"\"")
-            .setting("appendonly no")
-            .build();
+    var builder = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"");
+    if (aofDir == null) {
+      builder.setting("appendonly no");
+    } else {
+      builder
+          .setting("dir " + aofDir.toAbsolutePath())
+          .setting("appendonly yes")
+          .setting("appendfsync always");
+    }
+    RedisServer redis = builder.build();
     redis.start();
     return redis;
   }

@@ -16,9 +16,6 @@ import dev.uat.events.Event;
 import dev.uat.events.EventPublisher;
 import dev.uat.telemetry.TestTelemetry;
 import dev.uat.web.WsClient;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,7 +50,8 @@ class RedisOutageTest {
 
   @TempDir Path dir;
 
-  private OwnRedis redis;
+  private RedisServer redis;
+  private String url;
   private TestTelemetry apiTelemetry;
   private TestTelemetry oneBusTelemetry;
   private RedisEventBus apiBus;
@@ -61,20 +59,21 @@ class RedisOutageTest {
   private Rig two;
 
   private void start(boolean persistent) throws Exception {
-    redis = new OwnRedis(persistent ? dir : null);
+    redis = EmbeddedRedis.started(persistent ? dir : null);
+    url = "redis://127.0.0.1:" + redis.ports().getFirst();
     apiTelemetry = new TestTelemetry("uat-api");
     oneBusTelemetry = new TestTelemetry("uat-realtime");
-    apiBus = RedisEventBus.connect(redis.url, apiTelemetry.telemetry());
+    apiBus = RedisEventBus.connect(url, apiTelemetry.telemetry());
     // the test clients do not answer pings: none is due while the test runs
     one =
         new Rig(
             s -> s.pingInterval(Duration.ofMinutes(5)),
-            RealtimeEvents.redis(RedisEventBus.connect(redis.url, oneBusTelemetry.telemetry())),
+            RealtimeEvents.redis(RedisEventBus.connect(url, oneBusTelemetry.telemetry())),
             "uat-realtime");
     two =
         new Rig(
             s -> s.pingInterval(Duration.ofMinutes(5)),
-            RealtimeEvents.connect(redis.url, dev.uat.telemetry.Telemetry.noop("uat-realtime")),
+            RealtimeEvents.connect(url, dev.uat.telemetry.Telemetry.noop("uat-realtime")),
             "uat-realtime");
   }
 
@@ -249,40 +248,6 @@ class RedisOutageTest {
         assertThat(reply.get("offset")).isEqualTo(live.get("offset"));
         assertThat(back.poll(200)).isNull();
       }
-    }
-  }
-
-  /** One real Redis on a port of its own, stopped and started again on that port. */
-  private static final class OwnRedis {
-    final String url;
-    private final RedisServer server;
-
-    /** With {@code dir}: an append-only file there, so that a restart keeps the data. */
-    OwnRedis(Path dir) throws IOException {
-      int port;
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        port = s.getLocalPort();
-      }
-      var builder = RedisServer.newRedisServer().port(port).bind("127.0.0.1").setting("save \"\"");
-      if (dir == null) {
-        builder.setting("appendonly no");
-      } else {
-        builder
-            .setting("dir " + dir.toAbsolutePath())
-            .setting("appendonly yes")
-            .setting("appendfsync always");
-      }
-      server = builder.build();
-      server.start();
-      url = "redis://127.0.0.1:" + port;
-    }
-
-    void start() throws IOException {
-      server.start();
-    }
-
-    void stop() throws IOException {
-      server.stop();
     }
   }
 }

@@ -140,14 +140,21 @@ class CacheTest {
     void run(Router a, Router b, String url, int port) throws Exception;
   }
 
-  /** Two connected routers sharing an embedded Redis on a free port; Redis stops after. */
-  private void withSharedRedis(SharedRedisTest test) throws Exception {
+  /** An embedded Redis, started on a free port; the caller stops it. */
+  private static RedisServer startedRedis() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
     RedisServer redis = new RedisServer(port);
     redis.start();
+    return redis;
+  }
+
+  /** Two connected routers sharing an embedded Redis on a free port; Redis stops after. */
+  private void withSharedRedis(SharedRedisTest test) throws Exception {
+    RedisServer redis = startedRedis();
+    int port = redis.ports().getFirst();
     try {
       String url = "redis://127.0.0.1:" + port;
       router = router(url);
@@ -334,12 +341,8 @@ class CacheTest {
    */
   @Test
   void redisThatHangsMakesMissesWithinTheCacheTimeout() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    RedisServer redis = new RedisServer(port);
-    redis.start();
+    RedisServer redis = startedRedis();
+    int port = redis.ports().getFirst();
     try (FrozenProcess frozen = FrozenProcess.find("redis-server", port)) {
       router = router("redis://127.0.0.1:" + port);
       connected(router);
@@ -392,12 +395,8 @@ class CacheTest {
    */
   @Test
   void answersWaitingForAHangingRedisAreBoundedInBytes() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    RedisServer redis = new RedisServer(port);
-    redis.start();
+    RedisServer redis = startedRedis();
+    int port = redis.ports().getFirst();
     try (FrozenProcess frozen = FrozenProcess.find("redis-server", port);
         RedisResponseCache cache =
             new RedisResponseCache(
