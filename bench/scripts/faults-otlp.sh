@@ -64,8 +64,8 @@ row() { # name offset
     "$(rss_mb "$1")" "$(metric "$2" otlp_exporter_exported_total 'success="false"')" \
     "$(metric "$2" processedSpans_total 'dropped="true"')"
 }
-ratio() { paired "$1" normal "$2"; }
-lratio() { paired "$1" normal "$2" l; }
+vs_normal() { paired "$1" normal "$2"; }
+lvs_normal() { paired "$1" normal "$2" l; }
 cat <<MD
 | trace backend (median of alternating rounds, $CONNS connections) | chats/s | p50 ${CONNS}c (ms) | p50 1c (ms) | RSS end (MB) | spans given up | spans dropped (queue full) |
 |---|---|---|---|---|---|---|
@@ -75,8 +75,8 @@ $(row hanging 3370)
 
 | ratio to normal (median over rounds of the same round's ratio) | throughput | p50 ${CONNS}c | p50 1c |
 |---|---|---|---|
-| refused | $(ratio refused rps) | $(ratio refused p50_us) | $(lratio refused p50_us) |
-| hanging | $(ratio hanging rps) | $(ratio hanging p50_us) | $(lratio hanging p50_us) |
+| refused | $(vs_normal refused rps) | $(vs_normal refused p50_us) | $(lvs_normal refused p50_us) |
+| hanging | $(vs_normal hanging rps) | $(vs_normal hanging p50_us) | $(lvs_normal hanging p50_us) |
 
 errors (non-2xx, socket) over all rounds: $ERR
 MD

@@ -30,7 +30,7 @@ done
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
 [ -f app/target/uat.jar ] || ./uat build >/dev/null
 JAVA_HOME=$(./uat java-home); export JAVA_HOME
-WORK=$(mktemp -d)
+WORK=$(mktemp -d); . bench/scripts/ab-lib.sh # median
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
 OFFSET=4370; EDGE=$((8000 + OFFSET)); OBS=$((16686 + OFFSET))
 
@@ -128,7 +128,8 @@ PY
 WRK=$(grep RESULT "$WORK/wrk.out" || echo "RESULT requests=0 non2xx=? socket_errors=?")
 WS=$(grep RESULT "$WORK/ws.out" || echo "RESULT ws_connected=? ws_events=? ws_unexpected_closes=?")
 TR=$(grep RESULT "$WORK/traces.out")
-at5=$(awk '$1==5 {print $2}' "$WORK/samples"); at5=${at5:-$(awk 'NR==2 {print $2}' "$WORK/samples")}
+B=$(( MINUTES < 5 ? 1 : 5 )) # the first minute compared: 5, or 1 in a shorter run
+at5=$(awk -v b=$B '$1==b {print $2}' "$WORK/samples")
 end=$(tail -1 "$WORK/samples")
 read -r _ rss_end thr_end fds_end est_end old_end store_end hc_end nhc_end <<<"$end"
 read -r _ _ thr5 fds5 est5 old5 store5 hc5 nhc5 <<<"$(awk -v m=$(( MINUTES < 5 ? 1 : 5 )) '$1==m' "$WORK/samples")"
@@ -137,10 +138,8 @@ growth1=$(echo "scale=1; ($rss_end - $at5) * 100 / $at5" | bc)
 # tens of MB from one minute to the next (the heap_committed_mb column): one sample against one
 # sample measures where each fell in that swing. Growth is the median of the last five samples
 # against the median of the five from minute 5 (from minute 1 in a run shorter than 5 minutes).
-B=$(( MINUTES < 5 ? 1 : 5 ))
-med() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
-rss_first=$(awk -v b=$B '$1 ~ /^[0-9]+$/ && $1>=b && $1<b+5 {print $2}' "$WORK/samples" | med)
-rss_last=$(awk '$1 ~ /^[0-9]+$/ {print $2}' "$WORK/samples" | tail -5 | med)
+rss_first=$(awk -v b=$B '$1 ~ /^[0-9]+$/ && $1>=b && $1<b+5 {print $2}' "$WORK/samples" | median)
+rss_last=$(awk '$1 ~ /^[0-9]+$/ {print $2}' "$WORK/samples" | tail -5 | median)
 rss_range=$(awk -v b=$B '$1 ~ /^[0-9]+$/ && $1>=b {print $2}' "$WORK/samples" | sort -n | sed -n '1p;$p' | paste -sd' ')
 growth=$(echo "scale=1; ($rss_last - $rss_first) * 100 / $rss_first" | bc)
 STACKS=$(grep -c $'^\tat ' "$WORK/uat.log" || true)
