@@ -62,8 +62,9 @@ final class RedisResponseCache implements ResponseCache {
   private volatile StatefulRedisConnection<String, String> connection;
   private volatile long lastAttempt;
 
-  /** {@link System#nanoTime()} until which Redis is skipped; 0 while it answers. */
-  private final AtomicLong skipUntil = new AtomicLong();
+  /** Opens at the first failed command; one lookup probes after {@link #COOL_OFF}. */
+  private final CircuitBreaker breaker =
+      new CircuitBreaker("redis-cache", 1, COOL_OFF.toNanos(), System::nanoTime, (b, f, t) -> {});
 
   private final AtomicLong pendingBytes = new AtomicLong();
 
@@ -117,38 +118,23 @@ final class RedisResponseCache implements ResponseCache {
     }
   }
 
-  /**
-   * Whether to send Redis a command now: yes while it answers; after a failure not until {@link
-   * #COOL_OFF} has passed, and then only to the one caller that wins the probe.
-   */
-  private boolean answering() {
-    long until = skipUntil.get();
-    if (until == 0) {
-      return true;
-    }
-    long now = System.nanoTime();
-    return now - until >= 0 && skipUntil.compareAndSet(until, skipFrom(now));
-  }
-
-  private static long skipFrom(long now) {
-    long until = now + COOL_OFF.toNanos();
-    return until == 0 ? 1 : until;
-  }
-
-  private void failed() {
-    skipUntil.set(skipFrom(System.nanoTime()));
-  }
-
+  /** Closes a half-open circuit; with a threshold of 1 a closed one has nothing to reset. */
   private void answered() {
-    if (skipUntil.get() != 0) {
-      skipUntil.set(0);
+    if (breaker.state() != CircuitBreaker.State.CLOSED) {
+      breaker.onSuccess();
     }
   }
 
   @Override
   public ChatResponse get(String key) {
-    StatefulRedisConnection<String, String> c = answering() ? connection() : null;
+    if (!breaker.tryAcquire()) {
+      return null;
+    }
+    StatefulRedisConnection<String, String> c = connection();
     if (c == null) {
+      if (breaker.state() != CircuitBreaker.State.CLOSED) {
+        breaker.onFailure(); // the probe let through ends unsent: open again
+      }
       return null;
     }
     Span span =
@@ -162,7 +148,7 @@ final class RedisResponseCache implements ResponseCache {
       try {
         json = c.sync().get(PREFIX + key);
       } catch (RuntimeException e) {
-        failed();
+        breaker.onFailure();
         throw e;
       }
       answered();
@@ -179,7 +165,8 @@ final class RedisResponseCache implements ResponseCache {
 
   @Override
   public void put(String key, ChatResponse answer) {
-    StatefulRedisConnection<String, String> c = skipUntil.get() == 0 ? connection() : null;
+    StatefulRedisConnection<String, String> c =
+        breaker.state() == CircuitBreaker.State.CLOSED ? connection() : null;
     if (c == null) {
       return;
     }
@@ -204,7 +191,7 @@ final class RedisResponseCache implements ResponseCache {
                 if (error == null) {
                   answered();
                 } else {
-                  failed();
+                  breaker.onFailure();
                   span.recordException(error);
                   span.setStatus(StatusCode.ERROR, error.getMessage());
                   span.setAttribute(ErrorAttributes.ERROR_TYPE, error.getClass().getName());
