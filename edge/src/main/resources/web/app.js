@@ -490,7 +490,9 @@
   }
 
   function onEvent(frame) {
-    if (!remember(frame.channel, frame.offset, frame.epoch, true)) return;
+    // offset 0: published while the hub's Redis was away, in no history: shown, not remembered
+    const numbered = frame.offset > 0;
+    if (numbered && !remember(frame.channel, frame.offset, frame.epoch, true)) return;
     const forCurrent = frame.channel === 'conversation:' + state.current;
     if (forCurrent && frame.event === 'message.delta') {
       renderDelta(frame.data);
@@ -499,7 +501,7 @@
       scrollToEnd();
     }
     // acknowledged after it is on screen: the hub records when it reached this browser
-    sendFrame({ type: 'ack', channel: frame.channel, offset: frame.offset });
+    if (numbered) sendFrame({ type: 'ack', channel: frame.channel, offset: frame.offset });
   }
 
   // ------------------------------------------------------------------ start

@@ -19,6 +19,7 @@ import dev.uat.observatory.ObservatorySettings;
 import dev.uat.realtime.Realtime;
 import dev.uat.realtime.RealtimeEvents;
 import dev.uat.realtime.RealtimeSettings;
+import dev.uat.realtime.RedisEventBus;
 import dev.uat.router.Router;
 import dev.uat.router.RouterSettings;
 import dev.uat.router.RouterSettingsBuilder;
@@ -269,14 +270,22 @@ final class Wiring {
 
   /**
    * The bus the api publishes chat events on: the shared one in the all-in-one; distributed, Redis
-   * when set, else realtime's HTTP endpoint when {@code realtime-url} is set, else nowhere.
+   * when set (handing what Redis does not take to realtime's HTTP endpoint when {@code
+   * realtime-url} is set too), else realtime's HTTP endpoint when {@code realtime-url} is set, else
+   * nowhere.
    */
   private EventBus apiBus(Telemetry apiTelemetry) {
     if (mode == Mode.ALL_IN_ONE) {
       return sharedBus(apiTelemetry);
     }
     if (config.get("redis-url").isPresent()) {
-      return closer.register(events(apiTelemetry)).bus();
+      EventBus bus = closer.register(events(apiTelemetry)).bus();
+      if (config.get("realtime-url").isPresent() && bus instanceof RedisEventBus redis) {
+        redis.failOverTo(
+            new HttpEventBus(
+                apiTelemetry, config.require("realtime-url"), new TokenIssuer(keys())));
+      }
+      return bus;
     }
     if (config.get("realtime-url").isPresent()) {
       return new HttpEventBus(

@@ -48,18 +48,21 @@ import org.slf4j.LoggerFactory;
  * it missed on another: {@link #history()} reads those streams ({@link RedisHistory}), and {@link
  * #presence()} counts subscribers across instances ({@link RedisPresence}) on the same connection.
  * Publishing is asynchronous and never throws; failures are counted in {@code
- * uat.events.publish.failed} and logged, one line every 10 s at most. While Redis is unreachable,
- * commands wait for it in a bounded queue (10,000; past it a publication fails at once) and for at
- * most 5 s each (then it fails): an event published then is delivered when Redis returns within
- * those 5 s, else never, on no instance, not even to this one's own subscribers (the offsets are
- * Redis's), and is not in the stream. Lettuce reconnects by itself (backoff up to 30 s) and the
- * pub/sub connection subscribes again. A Redis that hangs (connected, answering nothing) runs the
- * commands it was sent when it answers again, the ones that timed out too: so the script carries a
- * deadline, {@link #PUBLISH_DEADLINE} after {@link #publish} in Redis's clock ({@link RedisClock}:
- * measured at connect, every minute and after a refusal, carried forward by our monotonic clock),
- * and past it Redis drops the event: a publication counted failed is never delivered, whether Redis
- * stopped or hung. Events of {@code internal:} channels (revocations) are only PUBLISHed (offset
- * 0), never kept, and have no deadline: a revocation delivered late still ends what it revokes.
+ * uat.events.publish.failed} and logged, one line every 10 s at most. While the connection to Redis
+ * is down, commands fail at once; while Redis hangs (connected, answering nothing), they wait for
+ * it at most 5 s each and at most 10,000 at a time (past it a publication fails at once). A failed
+ * publication is in no stream and reaches no other instance; it is handed, <em>unnumbered</em>
+ * (offset 0, epoch ""), to this process's own subscribers: the connections of the realtime instance
+ * it was published on, and the revocation listeners of this process; and to {@link #failOverTo}'s
+ * bus when one is set (an api's way to a realtime instance). Lettuce reconnects by itself (backoff
+ * up to 30 s) and the pub/sub connection subscribes again. A Redis that hangs runs the commands it
+ * was sent when it answers again, the ones that timed out too: so the script carries a deadline,
+ * {@link #PUBLISH_DEADLINE} after {@link #publish} in Redis's clock ({@link RedisClock}: measured
+ * at connect, every minute and after a refusal, carried forward by our monotonic clock), and past
+ * it Redis drops the event: a publication counted failed is never delivered through Redis (so never
+ * twice), whether Redis stopped or hung. Events of {@code internal:} channels (revocations) are
+ * only PUBLISHed (offset 0), never kept, and have no deadline: a revocation delivered late (or
+ * twice) still ends what it revokes.
  *
  * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset, bytes, trimmed), {@code
  * uat:rt:{<channel>}:stream} (entries {@code 0-<offset>} with fields {@code t} and {@code p}),
@@ -174,6 +177,7 @@ public final class RedisEventBus implements EventBus {
   private final long channelBytes;
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final LongCounter failures;
+  private final LongCounter unnumbered;
 
   private final LogThrottle failureLog = new LogThrottle();
 
@@ -192,6 +196,7 @@ public final class RedisEventBus implements EventBus {
   }
 
   private volatile StatefulRedisPubSubConnection<String, String> pubsub;
+  private volatile EventBus failover;
 
   private RedisEventBus(
       RedisClient client,
@@ -214,8 +219,24 @@ public final class RedisEventBus implements EventBus {
     this.historyAge = historyAge;
     this.channelBytes = channelBytes;
     this.failures = EventBus.publishFailures(telemetry);
+    this.unnumbered =
+        telemetry
+            .meter()
+            .counterBuilder("uat.realtime.events.unnumbered")
+            .setDescription(
+                "Events Redis did not take, handed unnumbered to this process's own subscribers.")
+            .build();
     this.history = new RedisHistory(sync, historyAge);
     this.presence = new RedisPresence(async, sync, instance);
+  }
+
+  /**
+   * Hands every publication Redis did not take to {@code other} as well (before this process's own
+   * subscribers): the api's way to a realtime instance while Redis is away ({@code HttpEventBus} to
+   * its {@code realtime-url}). Set once, before publishing; {@code other} is not closed here.
+   */
+  public void failOverTo(EventBus other) {
+    failover = requireNonNull(other, "other");
   }
 
   /** The channels' history: the streams {@link #publish} appends to. */
@@ -264,11 +285,12 @@ public final class RedisEventBus implements EventBus {
     RedisURI uri = RedisURI.create(redisUrl);
     uri.setTimeout(COMMAND_TIMEOUT);
     RedisClient client = RedisClient.create(uri);
-    // while Redis is unreachable, commands wait for it at most 10,000 at a time and at most the
-    // URI's timeout each (Lettuce's default, spelled out: RedisOutageTest relies on it); then
-    // they fail, and publish counts them
+    // while the connection is down, commands fail at once (publications then reach this
+    // process's own subscribers without waiting); while Redis hangs, they wait for it at most
+    // 10,000 at a time and at most the URI's timeout each (RedisOutageTest, RedisHangTest)
     client.setOptions(
         ClientOptions.builder()
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .requestQueueSize(10_000)
             .timeoutOptions(TimeoutOptions.enabled())
             .build());
@@ -311,7 +333,7 @@ public final class RedisEventBus implements EventBus {
       envelope.put("ts", event.timestampMillis());
       String payload = Json.writeString(envelope);
       if (payload.length() > MAX_EVENT_BYTES) {
-        failed(event, "larger than " + MAX_EVENT_BYTES + " bytes");
+        refused(event, "larger than " + MAX_EVENT_BYTES + " bytes");
         return;
       }
       long cost = 3L * payload.length();
@@ -319,6 +341,7 @@ public final class RedisEventBus implements EventBus {
         pendingBytes.addAndGet(-cost);
         failed(
             event,
+            payload.length(),
             "more than " + MAX_PENDING_BYTES / (1024 * 1024) + " MiB of events wait for Redis");
         return;
       }
@@ -326,10 +349,10 @@ public final class RedisEventBus implements EventBus {
         send(event, payload, cost);
       } catch (RuntimeException e) {
         pendingBytes.addAndGet(-cost);
-        throw e;
+        failed(event, payload.length(), e.toString());
       }
     } catch (RuntimeException e) {
-      failed(event, e.toString());
+      refused(event, e.toString()); // could not be serialized
     }
   }
 
@@ -343,7 +366,7 @@ public final class RedisEventBus implements EventBus {
               (n, error) -> {
                 pendingBytes.addAndGet(-cost);
                 if (error != null) {
-                  failed(event, error.toString());
+                  failed(event, payload.length(), error.toString());
                 }
               });
       return;
@@ -393,31 +416,32 @@ public final class RedisEventBus implements EventBus {
                       (o, e) -> {
                         pendingBytes.addAndGet(-cost);
                         if (e != null) {
-                          failed(event, e.toString());
+                          failed(event, payload.length(), e.toString());
                         } else {
-                          checkDeadline(event, o);
+                          checkDeadline(event, payload.length(), o);
                         }
                       });
             } catch (RuntimeException e) {
               pendingBytes.addAndGet(-cost);
-              failed(event, e.toString());
+              failed(event, payload.length(), e.toString());
             }
           } else {
             pendingBytes.addAndGet(-cost);
             if (error != null) {
-              failed(event, error.toString());
+              failed(event, payload.length(), error.toString());
             } else {
-              checkDeadline(event, offset);
+              checkDeadline(event, payload.length(), offset);
             }
           }
         });
   }
 
   /** A publication Redis refused as too late ({@code -1}) failed; the clocks are compared again. */
-  private void checkDeadline(Event event, Long offset) {
+  private void checkDeadline(Event event, int bytes, Long offset) {
     if (offset != null && offset < 0) {
       failed(
           event,
+          bytes,
           "it reached Redis more than "
               + PUBLISH_DEADLINE.toMillis()
               + " ms after it was published (Redis did not answer meanwhile), so it was dropped");
@@ -448,10 +472,36 @@ public final class RedisEventBus implements EventBus {
   }
 
   /**
-   * Counts a failed publication; logs one line at most every {@link LogThrottle#DEFAULT_INTERVAL}
-   * (while Redis is away every event fails, a streamed answer's deltas too).
+   * A publication that did not reach Redis (and never will: see {@link #PUBLISH_DEADLINE}):
+   * counted, and handed unnumbered to this process's own subscribers. {@code bytes} is its
+   * serialized length.
    */
-  private void failed(Event event, String why) {
+  private void failed(Event event, int bytes, String why) {
+    refused(event, why);
+    EventBus other = failover;
+    if (other != null) {
+      other.publish(event);
+    }
+    if (subscribers.isEmpty()) {
+      return;
+    }
+    unnumbered.add(1);
+    Publication p = new Publication(event, 0, "");
+    for (PublicationSubscriber s : subscribers) {
+      try {
+        s.accept(p, bytes);
+      } catch (RuntimeException e) {
+        log.warn("event subscriber failed on {} {}", event.event(), event.channel(), e);
+      }
+    }
+  }
+
+  /**
+   * Counts a publication that was not published; logs one line at most every {@link
+   * LogThrottle#DEFAULT_INTERVAL} (while Redis is away every event fails, a streamed answer's
+   * deltas too).
+   */
+  private void refused(Event event, String why) {
     failures.add(1);
     long failed = failureLog.occurred();
     if (failed > 0) {

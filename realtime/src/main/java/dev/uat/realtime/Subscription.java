@@ -59,6 +59,11 @@ final class Subscription {
   }
 
   private boolean send(ByteBuffer frame, long offset, String epoch, Broadcast broadcast) {
+    if (offset == 0) {
+      // unnumbered (published here while Redis was away): no place in the channel's history, so
+      // it moves no position and awaits no acknowledgement
+      return connection.offer(frame);
+    }
     if (!epoch.equals(this.epoch)) {
       this.epoch = epoch; // a new epoch numbers from 1 again
       lastOffset = 0;

@@ -88,8 +88,17 @@ final class RedisFaults {
 
   /** The publications {@code t}'s bus counted failed. */
   static long failures(TestTelemetry t) {
+    return count(t, FAILED);
+  }
+
+  /** The failed publications {@code t}'s bus handed unnumbered to its own subscribers. */
+  static long unnumbered(TestTelemetry t) {
+    return count(t, "uat.realtime.events.unnumbered");
+  }
+
+  private static long count(TestTelemetry t, String counter) {
     return t.metrics().stream()
-        .filter(m -> m.getName().equals(FAILED))
+        .filter(m -> m.getName().equals(counter))
         .flatMap(m -> m.getLongSumData().getPoints().stream())
         .mapToLong(LongPointData::getValue)
         .sum();

@@ -5,6 +5,7 @@ import static dev.uat.realtime.RedisFaults.awaitFanOut;
 import static dev.uat.realtime.RedisFaults.events;
 import static dev.uat.realtime.RedisFaults.failures;
 import static dev.uat.realtime.RedisFaults.threads;
+import static dev.uat.realtime.RedisFaults.unnumbered;
 import static dev.uat.realtime.RedisFaults.withN;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -170,6 +171,11 @@ class RedisHangTest {
       assertThat(readiness.statusCode()).isEqualTo(503);
       assertThat(readiness.body()).contains("\"redis\"").contains("timed out");
       assertThat(readyAfter.get()).isLessThan(COMMAND_TIMEOUT.plus(SLACK).toMillis());
+      // what was published on an instance reaches its own subscribers once it failed,
+      // unnumbered; nothing reaches the other instance
+      JsonNode local = withN(a, 2);
+      assertThat(local.get("offset").asLong()).as(local.toString()).isZero();
+      assertThat(unnumbered(oneBusTelemetry)).isEqualTo(1);
       assertThat(events(a)).isEmpty();
       assertThat(events(b)).isEmpty();
 
