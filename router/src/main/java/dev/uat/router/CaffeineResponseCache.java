@@ -43,6 +43,11 @@ final class CaffeineResponseCache implements ResponseCache {
     cache.put(key, answer);
   }
 
+  /** Drops every entry. */
+  void clear() {
+    cache.invalidateAll();
+  }
+
   /** Estimated bytes held now. */
   long bytes() {
     return cache.policy().eviction().orElseThrow().weightedSize().orElse(0);

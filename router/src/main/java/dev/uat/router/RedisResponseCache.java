@@ -30,11 +30,15 @@ import org.slf4j.LoggerFactory;
  * The shared cache for several router instances: Redis through Lettuce, one multiplexed connection.
  * {@code GET} waits at most {@link #TIMEOUT}; {@code SET … PX} is sent without waiting and given up
  * after the same time. Each command is a CLIENT span ({@code db.system.name=redis}) — no maintained
- * Lettuce instrumentation is served here. A Redis that is down makes misses, never errors; the
- * connection is retried at most every {@link #RECONNECT_INTERVAL}. A Redis that fails a command (it
- * hangs, or went away under an open connection) is skipped for {@link #COOL_OFF}: chats miss at
- * once instead of each waiting {@link #TIMEOUT}, then one lookup probes it again. Answers waiting
- * to be stored are bounded in bytes ({@link #MAX_PENDING_BYTES}); past that they are not cached.
+ * Lettuce instrumentation is served here. A Redis that is down never makes errors: lookups and
+ * stores fall back to this router's own in-process cache ({@link CaffeineResponseCache}, bounded in
+ * bytes like the cache of a router without Redis), and the connection is retried at most every
+ * {@link #RECONNECT_INTERVAL}. A Redis that fails a command (it hangs, or went away under an open
+ * connection) is skipped for {@link #COOL_OFF}: chats go to the local cache at once instead of each
+ * waiting {@link #TIMEOUT}, then one lookup probes Redis again. Once Redis answers again it is the
+ * cache again and the local one is emptied (an answer a caller refreshed with {@code no-cache} in
+ * Redis meanwhile must not come back from it at the next outage). Answers waiting to be stored in
+ * Redis are bounded in bytes ({@link #MAX_PENDING_BYTES}); past that they are stored locally.
  */
 final class RedisResponseCache implements ResponseCache {
   private static final Logger log = LoggerFactory.getLogger(RedisResponseCache.class);
@@ -68,7 +72,14 @@ final class RedisResponseCache implements ResponseCache {
 
   private final AtomicLong pendingBytes = new AtomicLong();
 
-  RedisResponseCache(String url, Duration ttl, Telemetry telemetry) {
+  /** Where answers go while Redis cannot be used. */
+  private final CaffeineResponseCache local;
+
+  /** Whether {@link #local} may hold something (it is emptied when Redis answers again). */
+  private volatile boolean localHolds;
+
+  RedisResponseCache(String url, Duration ttl, Telemetry telemetry, CaffeineResponseCache local) {
+    this.local = local;
     this.uri = RedisURI.create(url);
     this.uri.setTimeout(TIMEOUT);
     this.client = RedisClient.create();
@@ -118,24 +129,44 @@ final class RedisResponseCache implements ResponseCache {
     }
   }
 
-  /** Closes a half-open circuit; with a threshold of 1 a closed one has nothing to reset. */
+  /**
+   * Redis answered: closes a half-open circuit (with a threshold of 1 a closed one has nothing to
+   * reset) and empties the local cache if it was used meanwhile.
+   */
   private void answered() {
     if (breaker.state() != CircuitBreaker.State.CLOSED) {
       breaker.onSuccess();
     }
+    if (localHolds) {
+      localHolds = false;
+      local.clear();
+      log.info("response cache: Redis answers again; the local fallback is emptied");
+    }
+  }
+
+  private void storeLocally(String key, ChatResponse answer) {
+    if (!localHolds) {
+      localHolds = true;
+      log.warn(
+          "response cache: Redis at {}:{} cannot be used; answers are cached in this router until"
+              + " it can",
+          uri.getHost(),
+          uri.getPort());
+    }
+    local.put(key, answer);
   }
 
   @Override
   public ChatResponse get(String key) {
     if (!breaker.tryAcquire()) {
-      return null;
+      return local.get(key);
     }
     StatefulRedisConnection<String, String> c = connection();
     if (c == null) {
       if (breaker.state() != CircuitBreaker.State.CLOSED) {
         breaker.onFailure(); // the probe let through ends unsent: open again
       }
-      return null;
+      return local.get(key);
     }
     Span span =
         tracer
@@ -149,18 +180,23 @@ final class RedisResponseCache implements ResponseCache {
         json = c.sync().get(PREFIX + key);
       } catch (RuntimeException e) {
         breaker.onFailure();
-        throw e;
+        failed(span, e);
+        return local.get(key);
       }
       answered();
       return json == null ? null : Json.MAPPER.readValue(json, Cached.class).toResponse();
-    } catch (Exception e) {
-      span.recordException(e);
-      span.setStatus(StatusCode.ERROR, e.getMessage());
-      span.setAttribute(ErrorAttributes.ERROR_TYPE, e.getClass().getName());
+    } catch (Exception e) { // an entry that does not parse: a miss
+      failed(span, e);
       return null;
     } finally {
       span.end();
     }
+  }
+
+  private static void failed(Span span, Throwable e) {
+    span.recordException(e);
+    span.setStatus(StatusCode.ERROR, e.getMessage());
+    span.setAttribute(ErrorAttributes.ERROR_TYPE, e.getClass().getName());
   }
 
   @Override
@@ -168,12 +204,14 @@ final class RedisResponseCache implements ResponseCache {
     StatefulRedisConnection<String, String> c =
         breaker.state() == CircuitBreaker.State.CLOSED ? connection() : null;
     if (c == null) {
+      storeLocally(key, answer);
       return;
     }
     String json = Json.writeString(Cached.of(answer));
     long bytes = 3L * (json.length() + PREFIX.length() + key.length());
     if (pendingBytes.addAndGet(bytes) > MAX_PENDING_BYTES) {
       pendingBytes.addAndGet(-bytes);
+      storeLocally(key, answer);
       return;
     }
     Span span =
@@ -192,16 +230,16 @@ final class RedisResponseCache implements ResponseCache {
                   answered();
                 } else {
                   breaker.onFailure();
-                  span.recordException(error);
-                  span.setStatus(StatusCode.ERROR, error.getMessage());
-                  span.setAttribute(ErrorAttributes.ERROR_TYPE, error.getClass().getName());
+                  failed(span, error);
+                  storeLocally(key, answer);
                 }
                 span.end();
               });
     } catch (RuntimeException e) {
       pendingBytes.addAndGet(-bytes);
-      span.setStatus(StatusCode.ERROR, e.getMessage());
+      failed(span, e);
       span.end();
+      storeLocally(key, answer);
     }
   }
 
@@ -227,6 +265,7 @@ final class RedisResponseCache implements ResponseCache {
       c.close();
     }
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    local.close();
   }
 
   @Override

@@ -239,10 +239,13 @@ public final class Router implements AutoCloseable {
     resources.add(0, recorder); // closed before the store
     ResponseCache cache = null;
     if (config.cache().enabled()) {
+      // in process; with Redis, it is where answers go while Redis cannot be used
+      CaffeineResponseCache local =
+          new CaffeineResponseCache(config.cache().maxBytes(), config.cache().ttl(), metrics);
       cache =
           settings.redisUrl() != null
-              ? new RedisResponseCache(settings.redisUrl(), config.cache().ttl(), telemetry)
-              : new CaffeineResponseCache(config.cache().maxBytes(), config.cache().ttl(), metrics);
+              ? new RedisResponseCache(settings.redisUrl(), config.cache().ttl(), telemetry, local)
+              : local;
       resources.add(cache);
     }
     RateLimiter limiter = new RateLimiter(config.limits(), clock, metrics);

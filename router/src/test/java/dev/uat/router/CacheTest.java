@@ -105,6 +105,17 @@ class CacheTest {
     void await(java.util.function.Predicate<List<String>> ready);
   }
 
+  /** How many answers the Redis on {@code port} holds now. */
+  private static int redisKeys(int port) {
+    io.lettuce.core.RedisClient client =
+        io.lettuce.core.RedisClient.create("redis://127.0.0.1:" + port);
+    try (var connection = client.connect()) {
+      return connection.sync().keys(RedisResponseCache.PREFIX + "*").size();
+    } finally {
+      client.shutdown();
+    }
+  }
+
   /** The answers stored in the Redis at {@code url}, awaited. */
   private static Stored redisValues(String url) {
     return ready -> {
@@ -334,13 +345,13 @@ class CacheTest {
   /**
    * A Redis that hangs (accepts connections and bytes, answers nothing): the first lookup gives up
    * after the cache's own timeout ({@link RedisResponseCache#TIMEOUT}, not Lettuce's minute), so
-   * that chat is answered, as a miss, that much later; then the cache is skipped for {@link
-   * RedisResponseCache#COOL_OFF} (no command is sent, chats miss at once); readiness says 503 as
-   * soon; when Redis answers again one lookup finds it and the cache hits again on the same
-   * connection.
+   * that chat is answered, as a miss, that much later, and its answer is kept in the router's own
+   * cache; then Redis is skipped for {@link RedisResponseCache#COOL_OFF} (no command is sent: the
+   * local cache answers at once); readiness says 503 as soon; when Redis answers again one lookup
+   * finds it and answers are stored there again, on the same connection.
    */
   @Test
-  void redisThatHangsMakesMissesWithinTheCacheTimeout() throws Exception {
+  void redisThatHangsFallsBackToTheLocalCacheWithinTheCacheTimeout() throws Exception {
     RedisServer redis = startedRedis();
     int port = redis.ports().getFirst();
     try (FrozenProcess frozen = FrozenProcess.find("redis-server", port)) {
@@ -358,7 +369,9 @@ class CacheTest {
         var answer = chat(router, "Hello?");
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(answer.statusCode()).isEqualTo(200);
-        assertThat(answer.headers().firstValue("X-Router-Cache")).hasValue("miss");
+        assertThat(answer.headers().firstValue("X-Router-Cache"))
+            .as("chat %d: the first misses, the next hit the router's own cache", i)
+            .hasValue(i == 0 ? "miss" : "hit");
         assertThat(content(answer)).isEqualTo("Hi there!");
         // the lookup's 250 ms, and a loaded machine's share
         assertThat(took).as("chat %d on a hanging Redis", i).isLessThan(Duration.ofSeconds(2));
@@ -369,20 +382,19 @@ class CacheTest {
       long start = System.nanoTime();
       assertThat(Http.get(router.url() + "/health/ready").statusCode()).isEqualTo(503);
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
-      assertThat(ollama.requests("/api/chat")).hasSize(5);
+      assertThat(ollama.requests("/api/chat")).hasSize(2);
 
       frozen.thaw();
+      connected(router);
+      // once the cool-off has passed, a lookup finds Redis and answers are stored there again
       org.awaitility.Awaitility.await()
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(15))
           .pollInterval(Duration.ofMillis(250))
           .until(
-              () ->
-                  chat(router, "Hello?")
-                      .headers()
-                      .firstValue("X-Router-Cache")
-                      .orElseThrow()
-                      .equals("hit"));
-      connected(router);
+              () -> {
+                chat(router, "Again?");
+                return redisKeys(port) == 2;
+              });
     } finally {
       redis.stop();
     }
@@ -398,9 +410,7 @@ class CacheTest {
     RedisServer redis = startedRedis();
     int port = redis.ports().getFirst();
     try (FrozenProcess frozen = FrozenProcess.find("redis-server", port);
-        RedisResponseCache cache =
-            new RedisResponseCache(
-                "redis://127.0.0.1:" + port, Duration.ofMinutes(1), fixture.otel.telemetry())) {
+        RedisResponseCache cache = redisCache(port)) {
       cache.check();
       frozen.freeze();
       String text = "x".repeat(300_000); // charged about 0.9 MB each
@@ -415,8 +425,8 @@ class CacheTest {
           .atMost(RedisResponseCache.TIMEOUT.plus(Duration.ofSeconds(3)))
           .until(() -> cache.pendingBytes() == 0);
       long gets = redisCommands("GET");
-      assertThat(cache.get("key-0")).as("skipped after the failures").isNull();
-      assertThat(redisCommands("GET")).isEqualTo(gets);
+      cache.get("key-0");
+      assertThat(redisCommands("GET")).as("skipped after the failures").isEqualTo(gets);
       frozen.thaw();
     } finally {
       redis.stop();
@@ -432,16 +442,74 @@ class CacheTest {
         .count();
   }
 
+  private RedisResponseCache redisCache(int port) {
+    return new RedisResponseCache(
+        "redis://127.0.0.1:" + port,
+        Duration.ofMinutes(1),
+        fixture.otel.telemetry(),
+        new CaffeineResponseCache(
+            8 << 20, Duration.ofMinutes(1), new RouterMetrics(fixture.otel.telemetry())));
+  }
+
   @Test
-  void redisThatIsDownMakesMissesNotErrors() throws Exception {
+  void redisThatIsDownFallsBackToTheLocalCache() throws Exception {
     router = router("redis://127.0.0.1:" + Http.deadPort());
 
     var first = chat(router, "Hello?");
     var second = chat(router, "Hello?");
 
     assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.headers().firstValue("X-Router-Cache")).hasValue("miss");
     assertThat(second.statusCode()).isEqualTo(200);
-    assertThat(ollama.requests("/api/chat")).hasSize(2);
+    assertThat(second.headers().firstValue("X-Router-Cache")).hasValue("hit");
+    assertThat(content(second)).isEqualTo("Hi there!");
+    assertThat(ollama.requests("/api/chat")).hasSize(1);
     assertThat(Http.get(router.url() + "/health/ready").statusCode()).isEqualTo(503);
+  }
+
+  /**
+   * Redis goes away under an open connection and comes back: meanwhile answers are kept in the
+   * router's own cache; once Redis answers again it is the cache again, and what the local one held
+   * is gone (Redis may hold a fresher answer for the same key).
+   */
+  @Test
+  @Timeout(60)
+  void onceRedisAnswersAgainItIsTheCacheAndTheLocalFallbackIsEmptied() throws Exception {
+    RedisServer redis = startedRedis();
+    int port = redis.ports().getFirst();
+    try (RedisResponseCache cache = redisCache(port)) {
+      cache.check();
+      ChatResponse answer =
+          new ChatResponse(ChatResponse.newId(), "m", "kept", "stop", 1, 1, 0, false);
+      redis.stop();
+      assertThat(cache.get("k")).as("Redis is gone: a miss, not an error").isNull();
+      cache.put("k", answer);
+      assertThat(cache.get("k")).as("from the local cache").isNotNull();
+      long gets = redisCommands("GET");
+
+      redis.start();
+      org.awaitility.Awaitility.await()
+          // Lettuce's reconnection backoff (capped at 30 s), then the next probe
+          .atMost(RedisResponseCache.COOL_OFF.plusSeconds(35))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                ChatResponse r = cache.get("k"); // after the cool-off, the lookup probes Redis
+                return r == null && redisCommands("GET") > gets;
+              });
+      // Redis answered the probe: stores go there, lookups too, the local entry is gone
+      cache.put("k2", answer);
+      redisValues("redis://127.0.0.1:" + port).await(v -> v.size() == 1);
+      assertThat(cache.get("k2").content()).isEqualTo("kept");
+      assertThat(cache.get("k")).isNull();
+      // at the next outage, the local cache does not bring the old entry back
+      redis.stop();
+      assertThat(cache.get("k")).as("the local fallback was emptied").isNull();
+      assertThat(redisCommands("GET"))
+          .as("that lookup did go to Redis first")
+          .isGreaterThan(gets + 3);
+    } finally {
+      redis.stop();
+    }
   }
 }
