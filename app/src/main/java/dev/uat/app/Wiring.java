@@ -281,9 +281,10 @@ final class Wiring {
     if (config.get("redis-url").isPresent()) {
       EventBus bus = closer.register(events(apiTelemetry)).bus();
       if (config.get("realtime-url").isPresent() && bus instanceof RedisEventBus redis) {
+        // to that realtime instance's own subscribers only (Redis would number them late)
         redis.failOverTo(
             new HttpEventBus(
-                apiTelemetry, config.require("realtime-url"), new TokenIssuer(keys())));
+                apiTelemetry, config.require("realtime-url"), new TokenIssuer(keys()), true));
       }
       return bus;
     }

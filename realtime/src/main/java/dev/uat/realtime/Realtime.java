@@ -7,6 +7,7 @@ import dev.uat.auth.InvalidTokenException;
 import dev.uat.auth.TokenVerifier;
 import dev.uat.events.Event;
 import dev.uat.events.EventBus;
+import dev.uat.events.HttpEventBus;
 import dev.uat.telemetry.Telemetry;
 import dev.uat.web.HttpError;
 import dev.uat.web.Json;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * The realtime service ({@code uat-realtime}): a WebSocket hub at {@code /ws} that delivers the
  * events of an {@link EventBus} to authenticated subscribers (protocol: docs/realtime.md). Also
  * accepts events over HTTP at {@code POST /internal/events} from services holding a service token
- * addressed to {@code uat-realtime}, and puts them on its bus.
+ * addressed to {@code uat-realtime}, and puts them on its bus (or, with {@code Uat-Delivery:
+ * local}, hands them to this instance's subscribers only: {@link RealtimeEvents#deliverHere}).
  *
  * <p>{@link RealtimeEvents} says where its events come from and where the channels' history and
  * presence are kept: in Redis (every instance delivers every event, with the same offsets), or in
@@ -124,7 +126,7 @@ public final class Realtime implements AutoCloseable {
               .host(settings.host())
               .port(settings.port())
               .exposure(settings.exposure())
-              .routes(cfg -> routes(cfg, settings, hub, bus, credentials.verifier()));
+              .routes(cfg -> routes(cfg, settings, hub, events, credentials.verifier()));
       if (backing.readiness() != null) {
         builder.readiness(bus.system(), backing.readiness());
       }
@@ -174,7 +176,11 @@ public final class Realtime implements AutoCloseable {
 
   /** The WebSocket at {@code /ws} and {@code POST /internal/events}. */
   private static void routes(
-      JavalinConfig cfg, RealtimeSettings settings, Hub hub, EventBus bus, TokenVerifier verifier) {
+      JavalinConfig cfg,
+      RealtimeSettings settings,
+      Hub hub,
+      RealtimeEvents events,
+      TokenVerifier verifier) {
     cfg.jetty.modifyWebSocketServletFactory(
         f -> {
           f.setMaxTextMessageSize(settings.maxFrameBytes());
@@ -252,8 +258,13 @@ public final class Realtime implements AutoCloseable {
           } catch (InvalidTokenException e) {
             throw HttpError.unauthorized("a service token for uat-realtime is required");
           }
-          Event event = Json.read(ctx.bodyAsBytes(), Event.class);
-          bus.publish(event);
+          byte[] body = ctx.bodyAsBytes();
+          Event event = Json.read(body, Event.class);
+          if (HttpEventBus.LOCAL.equals(ctx.header(HttpEventBus.DELIVERY_HEADER))) {
+            events.deliverHere(event, body.length);
+          } else {
+            events.bus().publish(event);
+          }
           ctx.status(202);
         });
   }

@@ -2,6 +2,7 @@ package dev.uat.realtime;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.uat.events.Event;
 import dev.uat.events.EventBus;
 import dev.uat.events.InProcessEventBus;
 import dev.uat.telemetry.Telemetry;
@@ -37,12 +38,19 @@ public final class RealtimeEvents implements AutoCloseable {
     Backing backing(RealtimeSettings settings, HubMetrics metrics);
   }
 
+  /** How an event reaches this instance's subscribers alone. */
+  private interface Here {
+    void deliver(Event event, int bytes);
+  }
+
   private final EventBus bus;
   private final Backer backer;
+  private final Here here;
 
-  private RealtimeEvents(EventBus bus, Backer backer) {
+  private RealtimeEvents(EventBus bus, Backer backer, Here here) {
     this.bus = bus;
     this.backer = backer;
+    this.here = here;
   }
 
   /**
@@ -65,7 +73,8 @@ public final class RealtimeEvents implements AutoCloseable {
                 bus.history(),
                 bus.presence(),
                 delivery -> bus.subscribePublications(delivery::deliver),
-                bus::ping));
+                bus::ping),
+        bus::deliverHere);
   }
 
   /**
@@ -93,12 +102,22 @@ public final class RealtimeEvents implements AutoCloseable {
               delivery ->
                   bus.subscribe(event -> delivery.publish(event, memory), delivery::listened),
               null);
-        });
+        },
+        (event, bytes) -> bus.publish(event));
   }
 
   /** {@link #inMemory} on a new {@link InProcessEventBus}: the all-in-one without Redis. */
   public static RealtimeEvents inProcess() {
     return inMemory(new InProcessEventBus());
+  }
+
+  /**
+   * Hands {@code event} to this instance's own subscribers only, never to Redis: unnumbered with
+   * Redis ({@link RedisEventBus#deliverHere}); on a bus numbered here, published as usual (every
+   * delivery is this instance's). {@code bytes} is its serialized length.
+   */
+  void deliverHere(Event event, int bytes) {
+    here.deliver(event, bytes);
   }
 
   /** The bus: for the publishers in this process (the api of the all-in-one) and revocations. */

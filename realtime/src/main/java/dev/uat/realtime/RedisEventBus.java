@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -49,20 +50,22 @@ import org.slf4j.LoggerFactory;
  * #presence()} counts subscribers across instances ({@link RedisPresence}) on the same connection.
  * Publishing is asynchronous and never throws; failures are counted in {@code
  * uat.events.publish.failed} and logged, one line every 10 s at most. While the connection to Redis
- * is down, commands fail at once; while Redis hangs (connected, answering nothing), they wait for
- * it at most 5 s each and at most 10,000 at a time (past it a publication fails at once). A failed
- * publication is in no stream and reaches no other instance; it is handed, <em>unnumbered</em>
- * (offset 0, epoch ""), to this process's own subscribers: the connections of the realtime instance
- * it was published on, and the revocation listeners of this process; and to {@link #failOverTo}'s
- * bus when one is set (an api's way to a realtime instance). Lettuce reconnects by itself (backoff
- * up to 30 s) and the pub/sub connection subscribes again. A Redis that hangs runs the commands it
- * was sent when it answers again, the ones that timed out too: so the script carries a deadline,
- * {@link #PUBLISH_DEADLINE} after {@link #publish} in Redis's clock ({@link RedisClock}: measured
- * at connect, every minute and after a refusal, carried forward by our monotonic clock), and past
- * it Redis drops the event: a publication counted failed is never delivered through Redis (so never
- * twice), whether Redis stopped or hung. Events of {@code internal:} channels (revocations) are
- * only PUBLISHed (offset 0), never kept, and have no deadline: a revocation delivered late (or
- * twice) still ends what it revokes.
+ * is down, a publication fails at once (it is not queued for Redis's return: live delivery here
+ * matters more than a late number; other commands wait for Redis at most 5 s, as below); while
+ * Redis hangs (connected, answering nothing), commands wait for it at most 5 s each and at most
+ * 10,000 at a time (past it a publication fails at once). A failed publication is in no stream and
+ * reaches no other instance; it is handed, <em>unnumbered</em> (offset 0, epoch ""), to this
+ * process's own subscribers: the connections of the realtime instance it was published on, and the
+ * revocation listeners of this process; and to {@link #failOverTo}'s bus when one is set (an api's
+ * way to a realtime instance). Lettuce reconnects by itself (backoff up to 30 s) and the pub/sub
+ * connection subscribes again. A Redis that hangs runs the commands it was sent when it answers
+ * again, the ones that timed out too: so the script carries a deadline, {@link #PUBLISH_DEADLINE}
+ * after {@link #publish} in Redis's clock ({@link RedisClock}: measured at connect, every minute
+ * and after a refusal, carried forward by our monotonic clock), and past it Redis drops the event:
+ * a publication counted failed is never delivered through Redis (so never twice), whether Redis
+ * stopped or hung. Events of {@code internal:} channels (revocations) are only PUBLISHed (offset
+ * 0), never kept, and have no deadline: a revocation delivered late (or twice) still ends what it
+ * revokes.
  *
  * <p>Keys: {@code uat:rt:{<channel>}:meta} (hash: epoch, offset, bytes, trimmed), {@code
  * uat:rt:{<channel>}:stream} (entries {@code 0-<offset>} with fields {@code t} and {@code p}),
@@ -190,6 +193,9 @@ public final class RedisEventBus implements EventBus {
   private final RedisPresence presence;
   private final List<PublicationSubscriber> subscribers = new CopyOnWriteArrayList<>();
 
+  /** How many of {@link #subscribers} are realtime hubs ({@link #subscribePublications}). */
+  private final AtomicInteger hubs = new AtomicInteger();
+
   /** Receives a numbered event and the length of the message it came in. */
   interface PublicationSubscriber {
     void accept(Publication p, int bytes);
@@ -285,12 +291,11 @@ public final class RedisEventBus implements EventBus {
     RedisURI uri = RedisURI.create(redisUrl);
     uri.setTimeout(COMMAND_TIMEOUT);
     RedisClient client = RedisClient.create(uri);
-    // while the connection is down, commands fail at once (publications then reach this
-    // process's own subscribers without waiting); while Redis hangs, they wait for it at most
-    // 10,000 at a time and at most the URI's timeout each (RedisOutageTest, RedisHangTest)
+    // while Redis is unreachable, commands wait for it at most 10,000 at a time and at most the
+    // URI's timeout each (Lettuce's default, spelled out: RedisOutageTest relies on it); then
+    // they fail. Publications do not wait while the connection is down (see publish)
     client.setOptions(
         ClientOptions.builder()
-            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .requestQueueSize(10_000)
             .timeoutOptions(TimeoutOptions.enabled())
             .build());
@@ -346,6 +351,11 @@ public final class RedisEventBus implements EventBus {
         return;
       }
       try {
+        if (!connection.isOpen()) {
+          pendingBytes.addAndGet(-cost);
+          failed(event, payload.length(), "not connected to Redis");
+          return;
+        }
         send(event, payload, cost);
       } catch (RuntimeException e) {
         pendingBytes.addAndGet(-cost);
@@ -482,10 +492,22 @@ public final class RedisEventBus implements EventBus {
     if (other != null) {
       other.publish(event);
     }
+    deliverHere(event, bytes);
+  }
+
+  /**
+   * Hands {@code event} unnumbered (offset 0, epoch "") to this process's own subscribers only: a
+   * failed publication, or one that realtime's {@code POST /internal/events} was asked to deliver
+   * here (an api's fallback while its Redis is away: publishing it through Redis now could number
+   * it late, after events published later).
+   */
+  void deliverHere(Event event, int bytes) {
     if (subscribers.isEmpty()) {
       return;
     }
-    unnumbered.add(1);
+    if (hubs.get() > 0) {
+      unnumbered.add(1);
+    }
     Publication p = new Publication(event, 0, "");
     for (PublicationSubscriber s : subscribers) {
       try {
@@ -518,14 +540,28 @@ public final class RedisEventBus implements EventBus {
   @Override
   public AutoCloseable subscribe(Consumer<Event> subscriber) {
     requireNonNull(subscriber, "subscriber");
-    return subscribePublications((p, bytes) -> subscriber.accept(p.event()));
+    return add((p, bytes) -> subscriber.accept(p.event()));
   }
 
-  /** Receives every event published by any instance, numbered. */
+  /** Receives every event published by any instance, numbered: a realtime hub's delivery. */
   AutoCloseable subscribePublications(PublicationSubscriber subscriber) {
+    hubs.incrementAndGet();
+    AutoCloseable added = add(subscriber);
+    return () -> {
+      added.close();
+      hubs.decrementAndGet();
+    };
+  }
+
+  private AutoCloseable add(PublicationSubscriber subscriber) {
     subscribers.add(subscriber);
     listen();
     return () -> subscribers.remove(subscriber);
+  }
+
+  /** Whether the connection to Redis is up now (Lettuce reconnects by itself). */
+  boolean connected() {
+    return connection.isOpen();
   }
 
   private synchronized void listen() {

@@ -110,6 +110,11 @@ final class Streams {
         s.span.addLink(other);
       }
     }
+    if (s.hasPending && ((p.offset() == 0) != (s.lastOffset == 0) || !p.epoch().equals(s.epoch))) {
+      // numbered and unnumbered deltas (Redis went away or came back mid-answer), or two epochs,
+      // never share a frame: a numbered delta sent under offset 0 would be replayed by `since`
+      flush(s);
+    }
     if (!s.hasPending) {
       s.hasPending = true;
       s.firstIndex = data.path("index").asLong(0);

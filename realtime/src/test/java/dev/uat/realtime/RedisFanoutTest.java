@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.uat.auth.Revocation;
 import dev.uat.events.Event;
 import dev.uat.events.EventPublisher;
+import dev.uat.events.HttpEventBus;
+import dev.uat.telemetry.Telemetry;
 import dev.uat.telemetry.TestTelemetry;
 import dev.uat.telemetry.UatAttributes;
 import dev.uat.web.WsClient;
@@ -90,7 +92,59 @@ class RedisFanoutTest {
       assertThat(second.at("/data/text").asText()).isEqualTo("posted");
       assertThat(second.get("offset").asLong()).isEqualTo(2);
       assertThat(second.get("epoch")).isEqualTo(atOne.get("epoch"));
+
+      // an api's fallback while its Redis is away (Uat-Delivery: local): that instance's own
+      // subscribers only, unnumbered, never through Redis, so in no stream
+      new HttpEventBus(Telemetry.noop("uat-api"), two.realtime.url(), Rig.ISSUER, true)
+          .publish(new Event(channel, "message.created", Map.of("text", "here"), null, 2));
+      JsonNode local = b.next("event");
+      assertThat(local.at("/data/text").asText()).isEqualTo("here");
+      assertThat(local.get("offset").asLong()).isZero();
+      assertThat(local.get("epoch").asText()).isEmpty();
+      assertThat(a.poll(300)).as("nothing reaches the other instance").isNull();
+      try (WsClient back = one.connected("ada")) {
+        back.send(Rig.since(channel, second));
+        JsonNode reply = back.next();
+        assertThat(reply.get("recovered").asBoolean()).as(reply.toString()).isTrue();
+        assertThat(reply.get("offset").asLong()).as("not numbered").isEqualTo(2);
+        assertThat(back.poll(300)).as("not in the stream").isNull();
+      }
     }
+  }
+
+  /**
+   * Redis goes away mid-answer: a numbered delta still waiting to be coalesced and an unnumbered
+   * one never share a frame, else the numbered one would go out as offset 0 and a client's `since`
+   * would replay it.
+   */
+  @Test
+  void numberedAndUnnumberedDeltasAreNeverCoalescedTogether() throws Exception {
+    String channel = "conversation:mine-mixed";
+    RedisEventBus bus = RedisEventBus.connect(redisUrl, Telemetry.noop("three"));
+    try (Rig three =
+            new Rig(
+                s -> s.deltaInterval(Duration.ofSeconds(1)),
+                RealtimeEvents.redis(bus),
+                "uat-realtime");
+        WsClient c = three.subscribed("ada", channel)) {
+      bus.publish(deltaEvent(channel, 0, "a"));
+      JsonNode first = c.next("event");
+      assertThat(first.at("/data/delta").asText()).isEqualTo("a");
+      bus.publish(deltaEvent(channel, 1, "b")); // numbered; waits for the interval
+      Thread.sleep(200); // it came back from Redis and waits in the coalescer
+      bus.deliverHere(deltaEvent(channel, 2, "c"), 100);
+      JsonNode numbered = c.next("event");
+      JsonNode unnumbered = c.next("event");
+      assertThat(numbered.at("/data/delta").asText()).isEqualTo("b");
+      assertThat(numbered.get("offset").asLong()).isEqualTo(first.get("offset").asLong() + 1);
+      assertThat(unnumbered.at("/data/delta").asText()).isEqualTo("c");
+      assertThat(unnumbered.get("offset").asLong()).isZero();
+    }
+  }
+
+  private static Event deltaEvent(String channel, int index, String text) {
+    return new Event(
+        channel, "message.delta", delta("m1", index, text), null, System.currentTimeMillis());
   }
 
   @Test

@@ -144,7 +144,13 @@ final class RedisResponseCache implements ResponseCache {
     }
   }
 
+  /**
+   * Stores in the local cache, then marks it as holding something: an {@link #answered} that
+   * empties it concurrently either runs after the put (and removes the entry) or has cleared the
+   * mark before this reads it (and the mark is set again), so no entry outlives its mark.
+   */
   private void storeLocally(String key, ChatResponse answer) {
+    local.put(key, answer);
     if (!localHolds) {
       localHolds = true;
       log.warn(
@@ -153,7 +159,6 @@ final class RedisResponseCache implements ResponseCache {
           uri.getHost(),
           uri.getPort());
     }
-    local.put(key, answer);
   }
 
   @Override

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -63,6 +64,86 @@ class HttpEventBusTest {
       assertThat(failures(otel)).isZero();
     } finally {
       server.stop(0);
+    }
+  }
+
+  /** A channel's events arrive in the order they were published, even when one is slow. */
+  @Test
+  void oneChannelsEventsArriveInOrder() throws Exception {
+    List<Integer> arrived = new CopyOnWriteArrayList<>();
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setExecutor(Executors.newFixedThreadPool(8));
+    server.createContext(
+        "/internal/events",
+        exchange -> {
+          String body =
+              new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+          int n = Integer.parseInt(body.replaceAll(".*\"n\":(\\d+).*", "$1"));
+          if (n == 0) {
+            try {
+              Thread.sleep(300); // the first is slow: without the order, the others overtake it
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          arrived.add(n);
+          exchange.sendResponseHeaders(202, -1);
+          exchange.close();
+        });
+    server.start();
+    try (TestTelemetry otel = new TestTelemetry("uat-api")) {
+      HttpEventBus bus =
+          new HttpEventBus(
+              otel.telemetry(),
+              "http://127.0.0.1:" + server.getAddress().getPort(),
+              new TokenIssuer(KEYS));
+      for (int n = 0; n < 5; n++) {
+        bus.publish(new Event("conversation:7", "message.delta", Map.of("n", n), null, n));
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> arrived.size() == 5);
+      assertThat(arrived).containsExactly(0, 1, 2, 3, 4);
+      assertThat(failures(otel)).isZero();
+      await().atMost(Duration.ofSeconds(5)).until(() -> bus.inFlight() == 0);
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
+  void whatWaitsForAHangingRealtimeIsBoundedInCount() throws Exception {
+    List<Socket> held = new CopyOnWriteArrayList<>();
+    try (ServerSocket hanging = new ServerSocket(0, 500, InetAddress.getLoopbackAddress());
+        TestTelemetry otel = new TestTelemetry("uat-api")) {
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  while (true) {
+                    held.add(hanging.accept()); // and never answer
+                  }
+                } catch (IOException e) {
+                  // closed
+                }
+              });
+      HttpEventBus bus =
+          new HttpEventBus(
+              otel.telemetry(),
+              "http://127.0.0.1:" + hanging.getLocalPort(),
+              new TokenIssuer(KEYS));
+      int sent = HttpEventBus.MAX_IN_FLIGHT + 44;
+      for (int i = 0; i < sent; i++) {
+        // a channel each: nothing waits behind another, every one may be on its way at once
+        bus.publish(new Event("conversation:" + i, "message.created", Map.of("n", i), null, 1));
+      }
+      assertThat(bus.inFlight()).isEqualTo(HttpEventBus.MAX_IN_FLIGHT);
+      assertThat(failures(otel)).as("failed at once").isEqualTo(44);
+      await().atMost(Duration.ofSeconds(3)).until(() -> held.size() > 0);
+      assertThat(held.size()).isLessThanOrEqualTo(HttpEventBus.MAX_IN_FLIGHT);
+    } finally {
+      for (Socket s : held) {
+        s.close();
+      }
     }
   }
 
