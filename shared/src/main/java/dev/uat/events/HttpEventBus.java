@@ -30,11 +30,12 @@ import org.slf4j.LoggerFactory;
  * RedisEventBus#failOverTo}, with {@link #localOnly}). Asynchronous: {@link #publish} returns at
  * once. One channel's events are posted one after another, in the order they were published (a
  * streamed answer's deltas must not overtake each other on parallel connections); different
- * channels' go in parallel. Bounded: at most {@link #MAX_PENDING_BYTES} of events and {@link
- * #MAX_IN_FLIGHT} events wait or are on their way (past either an event fails at once), an event
- * still waiting for its channel's previous one {@link #TIMEOUT} after it was published fails
- * unsent, and one sent waits {@link #TIMEOUT} for the answer. Failures are counted in {@code
- * uat.events.publish.failed} and logged, one line every 10 s at most.
+ * channels' go in parallel. Bounded: at most {@link #MAX_PENDING_BYTES} of events wait or are on
+ * their way (past it an event fails at once), at most {@link #MAX_IN_FLIGHT} posts are on their way
+ * (past it an event fails instead of being sent), an event still waiting for its channel's previous
+ * one {@link #TIMEOUT} after it was published fails unsent, and one sent waits {@link #TIMEOUT} for
+ * the answer. Failures are counted in {@code uat.events.publish.failed} and logged, one line every
+ * 10 s at most.
  */
 public final class HttpEventBus implements EventBus {
   private static final Logger log = LoggerFactory.getLogger(HttpEventBus.class);
@@ -46,10 +47,13 @@ public final class HttpEventBus implements EventBus {
   /** {@link #DELIVERY_HEADER}'s value for "this instance's subscribers only, not through Redis". */
   public static final String LOCAL = "local";
 
-  /** Bytes of events (their JSON) waiting or on their way, at most. */
+  /** Bytes of events (their JSON) waiting for their channel's previous one or on their way. */
   public static final long MAX_PENDING_BYTES = 16L * 1024 * 1024;
 
-  /** Events waiting or on their way, at most (each sent one may hold a connection). */
+  /**
+   * Posts on their way at once, at most (each may hold a connection; one channel has one at a
+   * time): past it an event fails instead of being sent.
+   */
   public static final int MAX_IN_FLIGHT = 256;
 
   /** How long an event may wait for its channel's previous one, and then for realtime's answer. */
@@ -109,11 +113,6 @@ public final class HttpEventBus implements EventBus {
           channel, name, "more than " + MAX_PENDING_BYTES / (1024 * 1024) + " MiB of events wait");
       return;
     }
-    if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
-      settled(cost);
-      failed(channel, name, "more than " + MAX_IN_FLIGHT + " events wait");
-      return;
-    }
     long published = System.nanoTime();
     try {
       HttpRequest.Builder b =
@@ -134,7 +133,7 @@ public final class HttpEventBus implements EventBus {
                       .thenCompose(x -> send(request, channel, name, cost, published)));
       sent.whenComplete((x, e) -> tails.remove(channel, sent));
     } catch (RuntimeException e) {
-      settled(cost);
+      pendingBytes.addAndGet(-cost);
       failed(channel, name, e.toString());
     }
   }
@@ -143,11 +142,16 @@ public final class HttpEventBus implements EventBus {
   private CompletableFuture<Void> send(
       HttpRequest request, String channel, String name, long cost, long published) {
     if (System.nanoTime() - published > TIMEOUT.toNanos()) {
-      settled(cost);
+      pendingBytes.addAndGet(-cost);
       failed(
           channel,
           name,
           "waited " + TIMEOUT.toSeconds() + " s behind the channel's previous event");
+      return CompletableFuture.completedFuture(null);
+    }
+    if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
+      settled(cost);
+      failed(channel, name, "more than " + MAX_IN_FLIGHT + " posts on their way");
       return CompletableFuture.completedFuture(null);
     }
     try {
@@ -180,7 +184,7 @@ public final class HttpEventBus implements EventBus {
     return pendingBytes.get();
   }
 
-  /** Events waiting or on their way now. */
+  /** Posts on their way now. */
   int inFlight() {
     return inFlight.get();
   }

@@ -111,7 +111,7 @@ class HttpEventBusTest {
   }
 
   @Test
-  void whatWaitsForAHangingRealtimeIsBoundedInCount() throws Exception {
+  void postsOnTheirWayToAHangingRealtimeAreBoundedInNumber() throws Exception {
     List<Socket> held = new CopyOnWriteArrayList<>();
     try (ServerSocket hanging = new ServerSocket(0, 500, InetAddress.getLoopbackAddress());
         TestTelemetry otel = new TestTelemetry("uat-api")) {
