@@ -6,7 +6,9 @@
 #   bench/scripts/chat-variants.sh [rounds=5] [seconds=10] [connections=16] NAME=ARGS [NAME=ARGS…]
 #
 # ARGS are extra `uat up` arguments, space-separated; {data} stands for the variant's data
-# directory. For example, H2's page size:
+# directory; a word NAME=VALUE whose NAME is upper case is set in the variant's environment
+# instead (UAT_OBSERVATORY_MAX_BYTES=16777216, UAT_JAVA_OPTS=-Xmx384m). For example, H2's page
+# size:
 #
 #   bench/scripts/chat-variants.sh 5 10 16 default= \
 #     'page4k=--jdbc-url jdbc:h2:file:{data}/uat;DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;PAGE_SIZE=4096'
@@ -25,9 +27,12 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WO
 names=(); triples=(); offset=1000
 for v in "$@"; do
   name=${v%%=*}; args=${v#*=}; data="$WORK/$name"; mkdir -p "$data"
-  # shellcheck disable=SC2086 # ARGS are words on purpose
-  UAT_BCRYPT_COST=4 UAT_RATE_LIMIT_REQUESTS=0 UAT_RATE_LIMIT_CHATS=0 \
-    ./uat up --provider echo --data "$data" --port-offset "$offset" ${args//\{data\}/$data} \
+  envs=(); flags=()
+  for w in ${args//\{data\}/$data}; do
+    if [[ $w =~ ^[A-Z_][A-Z0-9_]*= ]]; then envs+=("$w"); else flags+=("$w"); fi
+  done
+  env UAT_BCRYPT_COST=4 UAT_RATE_LIMIT_REQUESTS=0 UAT_RATE_LIMIT_CHATS=0 "${envs[@]}" \
+    ./uat up --provider echo --data "$data" --port-offset "$offset" "${flags[@]}" \
     >"$WORK/$name.log" 2>&1 &
   echo $! >"$WORK/$name.pid"
   names+=("$name"); triples+=("$name" $((8000 + offset)) "")
