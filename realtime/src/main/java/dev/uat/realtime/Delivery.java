@@ -156,10 +156,16 @@ final class Delivery {
     submit(() -> dispatch(memory.append(prepared), received), prepared.weight());
   }
 
-  /** A numbered event (from Redis) whose message was {@code bytes} long. */
+  /**
+   * An event from Redis whose message was {@code bytes} long: numbered, or unnumbered (offset 0)
+   * when Redis did not take it ({@link RedisEventBus#deliverHere}).
+   */
   void deliver(Publication p, int bytes) {
     if (p.channel().startsWith(INTERNAL)) {
       return;
+    }
+    if (p.offset() == 0) {
+      metrics.unnumbered.add(1);
     }
     long received = System.currentTimeMillis();
     submit(() -> dispatch(p, received), 256 + 3L * bytes);

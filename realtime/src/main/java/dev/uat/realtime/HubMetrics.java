@@ -41,6 +41,7 @@ final class HubMetrics {
   final DoubleHistogram delivery;
   final LongCounter refused;
   final LongCounter dropped;
+  final LongCounter unnumbered;
   final LongCounter slowConsumers;
   final LongCounter credentialsClosed;
   final LongCounter credentialsUnavailable;
@@ -111,6 +112,12 @@ final class HubMetrics {
             "uat.realtime.events.dropped",
             "{event}",
             "Events dropped because the delivery queue was full.");
+    unnumbered =
+        counter(
+            "uat.realtime.events.unnumbered",
+            "{event}",
+            "Events delivered unnumbered: published here while Redis did not take them, or posted"
+                + " for this instance alone.");
     credentialsClosed =
         counter(
             "uat.realtime.credentials.closed",

@@ -30,7 +30,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -180,7 +179,6 @@ public final class RedisEventBus implements EventBus {
   private final long channelBytes;
   private final String instance = UUID.randomUUID().toString().substring(0, 8);
   private final LongCounter failures;
-  private final LongCounter unnumbered;
 
   private final LogThrottle failureLog = new LogThrottle();
 
@@ -192,9 +190,6 @@ public final class RedisEventBus implements EventBus {
   private final RedisHistory history;
   private final RedisPresence presence;
   private final List<PublicationSubscriber> subscribers = new CopyOnWriteArrayList<>();
-
-  /** How many of {@link #subscribers} are realtime hubs ({@link #subscribePublications}). */
-  private final AtomicInteger hubs = new AtomicInteger();
 
   /** Receives a numbered event and the length of the message it came in. */
   interface PublicationSubscriber {
@@ -225,13 +220,6 @@ public final class RedisEventBus implements EventBus {
     this.historyAge = historyAge;
     this.channelBytes = channelBytes;
     this.failures = EventBus.publishFailures(telemetry);
-    this.unnumbered =
-        telemetry
-            .meter()
-            .counterBuilder("uat.realtime.events.unnumbered")
-            .setDescription(
-                "Events Redis did not take, handed unnumbered to this process's own subscribers.")
-            .build();
     this.history = new RedisHistory(sync, historyAge);
     this.presence = new RedisPresence(async, sync, instance);
   }
@@ -341,6 +329,10 @@ public final class RedisEventBus implements EventBus {
         refused(event, "larger than " + MAX_EVENT_BYTES + " bytes");
         return;
       }
+      if (!connected()) {
+        failed(event, payload.length(), "not connected to Redis");
+        return;
+      }
       long cost = 3L * payload.length();
       if (pendingBytes.addAndGet(cost) > MAX_PENDING_BYTES) {
         pendingBytes.addAndGet(-cost);
@@ -351,11 +343,6 @@ public final class RedisEventBus implements EventBus {
         return;
       }
       try {
-        if (!connection.isOpen()) {
-          pendingBytes.addAndGet(-cost);
-          failed(event, payload.length(), "not connected to Redis");
-          return;
-        }
         send(event, payload, cost);
       } catch (RuntimeException e) {
         pendingBytes.addAndGet(-cost);
@@ -502,18 +489,16 @@ public final class RedisEventBus implements EventBus {
    * it late, after events published later).
    */
   void deliverHere(Event event, int bytes) {
-    if (subscribers.isEmpty()) {
-      return;
-    }
-    if (hubs.get() > 0) {
-      unnumbered.add(1);
-    }
-    Publication p = new Publication(event, 0, "");
+    handOut(new Publication(event, 0, ""), bytes);
+  }
+
+  /** To every subscriber of this process; one that throws does not stop the others. */
+  private void handOut(Publication p, int bytes) {
     for (PublicationSubscriber s : subscribers) {
       try {
         s.accept(p, bytes);
       } catch (RuntimeException e) {
-        log.warn("event subscriber failed on {} {}", event.event(), event.channel(), e);
+        log.warn("event subscriber failed on {} {}", p.event().event(), p.channel(), e);
       }
     }
   }
@@ -540,20 +525,14 @@ public final class RedisEventBus implements EventBus {
   @Override
   public AutoCloseable subscribe(Consumer<Event> subscriber) {
     requireNonNull(subscriber, "subscriber");
-    return add((p, bytes) -> subscriber.accept(p.event()));
+    return subscribePublications((p, bytes) -> subscriber.accept(p.event()));
   }
 
-  /** Receives every event published by any instance, numbered: a realtime hub's delivery. */
+  /**
+   * Receives every event published by any instance, numbered, and those of this process that Redis
+   * did not take, unnumbered.
+   */
   AutoCloseable subscribePublications(PublicationSubscriber subscriber) {
-    hubs.incrementAndGet();
-    AutoCloseable added = add(subscriber);
-    return () -> {
-      added.close();
-      hubs.decrementAndGet();
-    };
-  }
-
-  private AutoCloseable add(PublicationSubscriber subscriber) {
     subscribers.add(subscriber);
     listen();
     return () -> subscribers.remove(subscriber);
@@ -589,13 +568,7 @@ public final class RedisEventBus implements EventBus {
       log.warn("ignoring a malformed event from Redis: {}", e.toString());
       return;
     }
-    for (PublicationSubscriber s : subscribers) {
-      try {
-        s.accept(p, message.length());
-      } catch (RuntimeException e) {
-        log.warn("event subscriber failed on {} {}", p.event().event(), p.channel(), e);
-      }
-    }
+    handOut(p, message.length());
   }
 
   /** The event of a published or stored envelope. */

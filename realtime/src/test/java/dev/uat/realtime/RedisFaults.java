@@ -91,7 +91,7 @@ final class RedisFaults {
     return count(t, FAILED);
   }
 
-  /** The failed publications {@code t}'s bus handed unnumbered to its own subscribers. */
+  /** The events {@code t}'s realtime hub delivered unnumbered (Redis did not take them). */
   static long unnumbered(TestTelemetry t) {
     return count(t, "uat.realtime.events.unnumbered");
   }

@@ -175,7 +175,7 @@ class RedisHangTest {
       // unnumbered; nothing reaches the other instance
       JsonNode local = withN(a, 2);
       assertThat(local.get("offset").asLong()).as(local.toString()).isZero();
-      assertThat(unnumbered(oneBusTelemetry)).isEqualTo(1);
+      assertThat(unnumbered(one.otel)).isEqualTo(1);
       assertThat(events(a)).isEmpty();
       assertThat(events(b)).isEmpty();
 

@@ -151,14 +151,14 @@ class RedisOutageTest {
           .isLessThan(Duration.ofSeconds(3));
       assertThat(local.get("offset").asLong()).as(local.toString()).isZero();
       assertThat(local.get("epoch").asText()).isEmpty();
-      assertThat(unnumbered(oneBusTelemetry)).isEqualTo(1);
+      assertThat(unnumbered(one.otel)).isEqualTo(1);
       // an api told where a realtime instance is (realtime-url beside redis-url) posts what Redis
       // did not take there: that instance's subscribers get it, unnumbered too
       new EventPublisher(failingOver, Telemetry.noop("uat-api"))
           .publish(channel, "message.created", Map.of("n", 4));
       JsonNode posted = withN(a, 4);
       assertThat(posted.get("offset").asLong()).as(posted.toString()).isZero();
-      assertThat(unnumbered(oneBusTelemetry)).isEqualTo(2);
+      assertThat(unnumbered(one.otel)).isEqualTo(2);
 
       // meanwhile the instances answer their clients, with `unavailable` where Redis is needed
       idle.send(Rig.since(channel, seen));

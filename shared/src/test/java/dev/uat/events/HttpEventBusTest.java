@@ -112,25 +112,9 @@ class HttpEventBusTest {
 
   @Test
   void postsOnTheirWayToAHangingRealtimeAreBoundedInNumber() throws Exception {
-    List<Socket> held = new CopyOnWriteArrayList<>();
-    try (ServerSocket hanging = new ServerSocket(0, 500, InetAddress.getLoopbackAddress());
+    try (HangingServer hanging = new HangingServer();
         TestTelemetry otel = new TestTelemetry("uat-api")) {
-      Thread.ofVirtual()
-          .start(
-              () -> {
-                try {
-                  while (true) {
-                    held.add(hanging.accept()); // and never answer
-                  }
-                } catch (IOException e) {
-                  // closed
-                }
-              });
-      HttpEventBus bus =
-          new HttpEventBus(
-              otel.telemetry(),
-              "http://127.0.0.1:" + hanging.getLocalPort(),
-              new TokenIssuer(KEYS));
+      HttpEventBus bus = new HttpEventBus(otel.telemetry(), hanging.url(), new TokenIssuer(KEYS));
       int sent = HttpEventBus.MAX_IN_FLIGHT + 44;
       for (int i = 0; i < sent; i++) {
         // a channel each: nothing waits behind another, every one may be on its way at once
@@ -138,36 +122,16 @@ class HttpEventBusTest {
       }
       assertThat(bus.inFlight()).isEqualTo(HttpEventBus.MAX_IN_FLIGHT);
       assertThat(failures(otel)).as("failed at once").isEqualTo(44);
-      await().atMost(Duration.ofSeconds(3)).until(() -> held.size() > 0);
-      assertThat(held.size()).isLessThanOrEqualTo(HttpEventBus.MAX_IN_FLIGHT);
-    } finally {
-      for (Socket s : held) {
-        s.close();
-      }
+      await().atMost(Duration.ofSeconds(3)).until(() -> hanging.held() > 0);
+      assertThat(hanging.held()).isLessThanOrEqualTo(HttpEventBus.MAX_IN_FLIGHT);
     }
   }
 
   @Test
   void whatWaitsForAHangingRealtimeIsBoundedInBytes() throws Exception {
-    List<Socket> held = new CopyOnWriteArrayList<>();
-    try (ServerSocket hanging = new ServerSocket(0, 100, InetAddress.getLoopbackAddress());
+    try (HangingServer hanging = new HangingServer();
         TestTelemetry otel = new TestTelemetry("uat-api")) {
-      Thread.ofVirtual()
-          .start(
-              () -> {
-                try {
-                  while (true) {
-                    held.add(hanging.accept()); // and never answer
-                  }
-                } catch (IOException e) {
-                  // closed
-                }
-              });
-      HttpEventBus bus =
-          new HttpEventBus(
-              otel.telemetry(),
-              "http://127.0.0.1:" + hanging.getLocalPort(),
-              new TokenIssuer(KEYS));
+      HttpEventBus bus = new HttpEventBus(otel.telemetry(), hanging.url(), new TokenIssuer(KEYS));
       String text = "x".repeat(1024 * 1024);
       long fit = HttpEventBus.MAX_PENDING_BYTES / text.length(); // fewer: each has a JSON frame
       int sent = (int) fit * 2;
@@ -182,7 +146,39 @@ class HttpEventBusTest {
       // the ones that waited fail at the timeout and give their bytes back
       await().atMost(Duration.ofSeconds(15)).until(() -> failures(otel) == sent);
       assertThat(bus.pendingBytes()).isZero();
-    } finally {
+    }
+  }
+
+  /** A server that accepts connections and never answers; closing it closes them. */
+  private static final class HangingServer implements AutoCloseable {
+    private final ServerSocket socket = new ServerSocket(0, 500, InetAddress.getLoopbackAddress());
+    private final List<Socket> held = new CopyOnWriteArrayList<>();
+
+    HangingServer() throws IOException {
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  while (true) {
+                    held.add(socket.accept());
+                  }
+                } catch (IOException e) {
+                  // closed
+                }
+              });
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + socket.getLocalPort();
+    }
+
+    int held() {
+      return held.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
       for (Socket s : held) {
         s.close();
       }
