@@ -282,18 +282,21 @@ final class Wiring {
       EventBus bus = closer.register(events(apiTelemetry)).bus();
       if (config.get("realtime-url").isPresent() && bus instanceof RedisEventBus redis) {
         // to that realtime instance's own subscribers only (Redis would number them late)
-        redis.failOverTo(
-            new HttpEventBus(
-                apiTelemetry, config.require("realtime-url"), new TokenIssuer(keys()), true));
+        redis.failOverTo(realtimeBus(apiTelemetry, true));
       }
       return bus;
     }
     if (config.get("realtime-url").isPresent()) {
-      return new HttpEventBus(
-          apiTelemetry, config.require("realtime-url"), new TokenIssuer(keys()));
+      return realtimeBus(apiTelemetry, false);
     }
     log.warn("no realtime-url or redis-url: chat events will not reach any WebSocket client");
     return new InProcessEventBus();
+  }
+
+  /** Posts to realtime-url's {@code /internal/events}; {@code localOnly}: Uat-Delivery: local. */
+  private HttpEventBus realtimeBus(Telemetry apiTelemetry, boolean localOnly) {
+    return new HttpEventBus(
+        apiTelemetry, config.require("realtime-url"), new TokenIssuer(keys()), localOnly);
   }
 
   /** The all-in-one's one bus, made with the api's telemetry the first time it is asked for. */

@@ -105,12 +105,12 @@ class CacheTest {
     void await(java.util.function.Predicate<List<String>> ready);
   }
 
-  /** How many answers the Redis on {@code port} holds now. */
-  private static int redisKeys(int port) {
-    io.lettuce.core.RedisClient client =
-        io.lettuce.core.RedisClient.create("redis://127.0.0.1:" + port);
+  /** The answers stored in the Redis at {@code url} now. */
+  private static List<String> stored(String url) {
+    io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(url);
     try (var connection = client.connect()) {
-      return connection.sync().keys(RedisResponseCache.PREFIX + "*").size();
+      var redis = connection.sync();
+      return redis.keys(RedisResponseCache.PREFIX + "*").stream().map(redis::get).toList();
     } finally {
       client.shutdown();
     }
@@ -118,19 +118,10 @@ class CacheTest {
 
   /** The answers stored in the Redis at {@code url}, awaited. */
   private static Stored redisValues(String url) {
-    return ready -> {
-      io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(url);
-      try (var connection = client.connect()) {
-        var redis = connection.sync();
+    return ready ->
         org.awaitility.Awaitility.await()
             .atMost(Duration.ofSeconds(5))
-            .until(
-                () -> redis.keys(RedisResponseCache.PREFIX + "*").stream().map(redis::get).toList(),
-                ready::test);
-      } finally {
-        client.shutdown();
-      }
-    };
+            .until(() -> stored(url), ready::test);
   }
 
   @Test
@@ -393,7 +384,7 @@ class CacheTest {
           .until(
               () -> {
                 chat(router, "Again?");
-                return redisKeys(port) == 2;
+                return stored("redis://127.0.0.1:" + port).size() == 2;
               });
     } finally {
       redis.stop();
