@@ -59,6 +59,8 @@ with_baseline() {
         git -C "$HERE" worktree remove --force "$WORK/baseline" 2>/dev/null || true
         rm -rf "$WORK"' EXIT
   BASE_SHA=$(git rev-parse --short "$1"); HEAD_SHA=$(git rev-parse --short HEAD)
+  # uncommitted changes are measured too: say so in the report's labels
+  git diff --quiet HEAD -- . ':!docs' || HEAD_SHA="$HEAD_SHA+changes"
   git worktree add --detach "$WORK/baseline" "$1" >/dev/null 2>&1
   echo "building this tree ($HEAD_SHA) and the baseline ($BASE_SHA)…" >&2
   ./uat build >/dev/null

@@ -119,7 +119,8 @@ final class ChatRoutes {
     // 1. the user's message is stored first (a failing model loses nothing the user wrote), in one
     // transaction with the reading of what the model is sent: the conversation so far
     Store.Message question =
-        new Store.Message(Store.newId(), "user", text, null, null, null, traceId, Jdbc.now());
+        new Store.Message(
+            Store.newTimeOrderedId(), "user", text, null, null, null, traceId, Jdbc.now());
     Asked asked =
         store.inTransaction(
             c -> {
@@ -151,7 +152,7 @@ final class ChatRoutes {
     // 2. the model answers, chunk by chunk when someone reads the chunks (the caller, or a
     // subscriber of the channel), else in one piece
     String model = req.model() != null ? req.model() : settings.defaultModel();
-    String answerId = Store.newId();
+    String answerId = Store.newTimeOrderedId();
     RouterClient.Completion answer;
     try {
       if (sse == null && !events.listened(channel)) {

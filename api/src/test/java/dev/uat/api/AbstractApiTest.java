@@ -9,7 +9,9 @@ import dev.uat.web.Sse;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.RecordedRequest;
@@ -75,6 +77,7 @@ abstract class AbstractApiTest extends ApiFixture {
 
   @Test
   void chatStoresBothMessagesAsksTheRouterAndAnnouncesTheAnswer() throws Exception {
+    long startedMillis = System.currentTimeMillis();
     String token = register("erin@example.com");
     routerAnswers();
 
@@ -114,6 +117,23 @@ abstract class AbstractApiTest extends ApiFixture {
         .extracting(m -> m.get("role").asText())
         .containsExactly("user", "assistant");
     assertThat(stored.get("title").asText()).isEqualTo("Hello there");
+
+    // the conversation's and the messages' ids are time-ordered (UUID version 7, IETF variant):
+    // each new row's key goes to the right-hand edge of the indexes (Store.newTimeOrderedId)
+    List<String> ids = new ArrayList<>(List.of(conversation));
+    stored.get("messages").forEach(m -> ids.add(m.get("id").asText()));
+    for (String id : ids) {
+      UUID uuid = UUID.fromString(id);
+      assertThat(uuid.version()).as(id).isEqualTo(7);
+      assertThat(uuid.variant()).as(id).isEqualTo(2);
+      assertThat(uuid.getMostSignificantBits() >>> 16)
+          .as("%s: milliseconds of its making", id)
+          .isBetween(startedMillis, System.currentTimeMillis());
+    }
+    routerAnswers();
+    Thread.sleep(2); // a later millisecond
+    String later = newConversation(token, "later");
+    assertThat(later).isGreaterThan(conversation);
   }
 
   @Test
