@@ -39,6 +39,9 @@ public final class Service implements AutoCloseable {
   /** Default request body limit. */
   public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+  /** The array a response's result is copied through (Javalin's default: 32 KiB per response). */
+  static final int RESULT_COPY_BYTES = 4096;
+
   private final String name;
   private final Javalin app;
 
@@ -201,6 +204,11 @@ public final class Service implements AutoCloseable {
                 // loopback and JSON: compressing costs more than it saves; nginx compresses in
                 // production, and compression would hold back streamed (SSE) responses
                 cfg.http.compressionStrategy = CompressionStrategy.NONE;
+                // Javalin copies every result (ctx.json, ctx.result) into Jetty's own pooled
+                // buffer through a new array of this size, 32 KiB unless set: a third of what a
+                // chat allocated across its three hops (docs/benchmarks.md, issue 12). A bigger
+                // result takes more copies, not more memory.
+                cfg.http.responseBufferSize = RESULT_COPY_BYTES;
                 cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
                 cfg.jetty.modifyServletContextHandler(
                     h -> {

@@ -24,6 +24,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ServiceTest {
   record Greeting(String name) {}
 
+  // larger than the copy buffer (Service.RESULT_COPY_BYTES) and than Jetty's response buffer
+  private static final String BIG = "0123456789abcdef".repeat(100 * 1024 / 16) + "end";
+
   @RegisterExtension final WebFixture web = new WebFixture("uat-test");
   private TestTelemetry otel;
   private Service service;
@@ -39,6 +42,7 @@ class ServiceTest {
             .routes(
                 cfg -> {
                   cfg.routes.get("/hello/{name}", ctx -> ctx.result("hi " + ctx.pathParam("name")));
+                  cfg.routes.get("/big", ctx -> ctx.result(BIG));
                   cfg.routes.post(
                       "/echo", ctx -> ctx.json(Json.read(ctx.bodyAsBytes(), Greeting.class)));
                   cfg.routes.get(
@@ -104,6 +108,15 @@ class ServiceTest {
             "http.route=/hello/{name}",
             "http.response.status_code=200",
             "url.path=/hello/ada");
+  }
+
+  @Test
+  void aResultLargerThanTheCopyBufferArrivesWhole() throws Exception {
+    var response = send(request("/big"));
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(BIG.length()).isGreaterThan(8 * Service.RESULT_COPY_BYTES);
+    assertThat(response.body()).isEqualTo(BIG);
   }
 
   @Test
