@@ -27,7 +27,8 @@ class ApiSettingsTest {
     assertThat(defaults.defaultModel()).isNull();
     assertThat(defaults.effectiveJdbcUrl())
         .startsWith("jdbc:h2:file:/tmp/uat/uat;")
-        .contains("WRITE_DELAY=0");
+        .contains("WRITE_DELAY=0")
+        .contains("PAGE_SIZE=4096");
   }
 
   @Test
