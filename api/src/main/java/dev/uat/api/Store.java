@@ -71,10 +71,10 @@ final class Store {
    * A new id for a conversation or a message: a version 7 UUID (RFC 9562), the milliseconds of its
    * making first, then 74 random bits. Ordered by time, a new row's key goes to the right-hand edge
    * of its primary key and of every index that holds the id, not into a random leaf: H2 writes the
-   * B-tree pages a commit changed anew at every commit (docs/durability.md), and random leaves made
-   * a chat's two commits about 1.6 times as dear (docs/benchmarks.md, issue 12). The time it tells
-   * is the row's {@code created_at}, which the API shows anyway; ids that must not be guessed or
-   * dated (sessions, refresh tokens, keys) keep {@link #newId()}.
+   * B-tree pages a commit changed anew at every commit (docs/durability.md), and with random ids
+   * the chat path answered a third fewer chats (1.49 times as many now, docs/benchmarks.md, issue
+   * 12). The time it tells is the row's {@code created_at}, which the API shows anyway; ids that
+   * must not be guessed or dated (sessions, refresh tokens, keys) keep {@link #newId()}.
    */
   static String newTimeOrderedId() {
     long millis = System.currentTimeMillis();
