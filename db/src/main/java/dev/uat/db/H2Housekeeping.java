@@ -24,18 +24,22 @@ import org.slf4j.LoggerFactory;
  * docs/reliability.md, finding 17).
  *
  * <p>So, every {@link #INTERVAL}, this rewrites the live pages of chunks filled less than {@link
- * #TARGET_FILL_RATE} %, at most {@link #MAX_WRITE_BYTES} a run (what H2's own housekeeping does).
- * Old chunks are still kept for H2's retention time (45 s) before their space is reused, so the
- * file holds about that much of the recent writes: ~1.7 GB at 450 chats/s measured, less at
- * ordinary rates. One daemon thread per database; a failed run is logged at debug and retried.
+ * #TARGET_FILL_RATE} %, at most {@link #MAX_WRITE_BYTES} a run (what H2's own housekeeping does). A
+ * run holds H2's store lock from its first read to its last write, and every commit waits for it:
+ * runs of 16 MiB every 5 s stopped the chat of a process some minutes into its load for up to 400
+ * ms (docs/benchmarks.md, issue 12), so runs are small and frequent: 2 MiB/s at most, against 3.2
+ * before (4 MiB/s cost 8 % of the chat throughput at 16 connections). Old chunks are still kept for
+ * H2's retention time (45 s) before their space is reused, so the file holds about that much of the
+ * recent writes: ~1.7 GB at 450 chats/s measured, less at ordinary rates. One daemon thread per
+ * database; a failed run is logged at debug and retried.
  */
 final class H2Housekeeping implements AutoCloseable {
-  static final Duration INTERVAL = Duration.ofSeconds(5);
+  static final Duration INTERVAL = Duration.ofMillis(500);
 
   /** H2's own default target (its {@code autoCompactFillRate}). */
   static final int TARGET_FILL_RATE = 90;
 
-  static final int MAX_WRITE_BYTES = 16 * 1024 * 1024;
+  static final int MAX_WRITE_BYTES = 1024 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(H2Housekeeping.class);
 
