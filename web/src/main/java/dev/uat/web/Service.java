@@ -205,9 +205,9 @@ public final class Service implements AutoCloseable {
                 // production, and compression would hold back streamed (SSE) responses
                 cfg.http.compressionStrategy = CompressionStrategy.NONE;
                 // Javalin copies every result (ctx.json, ctx.result) into Jetty's own pooled
-                // buffer through a new array of this size, 32 KiB unless set: a third of what a
-                // chat allocated across its three hops (docs/benchmarks.md, issue 12). A bigger
-                // result takes more copies, not more memory.
+                // buffer through a new array of this size, 32 KiB unless set: 4 KiB gave the chat
+                // path 1.04x the throughput (docs/benchmarks.md, issue 12). A bigger result takes
+                // more copies, not more memory.
                 cfg.http.responseBufferSize = RESULT_COPY_BYTES;
                 cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
                 cfg.jetty.modifyServletContextHandler(
