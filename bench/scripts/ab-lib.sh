@@ -7,6 +7,28 @@ wait_up() { # port: until its /health/ready answers (60 s)
   echo "nothing ready on port $1" >&2; exit 1
 }
 
+up() { # name offset [word…]: `./uat up --provider echo` started as NAME, in the background
+  # (pid in $WORK/NAME.pid, output in $WORK/NAME.log, data in $WORK/NAME), in the tree UP_TREE (this
+  # one unless set). One user sends every request: the per-user rate limits are off. A word
+  # NAME=VALUE whose NAME is upper case goes into its environment (after the defaults, so it wins),
+  # any other word is an argument of `uat up`.
+  local name=$1 offset=$2 w; shift 2
+  local -a envs=() flags=()
+  for w in "$@"; do
+    if [[ $w =~ ^[A-Z_][A-Z0-9_]*= ]]; then envs+=("$w"); else flags+=("$w"); fi
+  done
+  mkdir -p "$WORK/$name"
+  (cd "${UP_TREE:-.}" && exec env UAT_BCRYPT_COST=4 UAT_RATE_LIMIT_REQUESTS=0 \
+    UAT_RATE_LIMIT_CHATS=0 "${envs[@]}" ./uat up --provider echo --data "$WORK/$name" \
+    --port-offset "$offset" "${flags[@]}") >"$WORK/$name.log" 2>&1 &
+  echo $! >"$WORK/$name.pid"
+}
+
+rss_mb() { # name: the resident memory of the process started as NAME (its java), in MB
+  local pid; pid=$(cat "$WORK/$1.pid")
+  echo $(( $(ps -o rss= -p "$(pgrep -P "$pid" java || echo "$pid")" | tr -d ' ') / 1024 ))
+}
+
 token() { # port: registers the benchmark user, prints its access token
   curl -sf -X POST "http://127.0.0.1:$1/api/auth/register" -H 'Content-Type: application/json' \
     -d '{"email":"bench@example.com","password":"bench password"}' |

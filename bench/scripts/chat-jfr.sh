@@ -22,9 +22,8 @@ OUT=bench/results/jfr-$(date -u +%Y%m%dT%H%M%S); mkdir -p "$OUT"
 run() { # mode offset env…: one platform, warmed, recorded under load, stopped
   local mode=$1 offset=$2; shift 2
   local port=$((8000 + offset))
-  env "$@" UAT_BCRYPT_COST=4 UAT_RATE_LIMIT_REQUESTS=0 UAT_RATE_LIMIT_CHATS=0 \
-    ./uat up --provider echo --data "$WORK/$mode" --port-offset "$offset" >"$WORK/$mode.log" 2>&1 &
-  local pid=$!
+  up "$mode" "$offset" "$@"
+  local pid; pid=$(cat "$WORK/$mode.pid")
   wait_up "$port"
   local tok; tok=$(token "$port")
   load "$port" "$tok" "$CONNS" "$WARM" >/dev/null

@@ -12,15 +12,8 @@ command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 
 JAVA_HOME=$(./uat java-home); export JAVA_HOME
 WORK=$(mktemp -d); . bench/scripts/ab-lib.sh; trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"' EXIT
 
-start() { # name offset env...
-  local name=$1 offset=$2; shift 2
-  # one user sends every request: the per-user rate limits are off for the measurement
-  env "$@" UAT_BCRYPT_COST=4 UAT_RATE_LIMIT_REQUESTS=0 UAT_RATE_LIMIT_CHATS=0 ./uat up --provider echo --data "$WORK/$name" --port-offset "$offset" >"$WORK/$name.log" 2>&1 &
-  echo $! >"$WORK/$name.pid"
-}
-rss_mb() { echo $(( $(ps -o rss= -p "$(cat "$WORK/$1.pid")" | tr -d ' ') / 1024 )); }
-start traced 1000
-start untraced 2000 OTEL_TRACES_SAMPLER=always_off
+up traced 1000
+up untraced 2000 OTEL_TRACES_SAMPLER=always_off
 wait_up 9000; wait_up 10000
 sleep 5
 IDLE_T=$(rss_mb traced); IDLE_U=$(rss_mb untraced)

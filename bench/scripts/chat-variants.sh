@@ -26,15 +26,9 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WO
 
 names=(); triples=(); offset=1000
 for v in "$@"; do
-  name=${v%%=*}; args=${v#*=}; data="$WORK/$name"; mkdir -p "$data"
-  envs=(); flags=()
-  for w in ${args//\{data\}/$data}; do
-    if [[ $w =~ ^[A-Z_][A-Z0-9_]*= ]]; then envs+=("$w"); else flags+=("$w"); fi
-  done
-  env UAT_BCRYPT_COST=4 UAT_RATE_LIMIT_REQUESTS=0 UAT_RATE_LIMIT_CHATS=0 "${envs[@]}" \
-    ./uat up --provider echo --data "$data" --port-offset "$offset" "${flags[@]}" \
-    >"$WORK/$name.log" 2>&1 &
-  echo $! >"$WORK/$name.pid"
+  name=${v%%=*}; args=${v#*=}
+  # shellcheck disable=SC2086 # the variant's words, split on spaces
+  up "$name" "$offset" ${args//\{data\}/$WORK/$name}
   names+=("$name"); triples+=("$name" $((8000 + offset)) "")
   offset=$((offset + 1000))
 done
@@ -49,8 +43,7 @@ first=${names[0]}
 echo "| variant | req/s, $CONNS conns | ÷ $first (paired) | p50, 1 conn (µs) | ÷ $first (paired) | p99, 1 conn (µs) | RSS after (MB) |"
 echo "|---|---|---|---|---|---|---|"
 for n in "${names[@]}"; do
-  rss=$(( $(ps -o rss= -p "$(cat "$WORK/$n.pid")" | tr -d ' ') / 1024 ))
-  echo "| $n | $(field "$n" rps) | $(paired "$n" "$first" rps) | $(lfield "$n" p50_us) | $(paired "$n" "$first" p50_us l) | $(lfield "$n" p99_us) | $rss |"
+  echo "| $n | $(field "$n" rps) | $(paired "$n" "$first" rps) | $(lfield "$n" p50_us) | $(paired "$n" "$first" p50_us l) | $(lfield "$n" p99_us) | $(rss_mb "$n") |"
 done
 echo
 echo "errors (non-2xx, socket) over all rounds: $(errors)"

@@ -18,15 +18,8 @@ WORK=$(mktemp -d)
 . bench/scripts/ab-lib.sh
 with_baseline "$BASE"
 
-start() { # name dir offset
-  # one user sends every request: the per-user rate limits are off for the measurement
-  (cd "$2" && UAT_BCRYPT_COST=4 UAT_RATE_LIMIT_REQUESTS=0 UAT_RATE_LIMIT_CHATS=0 \
-    exec ./uat up --provider echo --data "$WORK/$1-data" --port-offset "$3") >"$WORK/$1.log" 2>&1 &
-  echo $! >"$WORK/$1.pid"
-}
-rss_mb() { echo $(( $(ps -o rss= -p "$(pgrep -P "$(cat "$WORK/$1.pid")" java || cat "$WORK/$1.pid")" | tr -d ' ') / 1024 )); }
-start head "$HERE" 1000
-start base "$WORK/baseline" 2000
+up head 1000
+UP_TREE="$WORK/baseline" up base 2000
 wait_up 9000; wait_up 10000
 TH=$(token 9000); TB=$(token 10000)
 alternate "$ROUNDS" "$SECS" "$CONNS" head 9000 "$TH" base 10000 "$TB"

@@ -30,13 +30,6 @@ while True:
 PY
 REFUSED_PORT=$((HANG_PORT + 1)) # nothing listens there
 
-start() { # name offset extra-args...
-  local name=$1 offset=$2; shift 2
-  UAT_BCRYPT_COST=4 UAT_RATE_LIMIT_REQUESTS=0 UAT_RATE_LIMIT_CHATS=0 ./uat up --provider echo \
-    --data "$WORK/$name" --port-offset "$offset" "$@" >"$WORK/$name.log" 2>&1 &
-  echo $! >"$WORK/$name.pid"
-}
-rss_mb() { echo $(( $(ps -o rss= -p "$(cat "$WORK/$1.pid")" | tr -d ' ') / 1024 )); }
 metric() { # offset name filter: summed over edge, api, router, realtime
   local sum=0 p v
   for p in 8000 9999 8003 8002; do
@@ -45,9 +38,9 @@ metric() { # offset name filter: summed over edge, api, router, realtime
   done
   echo "$sum"
 }
-start normal 1370
-start refused 2370 --otlp-endpoint "http://127.0.0.1:$REFUSED_PORT"
-start hanging 3370 --otlp-endpoint "http://127.0.0.1:$HANG_PORT"
+up normal 1370
+up refused 2370 --otlp-endpoint "http://127.0.0.1:$REFUSED_PORT"
+up hanging 3370 --otlp-endpoint "http://127.0.0.1:$HANG_PORT"
 wait_up 9370; wait_up 10370; wait_up 11370
 sleep 3
 TN=$(token 9370); TR=$(token 10370); TH=$(token 11370)

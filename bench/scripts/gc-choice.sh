@@ -56,7 +56,6 @@ i=0
 for v in $VARIANTS; do
   i=$((i + 1)); wait_up $((8000 + i * 1000)); token $((8000 + i * 1000)) >"$WORK/${v%%:*}.token"
 done
-rss_mb() { echo $(( $(ps -o rss= -p "$(cat "$WORK/$1.pid")" | tr -d ' ') / 1024 )); }
 
 # 60 s of load each (one after the other), then the RSS: the issue's "after 60 s of chat load"
 i=0
